@@ -1,0 +1,23 @@
+package dev.bulwark.check;
+
+/**
+ * A compiled filtering policy: immutable, shared by every session, safe for concurrent use. The
+ * SMTP layer asks it for a fresh {@link Evaluation} per session.
+ */
+public interface Filter {
+
+    /** The policy digest: SHA-256 of the policy's canonical form, lower-case hex. */
+    String digest();
+
+    /** Protocol limits the policy sets (sizes, counts, deadlines, connection caps). */
+    Limits limits();
+
+    /**
+     * The domains mail is accepted for. The SMTP layer checks every recipient against them before
+     * the policy's own rules see it, so no rule can turn the node into an open relay.
+     */
+    RelayDomains relayDomains();
+
+    /** Starts evaluating one SMTP session. Never returns {@code null}. */
+    Evaluation begin(Connection connection);
+}
