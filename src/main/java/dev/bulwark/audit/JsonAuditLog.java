@@ -1,0 +1,104 @@
+package dev.bulwark.audit;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/** Writes each audit record as one JSON line. */
+public final class JsonAuditLog implements AuditSink {
+
+    private final OutputStream out;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    public JsonAuditLog(OutputStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void record(AuditRecord r) {
+        byte[] line = (format(r) + "\n").getBytes(StandardCharsets.UTF_8);
+        lock.lock();
+        try {
+            out.write(line);
+            out.flush();
+        } catch (IOException e) {
+            // An audit destination that fails must not break mail flow; the journal shows stderr.
+            System.err.println("bulwark: cannot write audit record: " + e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The JSON form of a record, fields in a fixed order. */
+    public static String format(AuditRecord r) {
+        StringBuilder b = new StringBuilder(512);
+        b.append('{');
+        field(b, "time", DateTimeFormatter.ISO_INSTANT.format(r.time()));
+        field(b, "kind", r.kind().key());
+        field(b, "session", r.sessionId());
+        field(b, "transaction", r.transactionId());
+        field(b, "client", r.client());
+        field(b, "balancer", r.balancer());
+        field(b, "helo", r.helo());
+        field(b, "tls", r.tls());
+        field(b, "sender", r.sender());
+        b.append("\"recipients\":[");
+        for (int i = 0; i < r.recipients().size(); i++) {
+            AuditRecord.RecipientOutcome o = r.recipients().get(i);
+            b.append(i == 0 ? "{" : ",{");
+            field(b, "address", o.address());
+            b.append("\"accepted\":").append(o.accepted()).append(',');
+            Json.string(b.append("\"reply\":"), o.reply()).append('}');
+        }
+        b.append("],");
+        field(b, "message_id", r.messageId());
+        b.append("\"size\":").append(r.size()).append(',');
+        field(b, "verdict", r.verdict());
+        b.append("\"score\":").append(Json.number(r.score())).append(',');
+        list(b, "rules", r.rules());
+        list(b, "shadow_rules", r.shadowRules());
+        field(b, "policy", r.policyDigest());
+        field(b, "next_hop_reply", r.nextHopReply());
+        field(b, "reply", r.reply());
+        b.append("\"durations_ms\":{");
+        boolean first = true;
+        for (Map.Entry<String, Long> e : r.durationsMs().entrySet()) {
+            if (!first) {
+                b.append(',');
+            }
+            first = false;
+            Json.string(b, e.getKey()).append(':').append(e.getValue());
+        }
+        return b.append("}}").toString();
+    }
+
+    private static void field(StringBuilder b, String name, String value) {
+        Json.string(b.append('"').append(name).append("\":"), value).append(',');
+    }
+
+    private static void field(StringBuilder b, String name, Optional<String> value) {
+        b.append('"').append(name).append("\":");
+        if (value.isPresent()) {
+            Json.string(b, value.get());
+        } else {
+            b.append("null");
+        }
+        b.append(',');
+    }
+
+    private static void list(StringBuilder b, String name, List<String> values) {
+        b.append('"').append(name).append("\":[");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            Json.string(b, values.get(i));
+        }
+        b.append("],");
+    }
+}

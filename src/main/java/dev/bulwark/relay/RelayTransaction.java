@@ -1,0 +1,149 @@
+package dev.bulwark.relay;
+
+import dev.bulwark.envelope.Mailbox;
+import dev.bulwark.envelope.ReversePath;
+import java.io.IOException;
+
+/**
+ * One mail transaction on the next hop, opened by {@link NextHop#begin}. Call order: {@link #rcpt}
+ * for each recipient the client gives, then either {@link #data} once or {@link #abort()}. A
+ * transaction whose MAIL was refused holds no connection, and every later call answers with that
+ * refusal. Not thread-safe: it belongs to one SMTP session.
+ */
+public final class RelayTransaction implements AutoCloseable {
+
+    private final NextHop nextHop;
+    private final NextHopReply mailReply;
+    private SmtpConnection connection;
+    private int acceptedRecipients;
+    /** Why the transaction cannot go on: what every later call answers. */
+    private NextHopReply finished;
+
+    RelayTransaction(NextHop nextHop, SmtpConnection connection, NextHopReply mailReply) {
+        this.nextHop = nextHop;
+        this.connection = connection;
+        this.mailReply = mailReply;
+        this.finished = connection == null ? mailReply : null;
+    }
+
+    static RelayTransaction failed(NextHop nextHop, NextHopReply reply) {
+        return new RelayTransaction(nextHop, null, reply);
+    }
+
+    /** The next hop's answer to MAIL FROM (or the failure to get one). */
+    public NextHopReply mailReply() {
+        return mailReply;
+    }
+
+    public boolean isOpen() {
+        return connection != null;
+    }
+
+    /** Whether the connection to the next hop is encrypted. */
+    public boolean isTls() {
+        return connection != null && connection.isTls();
+    }
+
+    /** Forwards one RCPT; the reply is the next hop's verdict on that recipient. */
+    public NextHopReply rcpt(Mailbox recipient) {
+        if (connection == null) {
+            return finishedReply();
+        }
+        try {
+            NextHopReply reply = connection.command("RCPT TO:" + recipient.toSmtp(), nextHop.config().commandTimeout());
+            if (reply.isPositive()) {
+                acceptedRecipients++;
+            }
+            return reply;
+        } catch (IOException e) {
+            return broken(e);
+        }
+    }
+
+    /**
+     * Starts over on the same connection with a different envelope (quarantine): RSET, MAIL, RCPT.
+     * Returns the first non-positive reply, or the RCPT reply.
+     */
+    public NextHopReply reroute(ReversePath sender, MailOptions options, Mailbox recipient) {
+        if (connection == null) {
+            return finishedReply();
+        }
+        try {
+            NextHopReply reply = connection.command("RSET", nextHop.config().commandTimeout());
+            if (reply.code() != 250) {
+                return reply;
+            }
+            acceptedRecipients = 0;
+            reply = connection.command(nextHop.mailCommand(sender, options, connection),
+                    nextHop.config().commandTimeout());
+            if (!reply.isPositive()) {
+                return reply;
+            }
+            return rcpt(recipient);
+        } catch (IOException e) {
+            return broken(e);
+        }
+    }
+
+    /**
+     * Sends the message and returns the next hop's final answer. The data is buffered and flushed
+     * once after the final dot. Afterwards the transaction is finished.
+     */
+    public NextHopReply data(Payload payload) {
+        if (connection == null) {
+            return finishedReply();
+        }
+        if (acceptedRecipients == 0) {
+            abort();
+            return new NextHopReply(554, java.util.Optional.of("5.5.1"), java.util.List.of("no valid recipients"),
+                    true);
+        }
+        try {
+            NextHopReply reply = connection.command("DATA", nextHop.config().commandTimeout());
+            if (reply.code() != 354) {
+                abort();
+                return reply;
+            }
+            DotStuffingOutputStream stuffed = new DotStuffingOutputStream(connection.data());
+            payload.writeTo(stuffed);
+            stuffed.finish();
+            reply = connection.readReply(nextHop.config().dataTimeout());
+            SmtpConnection c = connection;
+            connection = null;
+            finished = NextHopReply.failure("4.3.0", "transaction already completed");
+            nextHop.release(c);
+            return reply;
+        } catch (IOException e) {
+            return broken(e);
+        }
+    }
+
+    /** Abandons the transaction (RSET) and returns the connection to the pool. */
+    public void abort() {
+        if (connection != null) {
+            SmtpConnection c = connection;
+            connection = null;
+            finished = NextHopReply.failure("4.3.0", "transaction abandoned");
+            nextHop.reset(c);
+        }
+    }
+
+    private NextHopReply finishedReply() {
+        return finished != null ? finished : NextHopReply.failure("4.3.0", "no next hop transaction");
+    }
+
+    @Override
+    public void close() {
+        abort();
+    }
+
+    private NextHopReply broken(IOException e) {
+        SmtpConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.close();
+        }
+        finished = NextHop.brokenConnection(e);
+        return finished;
+    }
+}

@@ -1,0 +1,18 @@
+package dev.bulwark.smtp;
+
+import dev.bulwark.audit.AuditSink;
+import dev.bulwark.check.Filter;
+import dev.bulwark.check.Limits;
+import dev.bulwark.relay.NextHop;
+import java.time.Clock;
+
+/** What every session of one server shares. */
+record ServerContext(
+        SmtpSettings settings,
+        Filter filter,
+        Limits limits,
+        NextHop nextHop,
+        AuditSink audit,
+        Deadlines deadlines,
+        Clock clock,
+        SessionIds ids) {}
