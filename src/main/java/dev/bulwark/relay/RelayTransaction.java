@@ -111,7 +111,13 @@ public final class RelayTransaction implements AutoCloseable {
             SmtpConnection c = connection;
             connection = null;
             finished = NextHopReply.failure("4.3.0", "transaction already completed");
-            nextHop.release(c);
+            if (reply.isPositive()) {
+                nextHop.release(c);
+            } else {
+                // The transaction is over either way (RFC 5321 4.1.1.4), but some servers keep its
+                // state after refusing the data: start the next one from a clean slate.
+                nextHop.reset(c);
+            }
             return reply;
         } catch (IOException e) {
             return broken(e);

@@ -20,7 +20,7 @@ final class Replies {
     static final Reply HELP = new Reply(214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT STARTTLS");
     static final Reply SENDER_OK = new Reply(250, "2.1.0", "Sender ok");
     static final Reply RECIPIENT_OK = new Reply(250, "2.1.5", "Recipient ok");
-    static final Reply START_DATA = new Reply(354, "2.0.0", "End data with <CR><LF>.<CR><LF>");
+    static final Reply START_DATA = new Reply(354, "", "End data with <CR><LF>.<CR><LF>");
     static final Reply READY_TLS = new Reply(220, "2.0.0", "Ready to start TLS");
 
     // Sequence and syntax
