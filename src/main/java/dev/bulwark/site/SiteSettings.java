@@ -1,0 +1,383 @@
+package dev.bulwark.site;
+
+import dev.bulwark.relay.TlsMode;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What differs between one installation and another: names, addresses, certificates. Read once at
+ * start from a small {@code key = value} file and the environment ({@code BULWARK_NEXT_HOP} sets
+ * {@code next-hop}), validated completely, then immutable. Site settings never change a filtering
+ * decision: that is the compiled policy's job.
+ *
+ * @param hostname the node's name in the banner and Received headers
+ * @param listen SMTP listen address
+ * @param nextHop the mail server behind Bulwark
+ * @param nextHopTls STARTTLS towards the next hop
+ * @param nextHopCa CA certificates (PEM) to verify the next hop when {@code nextHopTls} is required
+ * @param tlsCert server certificate chain (PEM) for STARTTLS
+ * @param tlsKey its private key (PEM, PKCS#8)
+ * @param trustedBalancers load balancers whose PROXY protocol headers are believed
+ * @param metricsListen the metrics and health listener, if any
+ * @param redisUri the Redis server for fleet-wide rate limits, if any
+ * @param redisTimeout how long a rate-limit call may wait for Redis
+ * @param auditFile a file to append audit lines to, besides standard output
+ * @param spoolDirectory where large messages are spilled while they are checked
+ * @param nextHopTimeout how long to wait for the next hop's reply to one command
+ */
+public record SiteSettings(
+        String hostname,
+        InetSocketAddress listen,
+        HostPort nextHop,
+        TlsMode nextHopTls,
+        Optional<Path> nextHopCa,
+        Optional<Path> tlsCert,
+        Optional<Path> tlsKey,
+        List<Cidr> trustedBalancers,
+        Optional<InetSocketAddress> metricsListen,
+        Optional<String> redisUri,
+        Duration redisTimeout,
+        Optional<Path> auditFile,
+        Path spoolDirectory,
+        Duration nextHopTimeout) {
+
+    public SiteSettings {
+        Objects.requireNonNull(hostname, "hostname");
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(nextHop, "nextHop");
+        trustedBalancers = List.copyOf(trustedBalancers);
+    }
+
+    /** A host and port, unresolved (the next hop is resolved at each connection). */
+    public record HostPort(String host, int port) {
+        @Override
+        public String toString() {
+            return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
+        }
+    }
+
+    /** Every key a site file may contain, with its meaning (for errors and {@code --help}). */
+    public static final Map<String, String> KEYS = keys();
+
+    private static Map<String, String> keys() {
+        Map<String, String> k = new LinkedHashMap<>();
+        k.put("hostname", "the node's host name (banner, Received header)");
+        k.put("listen", "SMTP listen address, host:port (default 0.0.0.0:25)");
+        k.put("next-hop", "the mail server to relay to, host:port (required)");
+        k.put("next-hop.tls", "none | opportunistic | required (default none)");
+        k.put("next-hop.ca", "PEM file of CA certificates to verify the next hop (with next-hop.tls = required)");
+        k.put("next-hop.timeout", "seconds to wait for each next-hop reply (default 60)");
+        k.put("tls.cert", "PEM certificate chain for STARTTLS");
+        k.put("tls.key", "PEM (PKCS#8) private key for STARTTLS");
+        k.put("trusted-balancers", "comma-separated CIDRs whose connections start with a PROXY protocol header");
+        k.put("metrics.listen", "host:port of the metrics and health listener (default: off)");
+        k.put("redis.uri", "redis://[:password@]host:port[/db] or rediss://... for fleet-wide rate limits");
+        k.put("redis.timeout", "milliseconds a rate-limit call may wait for Redis (default 100)");
+        k.put("audit.file", "file to append audit JSON lines to, besides standard output");
+        k.put("spool.dir", "directory for messages larger than 1 MiB while they are checked (default: java.io.tmpdir)");
+        return java.util.Collections.unmodifiableMap(k);
+    }
+
+    /** Loads {@code file} (if given) with environment overrides, or explains everything wrong with them. */
+    public static SiteSettings load(Optional<Path> file, Map<String, String> environment) {
+        Map<String, Entry> values = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        if (file.isPresent()) {
+            readFile(file.get(), values, problems);
+        }
+        for (Map.Entry<String, String> e : environment.entrySet()) {
+            if (!e.getKey().startsWith("BULWARK_")) {
+                continue;
+            }
+            String envKey = e.getKey();
+            String key = keyForEnvironment(envKey);
+            if (key == null) {
+                problems.add("environment: unknown setting " + envKey + suggestion(envKey.substring(8)
+                        .toLowerCase(Locale.ROOT).replace('_', '-')));
+                continue;
+            }
+            values.put(key, new Entry(e.getValue().trim(), "environment variable " + envKey));
+        }
+        return parse(values, problems);
+    }
+
+    /** Parses settings given as a map (tests, the demo). */
+    public static SiteSettings of(Map<String, String> settings) {
+        Map<String, Entry> values = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        settings.forEach((k, v) -> {
+            if (!KEYS.containsKey(k)) {
+                problems.add("unknown setting '" + k + "'" + suggestion(k));
+            } else {
+                values.put(k, new Entry(v, "setting " + k));
+            }
+        });
+        return parse(values, problems);
+    }
+
+    private record Entry(String value, String where) {}
+
+    private static void readFile(Path file, Map<String, Entry> values, List<String> problems) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            problems.add(file + ": cannot read site settings: " + e.getMessage());
+            return;
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            String where = file + ":" + (i + 1);
+            if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            int eq = line.indexOf('=');
+            if (eq < 0) {
+                problems.add(where + ": expected 'key = value', got '" + line + "'");
+                continue;
+            }
+            String key = line.substring(0, eq).strip();
+            String value = line.substring(eq + 1).strip();
+            if (!KEYS.containsKey(key)) {
+                problems.add(where + ": unknown setting '" + key + "'" + suggestion(key));
+                continue;
+            }
+            if (values.containsKey(key)) {
+                problems.add(where + ": '" + key + "' is set twice");
+                continue;
+            }
+            values.put(key, new Entry(value, where));
+        }
+    }
+
+    private static SiteSettings parse(Map<String, Entry> v, List<String> problems) {
+        Parser p = new Parser(v, problems);
+        String hostname = p.text("hostname").orElseGet(SiteSettings::localHostName);
+        if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*")) {
+            p.bad("hostname", "a host name such as mx1.example.com");
+        }
+        InetSocketAddress listen = p.socketAddress("listen").orElse(new InetSocketAddress(25));
+        Optional<HostPort> nextHop = p.hostPort("next-hop");
+        if (nextHop.isEmpty() && !v.containsKey("next-hop")) {
+            problems.add("missing setting 'next-hop': the mail server to relay to, host:port");
+        }
+        TlsMode tls = p.choice("next-hop.tls", TlsMode.class).orElse(TlsMode.NONE);
+        Optional<Path> ca = p.readableFile("next-hop.ca");
+        Optional<Path> cert = p.readableFile("tls.cert");
+        Optional<Path> key = p.readableFile("tls.key");
+        if (cert.isPresent() != key.isPresent() && v.containsKey("tls.cert") != v.containsKey("tls.key")) {
+            problems.add("'tls.cert' and 'tls.key' must be set together");
+        }
+        List<Cidr> balancers = p.cidrs("trusted-balancers");
+        Optional<InetSocketAddress> metrics = p.socketAddress("metrics.listen");
+        Optional<String> redis = p.text("redis.uri");
+        if (redis.isPresent() && !redis.get().matches("rediss?://.+")) {
+            p.bad("redis.uri", "redis://[:password@]host:port[/db] or rediss://...");
+        }
+        Duration redisTimeout = Duration.ofMillis(p.positive("redis.timeout", 100));
+        Duration nextHopTimeout = Duration.ofSeconds(p.positive("next-hop.timeout", 60));
+        Optional<Path> audit = p.text("audit.file").map(Path::of);
+        Path spool = p.directory("spool.dir").orElse(Path.of(System.getProperty("java.io.tmpdir")));
+        if (!problems.isEmpty()) {
+            throw new SiteSettingsException(problems);
+        }
+        return new SiteSettings(hostname, listen, nextHop.orElseThrow(), tls, ca, cert, key, balancers, metrics, redis,
+                redisTimeout, audit, spool, nextHopTimeout);
+    }
+
+    private static String localHostName() {
+        try {
+            String name = java.net.InetAddress.getLocalHost().getCanonicalHostName();
+            return name.matches("[A-Za-z0-9.-]+") && !name.isEmpty() ? name : "localhost";
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    static String keyForEnvironment(String env) {
+        for (String key : KEYS.keySet()) {
+            String e = "BULWARK_" + key.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
+            if (e.equals(env)) {
+                return key;
+            }
+        }
+        return null;
+    }
+
+    static String suggestion(String key) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : KEYS.keySet()) {
+            int d = distance(k, key);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best != null && bestDistance <= Math.max(2, key.length() / 3) ? " (did you mean '" + best + "'?)" : "";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** Reads typed values, recording "where: invalid value 'x' for key: expected ..." problems. */
+    private record Parser(Map<String, Entry> values, List<String> problems) {
+
+        Optional<String> text(String key) {
+            Entry e = values.get(key);
+            return e == null || e.value().isEmpty() ? Optional.empty() : Optional.of(e.value());
+        }
+
+        void bad(String key, String expected) {
+            Entry e = values.get(key);
+            problems.add((e == null ? "default" : e.where()) + ": invalid value '" + (e == null ? "" : e.value())
+                    + "' for '" + key + "': expected " + expected);
+        }
+
+        Optional<HostPort> hostPort(String key) {
+            Optional<String> t = text(key);
+            if (t.isEmpty()) {
+                return Optional.empty();
+            }
+            String s = t.get();
+            int colon = s.lastIndexOf(':');
+            String host = colon < 0 ? "" : s.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            int port = colon < 0 ? -1 : parsePort(s.substring(colon + 1));
+            if (host.isEmpty() || port < 1 || !host.matches("[A-Za-z0-9.:-]+")) {
+                bad(key, "host:port, such as mail.internal:25");
+                return Optional.empty();
+            }
+            return Optional.of(new HostPort(host, port));
+        }
+
+        Optional<InetSocketAddress> socketAddress(String key) {
+            Optional<HostPort> hp = hostPort(key);
+            if (hp.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(new InetSocketAddress(java.net.InetAddress.getByName(hp.get().host()), hp.get().port()));
+            } catch (java.net.UnknownHostException e) {
+                bad(key, "a local address and port, such as 0.0.0.0:25");
+                return Optional.empty();
+            }
+        }
+
+        <E extends Enum<E>> Optional<E> choice(String key, Class<E> type) {
+            Optional<String> t = text(key);
+            if (t.isEmpty()) {
+                return Optional.empty();
+            }
+            for (E e : type.getEnumConstants()) {
+                if (e.name().equalsIgnoreCase(t.get())) {
+                    return Optional.of(e);
+                }
+            }
+            List<String> names = new ArrayList<>();
+            for (E e : type.getEnumConstants()) {
+                names.add(e.name().toLowerCase(Locale.ROOT));
+            }
+            bad(key, "one of " + String.join(", ", names));
+            return Optional.empty();
+        }
+
+        Optional<Path> readableFile(String key) {
+            Optional<String> t = text(key);
+            if (t.isEmpty()) {
+                return Optional.empty();
+            }
+            Path p = Path.of(t.get());
+            if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+                bad(key, "a readable file");
+                return Optional.empty();
+            }
+            return Optional.of(p);
+        }
+
+        Optional<Path> directory(String key) {
+            Optional<String> t = text(key);
+            if (t.isEmpty()) {
+                return Optional.empty();
+            }
+            Path p = Path.of(t.get());
+            if (!Files.isDirectory(p) || !Files.isWritable(p)) {
+                bad(key, "a writable directory");
+                return Optional.empty();
+            }
+            return Optional.of(p);
+        }
+
+        List<Cidr> cidrs(String key) {
+            Optional<String> t = text(key);
+            if (t.isEmpty()) {
+                return List.of();
+            }
+            List<Cidr> out = new ArrayList<>();
+            for (String part : t.get().split(",")) {
+                try {
+                    out.add(Cidr.parse(part));
+                } catch (IllegalArgumentException e) {
+                    bad(key, "comma-separated addresses or CIDR blocks (" + e.getMessage() + ")");
+                    return List.of();
+                }
+            }
+            return out;
+        }
+
+        long positive(String key, long fallback) {
+            Optional<String> t = text(key);
+            if (t.isEmpty()) {
+                return fallback;
+            }
+            try {
+                long n = Long.parseLong(t.get());
+                if (n > 0) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            bad(key, "a positive whole number");
+            return fallback;
+        }
+
+        private static int parsePort(String s) {
+            try {
+                int p = Integer.parseInt(s);
+                return p >= 1 && p <= 65535 ? p : -1;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.bulwark.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.icegreen.greenmail.junit5.GreenMailExtension;
+import com.icegreen.greenmail.util.ServerSetupTest;
+import dev.bulwark.check.Limits;
+import dev.bulwark.testing.RelayUnderTest;
+import dev.bulwark.testing.SmtpWire;
+import dev.bulwark.testing.TestFilter;
+import jakarta.mail.internet.MimeMessage;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Many clients at once, each relayed in-line to GreenMail. */
+class ConcurrencyIT {
+
+    @RegisterExtension
+    static GreenMailExtension greenMail = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
+
+    @Test
+    void deliversEveryMessageOfTwoHundredConcurrentSessions() throws Exception {
+        int sessions = 200;
+        TestFilter filter = TestFilter.relayingFor("example.com").withLimits(Limits.defaults().withConnections(1000, 500));
+        try (RelayUnderTest relay = new RelayUnderTest(filter, greenMail.getSmtp().getPort());
+                ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<String>> replies = new ArrayList<>();
+            for (int i = 0; i < sessions; i++) {
+                int n = i;
+                Callable<String> client = () -> {
+                    try (SmtpWire c = SmtpWire.open(relay.port())) {
+                        c.envelope("sender" + n + "@sender.example", "user" + n + "@example.com");
+                        c.raw("Subject: concurrent " + n + "\r\nMessage-ID: <m" + n + "@sender.example>\r\n\r\nbody " + n
+                                + "\r\n.\r\n");
+                        String reply = c.expect("250 ");
+                        c.send("QUIT");
+                        c.expect("221 ");
+                        return reply;
+                    }
+                };
+                replies.add(clients.submit(client));
+            }
+            for (Future<String> f : replies) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).startsWith("250 2.0.0");
+            }
+            assertThat(greenMail.waitForIncomingEmail(30_000, sessions)).isTrue();
+            MimeMessage[] received = greenMail.getReceivedMessages();
+            assertThat(received).hasSize(sessions);
+            Set<String> subjects = new HashSet<>();
+            for (MimeMessage m : received) {
+                subjects.add(m.getSubject());
+            }
+            assertThat(subjects).hasSize(sessions);
+            assertThat(relay.audit()).hasSize(sessions).allSatisfy(a -> assertThat(a.verdict()).isEqualTo("accept"));
+        }
+    }
+}
