@@ -273,7 +273,9 @@ public record SiteSettings(
                 host = host.substring(1, host.length() - 1);
             }
             int port = colon < 0 ? -1 : parsePort(s.substring(colon + 1));
-            if (host.isEmpty() || port < 1 || !host.matches("[A-Za-z0-9.:-]+")) {
+            // Port 0 (any free port) only makes sense for our own listeners, as in tests and the demo.
+            boolean listener = key.endsWith("listen");
+            if (host.isEmpty() || port < (listener ? 0 : 1) || !host.matches("[A-Za-z0-9.:-]+")) {
                 bad(key, "host:port, such as mail.internal:25");
                 return Optional.empty();
             }
@@ -374,7 +376,7 @@ public record SiteSettings(
         private static int parsePort(String s) {
             try {
                 int p = Integer.parseInt(s);
-                return p >= 1 && p <= 65535 ? p : -1;
+                return p >= 0 && p <= 65535 ? p : -1;
             } catch (NumberFormatException e) {
                 return -1;
             }

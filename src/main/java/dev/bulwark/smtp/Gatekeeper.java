@@ -77,6 +77,7 @@ final class Gatekeeper implements SessionHandler {
         }
         conversations.put(session, c);
         c.arm(context.limits().commandTimeout(), Replies.COMMAND_TIMEOUT);
+        context.deadlines().watch(c);
         return SessionAcceptance.success();
     }
 
@@ -84,6 +85,7 @@ final class Gatekeeper implements SessionHandler {
     public void onSessionEnd(Session session) {
         Conversation c = conversations.remove(session);
         if (c != null) {
+            context.deadlines().unwatch(c);
             try {
                 c.ended();
             } finally {

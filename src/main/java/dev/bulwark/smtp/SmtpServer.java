@@ -39,7 +39,8 @@ public final class SmtpServer implements AutoCloseable {
     /** Starts listening; returns once the socket is bound. */
     public static SmtpServer start(SmtpSettings settings, Filter filter, NextHop nextHop, AuditSink audit, Clock clock) {
         Limits limits = filter.limits();
-        Deadlines deadlines = new Deadlines();
+        Deadlines deadlines = new Deadlines(
+                limits.commandTimeout().compareTo(limits.dataTimeout()) < 0 ? limits.commandTimeout() : limits.dataTimeout());
         SessionIds ids = new SessionIds();
         ServerContext context = new ServerContext(settings, filter, limits, nextHop, audit, deadlines, clock, ids);
         Map<Session, Conversation> conversations = new ConcurrentHashMap<>();
