@@ -87,6 +87,7 @@ final class Commands {
             lines.add("STARTTLS");
         }
         lines.add("SMTPUTF8");
+        lines.add("CHUNKING");
         c.replyLines(250, lines);
     }
 
@@ -295,16 +296,20 @@ final class Commands {
             c.reply(Replies.NO_VALID_RECIPIENTS);
             return;
         }
+        if (t.chunks != null) {
+            c.reply(Replies.DATA_AFTER_BDAT);
+            return;
+        }
         c.reply(Replies.START_DATA);
         c.arm(c.context.limits().dataTimeout(), Replies.DATA_TIMEOUT);
         var limits = c.context.limits();
-        DataReader reader = new DataReader(limits.maxMessageSize(), limits.maxDataLine(), limits.maxHeaderBytes());
         long started = System.nanoTime();
         try (Spool spool = new Spool(c.context.settings().spoolDirectory(), c.context.settings().spoolMemoryThreshold())) {
+            DataReader reader = new DataReader(limits.maxMessageSize(), limits.maxDataLine(), limits.maxHeaderBytes(), spool);
             DataReader.Result result;
             try {
                 InputStream in = c.session.getRawInput();
-                result = reader.read(in, spool);
+                result = reader.read(in);
             } catch (SocketTimeoutException e) {
                 c.audit(t, "tempfail", List.of(), Replies.DATA_TIMEOUT, Optional.empty(), 0, Optional.empty());
                 c.close(Replies.DATA_TIMEOUT);
@@ -321,6 +326,80 @@ final class Commands {
                 return; // the DATA deadline fired while the last bytes arrived
             }
             deliver(c, t, spool, result);
+        } finally {
+            c.endTransaction();
+        }
+    }
+
+    /**
+     * BDAT (RFC 3030): the chunk's octets are always read before any reply, so a refused chunk can
+     * never be taken for commands. Non-last chunks are acknowledged; the last one gets the verdict.
+     */
+    static void bdat(Conversation c, String line) throws IOException {
+        String[] args = line.trim().split(" +");
+        boolean last = args.length == 3 && args[2].equalsIgnoreCase("LAST");
+        if (args.length < 2 || args.length > 3 || (args.length == 3 && !last) || args[1].length() > 18
+                || !args[1].chars().allMatch(Character::isDigit)) {
+            // Without a size we cannot know where the chunk ends: the session cannot be kept in step.
+            c.close(Replies.BDAT_SYNTAX);
+            return;
+        }
+        long size = Long.parseLong(args[1]);
+        InputStream in = c.session.getRawInput();
+        Transaction t = c.transaction;
+        Reply refusal = t == null ? Replies.NEED_MAIL
+                : t.outcomes.isEmpty() ? Replies.NEED_RCPT
+                : t.accepted.isEmpty() ? Replies.NO_VALID_RECIPIENTS
+                : t.chunkFailed ? Replies.BDAT_AFTER_FAILURE
+                : null;
+        if (refusal != null) {
+            c.arm(c.context.limits().dataTimeout(), Replies.DATA_TIMEOUT);
+            in.skipNBytes(size);
+            c.disarm();
+            if (last && t != null) {
+                abandon(c);
+            }
+            c.reply(refusal);
+            return;
+        }
+        var limits = c.context.limits();
+        if (t.chunks == null) {
+            t.chunks = new Spool(c.context.settings().spoolDirectory(), c.context.settings().spoolMemoryThreshold());
+            t.chunkReader = new DataReader(limits.maxMessageSize(), limits.maxDataLine(), limits.maxHeaderBytes(),
+                    t.chunks);
+            t.chunksDeadline = c.context.deadlines().now() + limits.dataTimeout().toNanos();
+        }
+        long left = t.chunksDeadline - c.context.deadlines().now();
+        if (left <= 0) {
+            c.audit(t, "tempfail", List.of(), Replies.DATA_TIMEOUT, Optional.empty(), 0, Optional.empty());
+            c.close(Replies.DATA_TIMEOUT);
+            return;
+        }
+        c.arm(java.time.Duration.ofNanos(left), Replies.DATA_TIMEOUT);
+        long started = System.nanoTime();
+        try {
+            t.chunkReader.chunk(in, size);
+        } catch (IOException e) {
+            c.audit(t, "aborted", List.of(), null, Optional.empty(), 0, Optional.empty());
+            throw e;
+        } finally {
+            t.dataNanos += System.nanoTime() - started;
+        }
+        c.disarm();
+        if (c.isClosed()) {
+            return;
+        }
+        if (!last) {
+            if (t.chunkReader.result().problem() == DataReader.Problem.TOO_BIG) {
+                t.chunkFailed = true;
+                c.reply(Replies.SIZE_EXCEEDED);
+                return;
+            }
+            c.reply(new Reply(250, "2.0.0", size + " octets received"));
+            return;
+        }
+        try {
+            deliver(c, t, t.chunks, t.chunkReader.finish());
         } finally {
             c.endTransaction();
         }
@@ -455,10 +534,6 @@ final class Commands {
 
     static void auth(Conversation c, String line) throws IOException {
         c.reply(Replies.AUTH_DISABLED);
-    }
-
-    static void notImplemented(Conversation c, String line) throws IOException {
-        c.reply(Replies.NOT_IMPLEMENTED);
     }
 
     static void startTls(Conversation c, String line) throws IOException {

@@ -186,6 +186,9 @@ final class Conversation implements Deadlines.Watched {
         transaction = null;
         if (t != null) {
             t.relay.abort();
+            if (t.chunks != null) {
+                t.chunks.close();
+            }
             try {
                 evaluation.reset();
             } catch (RuntimeException e) {

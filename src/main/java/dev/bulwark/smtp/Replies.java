@@ -32,12 +32,14 @@ final class Replies {
     static final Reply HELO_SYNTAX = new Reply(501, "5.5.4", "Syntax: EHLO hostname");
     static final Reply MAIL_SYNTAX = new Reply(501, "5.5.4", "Syntax: MAIL FROM:<address> [parameters]");
     static final Reply RCPT_SYNTAX = new Reply(501, "5.5.4", "Syntax: RCPT TO:<address> [parameters]");
+    static final Reply BDAT_SYNTAX = new Reply(501, "5.5.4", "Syntax: BDAT size [LAST], closing connection");
+    static final Reply BDAT_AFTER_FAILURE = new Reply(503, "5.5.1", "Previous BDAT failed, send RSET");
+    static final Reply DATA_AFTER_BDAT = new Reply(503, "5.5.1", "DATA cannot follow BDAT in one transaction");
     static final Reply NO_PARAMETERS = new Reply(501, "5.5.4", "Syntax error: no parameters allowed");
     static final Reply BAD_SENDER = new Reply(501, "5.1.7", "Bad sender address syntax");
     static final Reply BAD_RECIPIENT = new Reply(501, "5.1.3", "Bad recipient address syntax");
     static final Reply UNSUPPORTED_PARAMETER = new Reply(555, "5.5.4", "Unsupported MAIL or RCPT parameter");
     static final Reply LINE_TOO_LONG = new Reply(500, "5.5.2", "Line too long");
-    static final Reply NOT_IMPLEMENTED = new Reply(502, "5.5.1", "Command not implemented");
     static final Reply VRFY_DISABLED = new Reply(502, "5.5.1", "VRFY and EXPN are disabled");
     static final Reply AUTH_DISABLED = new Reply(502, "5.5.1", "Authentication is not available here");
     static final Reply TLS_UNAVAILABLE = new Reply(454, "4.7.0", "TLS not available");

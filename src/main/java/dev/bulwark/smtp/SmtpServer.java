@@ -81,7 +81,7 @@ public final class SmtpServer implements AutoCloseable {
         handler.addCommand(new Verb("VRFY", Commands::vrfy, conversations));
         handler.addCommand(new Verb("EXPN", Commands::vrfy, conversations));
         handler.addCommand(new Verb("AUTH", Commands::auth, conversations));
-        handler.addCommand(new Verb("BDAT", Commands::notImplemented, conversations));
+        handler.addCommand(new Verb("BDAT", Commands::bdat, conversations));
         handler.addCommand(new Verb("STARTTLS", Commands::startTls, conversations));
     }
 
