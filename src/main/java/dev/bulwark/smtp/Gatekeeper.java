@@ -76,6 +76,7 @@ final class Gatekeeper implements SessionHandler {
             return refuse(connection, r, d.hits());
         }
         conversations.put(session, c);
+        context.connections().opened();
         c.arm(context.limits().commandTimeout(), Replies.COMMAND_TIMEOUT);
         return SessionAcceptance.success();
     }
@@ -88,6 +89,7 @@ final class Gatekeeper implements SessionHandler {
                 c.ended();
             } finally {
                 release(c.connection.client());
+                context.connections().closed();
             }
         }
     }
