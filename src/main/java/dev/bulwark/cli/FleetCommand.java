@@ -2,14 +2,13 @@ package dev.bulwark.cli;
 
 import dev.bulwark.ops.VersionInfo;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +20,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@code bulwark fleet [--timeout SECONDS] HOST:PORT...}: asks every node's operations listener for
@@ -129,22 +130,28 @@ public final class FleetCommand {
         return Optional.empty();
     }
 
-    /** Asks every node at once; each question is bounded by {@code timeout}. */
+    /** The most of a /version answer we read; a real one is a few hundred octets. */
+    private static final int MAX_BODY = 64 * 1024;
+
+    /**
+     * Asks every node at once, each on its own virtual thread. Connecting and each read are bounded
+     * by {@code timeout}; a node that trickles its answer is cut off at twice that.
+     */
     static List<Answer> ask(List<String> nodes, Duration timeout) {
-        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-                HttpClient client = HttpClient.newBuilder()
-                        .connectTimeout(timeout)
-                        .followRedirects(HttpClient.Redirect.NEVER)
-                        .executor(executor)
-                        .build()) {
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<Answer>> pending = new ArrayList<>();
             for (String node : nodes) {
-                pending.add(executor.submit(() -> ask(client, node, timeout)));
+                pending.add(executor.submit(() -> ask(node, timeout)));
             }
+            long deadline = System.nanoTime() + timeout.multipliedBy(2).toNanos();
             List<Answer> answers = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
+                Future<Answer> f = pending.get(i);
                 try {
-                    answers.add(pending.get(i).get());
+                    answers.add(f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                } catch (TimeoutException e) {
+                    f.cancel(true);
+                    answers.add(failed(nodes.get(i), "no complete answer within " + seconds(timeout.multipliedBy(2))));
                 } catch (ExecutionException e) {
                     answers.add(failed(nodes.get(i), e.getCause().toString()));
                 } catch (InterruptedException e) {
@@ -152,39 +159,56 @@ public final class FleetCommand {
                     answers.add(failed(nodes.get(i), "interrupted"));
                 }
             }
+            executor.shutdownNow();
             return answers;
         }
     }
 
-    private static Answer ask(HttpClient client, String node, Duration timeout) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + node + "/version"))
-                .timeout(timeout)
-                .header("Accept", "application/json")
-                .GET()
-                .build();
-        HttpResponse<String> response;
+    private static Answer ask(String node, Duration timeout) {
+        // HttpURLConnection (java.base) rather than java.net.http: one JDK module less in the image.
+        HttpURLConnection http;
         try {
-            response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (HttpConnectTimeoutException e) {
-            return failed(node, "no connection within " + seconds(timeout));
-        } catch (HttpTimeoutException e) {
-            return failed(node, "no answer within " + seconds(timeout));
+            http = (HttpURLConnection) URI.create("http://" + node + "/version").toURL().openConnection();
+        } catch (IOException e) {
+            return failed(node, reason(e));
+        }
+        http.setConnectTimeout((int) timeout.toMillis());
+        http.setReadTimeout((int) timeout.toMillis());
+        http.setInstanceFollowRedirects(false);
+        http.setUseCaches(false);
+        http.setRequestProperty("Accept", "application/json");
+        boolean connected = false;
+        try {
+            http.connect();
+            connected = true;
+            int status = http.getResponseCode();
+            if (status != 200) {
+                return failed(node, "HTTP " + status + " from /version");
+            }
+            String body;
+            try (InputStream in = http.getInputStream()) {
+                body = new String(in.readNBytes(MAX_BODY), StandardCharsets.UTF_8);
+            }
+            Optional<VersionInfo> v = VersionInfo.parse(body);
+            if (v.isEmpty()) {
+                return failed(node, "/version is not a Bulwark version document");
+            }
+            return new Answer(node, v, Optional.empty());
+        } catch (SocketTimeoutException e) {
+            return failed(node, (connected ? "no answer" : "no connection") + " within " + seconds(timeout));
         } catch (ConnectException e) {
             return failed(node, "connection refused");
+        } catch (UnknownHostException e) {
+            return failed(node, "unknown host " + e.getMessage());
         } catch (IOException e) {
-            return failed(node, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return failed(node, "interrupted");
+            return failed(node, reason(e));
+        } finally {
+            http.disconnect();
         }
-        if (response.statusCode() != 200) {
-            return failed(node, "HTTP " + response.statusCode() + " from /version");
-        }
-        Optional<VersionInfo> v = VersionInfo.parse(response.body());
-        if (v.isEmpty()) {
-            return failed(node, "/version is not a Bulwark version document");
-        }
-        return new Answer(node, v, Optional.empty());
+    }
+
+    private static String reason(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private static String seconds(Duration d) {
