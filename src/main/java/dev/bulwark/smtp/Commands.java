@@ -233,7 +233,7 @@ final class Commands {
                 t.hits.add(new Hit("relay-domains", Stage.RCPT, "unparseable recipient " + TraceHeaders.clean(raw), 0,
                         false));
             }
-            refuseRecipient(c, t, TraceHeaders.clean(raw), reply);
+            refuseRecipient(c, t, TraceHeaders.clean(raw), reply, foreign ? List.of("relay-domains") : List.of());
             return;
         }
         if (!params(pathAndParams[1]).isEmpty()) {
@@ -242,13 +242,15 @@ final class Commands {
         }
         Mailbox mailbox = path.mailbox();
         if (t.accepted.size() >= c.context.limits().maxRecipients()) {
-            refuseRecipient(c, t, mailbox.address(), Replies.TOO_MANY_RECIPIENTS);
+            t.hits.add(new Hit("limit:max-recipients", Stage.RCPT, "over " + c.context.limits().maxRecipients()
+                    + " recipients", 0, false));
+            refuseRecipient(c, t, mailbox.address(), Replies.TOO_MANY_RECIPIENTS, List.of("limit:max-recipients"));
             return;
         }
         Optional<String> relayRefusal = c.context.filter().relayDomains().refusal(path);
         if (relayRefusal.isPresent()) {
             t.hits.add(new Hit("relay-domains", Stage.RCPT, relayRefusal.get(), 0, false));
-            refuseRecipient(c, t, mailbox.address(), Replies.RELAY_DENIED);
+            refuseRecipient(c, t, mailbox.address(), Replies.RELAY_DENIED, List.of("relay-domains"));
             return;
         }
         if (!t.allowlisted) {
@@ -257,13 +259,14 @@ final class Commands {
             t.score = Math.max(t.score, d.score());
             Optional<Reply> refusal = transactionVerdict(t, Stage.RCPT, d.verdict());
             if (refusal.isPresent()) {
-                refuseRecipient(c, t, mailbox.address(), refusal.get());
+                refuseRecipient(c, t, mailbox.address(), refusal.get(),
+                        d.hits().stream().filter(h -> !h.shadow()).map(Hit::ruleId).toList());
                 return;
             }
         }
         NextHopReply answer = t.relay.rcpt(mailbox);
         if (!answer.isPositive()) {
-            refuseRecipient(c, t, mailbox.address(), Replies.fromNextHopRcpt(answer));
+            refuseRecipient(c, t, mailbox.address(), Replies.fromNextHopRcpt(answer), List.of());
             return;
         }
         t.accepted.add(mailbox);
@@ -271,8 +274,10 @@ final class Commands {
         c.reply(Replies.RECIPIENT_OK);
     }
 
-    private static void refuseRecipient(Conversation c, Transaction t, String address, Reply reply) throws IOException {
-        t.outcomes.add(new RecipientOutcome(address, false, reply.line()));
+    /** {@code rules}: the ids of the rules and limits that refused this recipient, for the audit record. */
+    private static void refuseRecipient(Conversation c, Transaction t, String address, Reply reply, List<String> rules)
+            throws IOException {
+        t.outcomes.add(new RecipientOutcome(address, false, reply.line(), rules));
         c.reply(reply);
     }
 
@@ -488,6 +493,7 @@ final class Commands {
             return t.relay.data(TraceHeaders.payload(prefix, spool, scan, subjectPrefix, extra));
         } finally {
             t.relayNanos = System.nanoTime() - started;
+            t.relayed = true;
         }
     }
 

@@ -261,7 +261,12 @@ final class Conversation implements Deadlines.Watched {
                 context.filter().digest(),
                 nextHop.map(NextHopReply::summary),
                 reply == null ? "" : reply.line(),
-                durations));
+                durations,
+                nextHop.map(r -> new AuditRecord.NextHopOutcome(
+                        t.relay == null ? Stage.MAIL : Stage.DATA, // no relay: the next hop refused MAIL
+                        r.code(),
+                        !r.local(),
+                        t.relayed ? Optional.of(Duration.ofNanos(t.relayNanos)) : Optional.empty()))));
     }
 
     static long ms(long nanos) {

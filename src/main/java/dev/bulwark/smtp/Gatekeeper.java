@@ -76,6 +76,7 @@ final class Gatekeeper implements SessionHandler {
             return refuse(connection, r, d.hits());
         }
         conversations.put(session, c);
+        context.connections().opened();
         c.arm(context.limits().commandTimeout(), Replies.COMMAND_TIMEOUT);
         context.deadlines().watch(c);
         return SessionAcceptance.success();
@@ -90,6 +91,7 @@ final class Gatekeeper implements SessionHandler {
                 c.ended();
             } finally {
                 release(c.connection.client());
+                context.connections().closed();
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.bulwark.smtp;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.check.Filter;
 import dev.bulwark.check.Limits;
+import dev.bulwark.ops.ConnectionListener;
 import dev.bulwark.relay.NextHop;
 import java.time.Clock;
 
@@ -15,4 +16,5 @@ record ServerContext(
         AuditSink audit,
         Deadlines deadlines,
         Clock clock,
-        SessionIds ids) {}
+        SessionIds ids,
+        ConnectionListener connections) {}

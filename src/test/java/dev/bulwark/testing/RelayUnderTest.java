@@ -1,7 +1,9 @@
 package dev.bulwark.testing;
 
 import dev.bulwark.audit.AuditRecord;
+import dev.bulwark.audit.AuditSink;
 import dev.bulwark.check.Filter;
+import dev.bulwark.ops.ConnectionListener;
 import dev.bulwark.relay.NextHop;
 import dev.bulwark.relay.NextHopConfig;
 import dev.bulwark.smtp.SmtpServer;
@@ -26,15 +28,26 @@ public final class RelayUnderTest implements AutoCloseable {
 
     public RelayUnderTest(Filter filter, int nextHopPort, UnaryOperator<SmtpSettings> settings,
             UnaryOperator<NextHopConfig> nextHopConfig) {
+        this(filter, nextHopPort, settings, nextHopConfig, AuditSink.NONE, ConnectionListener.NONE);
+    }
+
+    /** As above; every audit record also goes to {@code extraAudit}, and sessions are reported to {@code connections}. */
+    public RelayUnderTest(Filter filter, int nextHopPort, UnaryOperator<SmtpSettings> settings,
+            UnaryOperator<NextHopConfig> nextHopConfig, AuditSink extraAudit, ConnectionListener connections) {
         NextHopConfig config = nextHopConfig.apply(NextHopConfig.of("127.0.0.1", nextHopPort, "relay.test")
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10)));
         nextHop = new NextHop(config);
         SmtpSettings s = settings.apply(SmtpSettings.of("relay.test", new InetSocketAddress("127.0.0.1", 0)));
-        server = SmtpServer.start(s, filter, nextHop, audit::add, Clock.systemUTC());
+        AuditSink collect = audit::add;
+        server = SmtpServer.start(s, filter, nextHop, collect.and(extraAudit), connections, Clock.systemUTC());
     }
 
     public int port() {
         return server.port();
+    }
+
+    public NextHop nextHop() {
+        return nextHop;
     }
 
     public List<AuditRecord> audit() {
