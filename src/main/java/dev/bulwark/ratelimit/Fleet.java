@@ -262,8 +262,18 @@ final class Fleet implements AutoCloseable {
         while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
             cause = cause.getCause();
         }
-        String message = cause.getMessage();
-        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        String text = text(cause);
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        // The root cause (refused, TLS handshake, NOAUTH) is what an operator needs to see.
+        return root == cause ? text : text + " <- " + text(root);
+    }
+
+    private static String text(Throwable t) {
+        String message = t.getMessage();
+        return t.getClass().getSimpleName() + (message == null ? "" : ": " + message);
     }
 
     /** Failed Redis calls and probes since start. */

@@ -9,6 +9,7 @@ import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.ratelimit.LimitSpec.Key;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Fleet-wide limits against a real redis-server this test starts and stops itself. */
 class RateLimiterRedisIT {
@@ -256,6 +258,33 @@ class RateLimiterRedisIT {
         RateLimiter.Stats degraded = a.stats();
         assertThat(degraded.localKeys()).as("local map plus fallback map, each at most 1000").isEqualTo(2_000);
         assertThat(degraded.fleetFallbacks()).isEqualTo(10_000);
+    }
+
+    @Test
+    void tlsRedisIsReachedWithRedissAndATrustedCertificate(@TempDir Path dir) throws Exception {
+        Path cert = dir.resolve("redis.crt");
+        Path key = dir.resolve("redis.key");
+        Process openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                "-keyout", key.toString(), "-out", cert.toString())
+                .redirectErrorStream(true).start();
+        String opensslOutput = new String(openssl.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(openssl.waitFor()).as(opensslOutput).isZero();
+        RedisServer server = redis(RedisServer.startTls(cert, key));
+        LimitSpec global = fleet(limit("fleet-global", Stage.CONNECT, Key.GLOBAL, 1, Duration.ofHours(1)));
+        String uri = "rediss://127.0.0.1:" + server.port();
+
+        RateLimiter trusting = RateLimiter.builder(List.of(global)).timeMeter(time)
+                .redis(RedisSettings.parse(uri).withTimeout(Duration.ofSeconds(2)).withTrustedCertificates(cert))
+                .build();
+        resources.add(trusting);
+        assertThat(trusting.fleetHealthy()).isTrue();
+        assertThat(trusting.consume(Stage.CONNECT, client("192.0.2.1")).allowed()).isTrue();
+        assertThat(trusting.consume(Stage.CONNECT, client("192.0.2.1")).allowed()).isFalse();
+
+        RateLimiter untrusting = node(uri, global); // JDK default trust store: the self-signed certificate fails
+        assertThat(untrusting.fleetHealthy()).isFalse();
+        assertThat(untrusting.consume(Stage.CONNECT, client("192.0.2.1")).fleetDegraded()).isTrue();
     }
 
     @Test

@@ -42,9 +42,26 @@ final class RedisServer implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
     }
 
+    private final boolean tls;
+
     private RedisServer(String executable, List<String> extraArgs) {
+        this(executable, extraArgs, false);
+    }
+
+    private RedisServer(String executable, List<String> extraArgs, boolean tls) {
         this.executable = executable;
         this.extraArgs = List.copyOf(extraArgs);
+        this.tls = tls;
+    }
+
+    /** Starts a server that speaks only TLS, with the given PEM certificate and key. */
+    static RedisServer startTls(Path certificate, Path key) {
+        RedisServer server = new RedisServer(executable(), List.of("--tls-cert-file", certificate.toString(),
+                "--tls-key-file", key.toString(), "--tls-ca-cert-file", certificate.toString(),
+                "--tls-auth-clients", "no"), true);
+        server.port = freePort();
+        server.launch();
+        return server;
     }
 
     /** Starts a server on a free loopback port. */
@@ -102,8 +119,9 @@ final class RedisServer implements AutoCloseable {
     }
 
     private void launch() {
-        List<String> command = new ArrayList<>(List.of(executable, "--port", String.valueOf(port), "--bind", "127.0.0.1",
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "", "--protected-mode", "yes"));
+        List<String> command = new ArrayList<>(List.of(executable, "--bind", "127.0.0.1", "--save", "",
+                "--appendonly", "no", "--daemonize", "no", "--logfile", "", "--protected-mode", "yes"));
+        command.addAll(tls ? List.of("--port", "0", "--tls-port", String.valueOf(port)) : List.of("--port", String.valueOf(port)));
         command.addAll(extraArgs);
         output.clear();
         try {
@@ -150,6 +168,9 @@ final class RedisServer implements AutoCloseable {
         } catch (RuntimeException e) {
             p.destroyForcibly();
             throw e;
+        }
+        if (tls) {
+            return; // the log line is the readiness signal; the raw client below speaks plain RESP only
         }
         String pong;
         try {
