@@ -279,46 +279,54 @@ public final class RateLimiter implements AutoCloseable {
      */
     public Outcome consume(Stage stage, Subject subject) {
         Plan plan = plans.get(stage);
-        if (plan.enforced().isEmpty() && plan.shadow().isEmpty()) {
+        List<Limit> enforced = plan.enforced();
+        List<Limit> shadows = plan.shadow();
+        if (enforced.isEmpty() && shadows.isEmpty()) {
             return plan.nothing();
         }
+        // Keys and costs first: a subject missing a fact throws before any bucket was touched.
+        int n = enforced.size();
+        String[] keys = new String[n + shadows.size()];
+        long[] costs = new long[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            Limit limit = i < n ? enforced.get(i) : shadows.get(i - n);
+            costs[i] = limit.cost(subject);
+            keys[i] = Keys.of(limit.spec, subject);
+        }
         boolean fallback = false;
-        List<Attempt> taken = new ArrayList<>(plan.enforced().size());
-        List<Long> costs = new ArrayList<>(plan.enforced().size());
-        for (Limit limit : plan.enforced()) {
-            long cost = limit.cost(subject);
-            if (cost == 0) {
-                continue;
+        Attempt[] taken = new Attempt[n];
+        for (int i = 0; i < n; i++) {
+            if (costs[i] == 0) {
+                continue; // an empty message has nothing to count
             }
-            String key = Keys.of(limit.spec, subject);
-            Attempt attempt = attempt(limit, key, cost);
+            Limit limit = enforced.get(i);
+            Attempt attempt = attempt(limit, keys[i], costs[i]);
             fallback |= attempt.fallback();
             if (!attempt.probe().isConsumed()) {
                 giveBack(taken, costs);
                 limit.refused.increment();
-                return new Outcome(stage, Optional.of(exceeded(limit, key, cost, attempt.probe())), List.of(), fallback);
+                return new Outcome(stage, Optional.of(exceeded(limit, keys[i], costs[i], attempt.probe())), List.of(),
+                        fallback);
             }
-            taken.add(attempt);
-            costs.add(cost);
+            taken[i] = attempt;
         }
-        List<Outcome.Exceeded> shadow = List.of();
-        for (Limit limit : plan.shadow()) {
-            long cost = limit.cost(subject);
-            if (cost == 0) {
+        List<Outcome.Exceeded> exceeded = List.of();
+        for (int i = n; i < keys.length; i++) {
+            if (costs[i] == 0) {
                 continue;
             }
-            String key = Keys.of(limit.spec, subject);
-            Attempt attempt = attempt(limit, key, cost);
+            Limit limit = shadows.get(i - n);
+            Attempt attempt = attempt(limit, keys[i], costs[i]);
             fallback |= attempt.fallback();
             if (!attempt.probe().isConsumed()) {
                 limit.shadowExceeded.increment();
-                if (shadow.isEmpty()) {
-                    shadow = new ArrayList<>(2);
+                if (exceeded.isEmpty()) {
+                    exceeded = new ArrayList<>(2);
                 }
-                shadow.add(exceeded(limit, key, cost, attempt.probe()));
+                exceeded.add(exceeded(limit, keys[i], costs[i], attempt.probe()));
             }
         }
-        return new Outcome(stage, Optional.empty(), shadow, fallback);
+        return new Outcome(stage, Optional.empty(), exceeded, fallback);
     }
 
     private Attempt attempt(Limit limit, String key, long cost) {
@@ -343,10 +351,13 @@ public final class RateLimiter implements AutoCloseable {
         return new Attempt(local, local.tryConsumeAndReturnRemaining(cost), false, false);
     }
 
-    /** Returns the tokens taken for an event another limit refused. */
-    private void giveBack(List<Attempt> taken, List<Long> costs) {
-        for (int i = 0; i < taken.size(); i++) {
-            Attempt a = taken.get(i);
+    /** Returns the tokens taken for an event another limit refused ({@code taken[i]} null: nothing taken). */
+    private void giveBack(Attempt[] taken, long[] costs) {
+        for (int i = 0; i < taken.length; i++) {
+            Attempt a = taken[i];
+            if (a == null) {
+                continue;
+            }
             if (a.remote()) {
                 Fleet f = fleet.orElseThrow();
                 if (!f.healthy()) {
@@ -354,13 +365,13 @@ public final class RateLimiter implements AutoCloseable {
                     continue;
                 }
                 try {
-                    a.bucket().addTokens(costs.get(i));
+                    a.bucket().addTokens(costs[i]);
                 } catch (RuntimeException e) {
                     refundsLost.increment();
                     f.failed(e);
                 }
             } else {
-                a.bucket().addTokens(costs.get(i));
+                a.bucket().addTokens(costs[i]);
             }
         }
     }

@@ -123,6 +123,27 @@ class RateLimiterRedisIT {
     }
 
     @Test
+    void aRefusedEventGivesBackTheTokensItTookInRedis() {
+        RedisServer server = redis(RedisServer.start());
+        LimitSpec global = fleet(limit("fleet-global", Stage.MAIL, Key.GLOBAL, 10, Duration.ofHours(1)));
+        LimitSpec perSender = fleet(limit("fleet-per-sender", Stage.MAIL, Key.SENDER, 1, Duration.ofHours(1)));
+        RateLimiter a = node(server.uri(), global, perSender);
+        RateLimiter b = node(server.uri(), global, perSender);
+        Subject flood = client("192.0.2.1").withSender(Mailbox.of("flood@example.com"));
+        assertThat(a.consume(Stage.MAIL, flood).allowed()).isTrue();
+        for (int i = 0; i < 20; i++) {
+            assertThat(a.consume(Stage.MAIL, flood).refusal().orElseThrow().limit().id()).isEqualTo("fleet-per-sender");
+        }
+        for (int i = 0; i < 9; i++) {
+            Subject other = client("192.0.2.2").withSender(Mailbox.of("user" + i + "@example.org"));
+            assertThat(b.consume(Stage.MAIL, other).allowed()).as("sender %d", i).isTrue();
+        }
+        Subject late = client("192.0.2.2").withSender(Mailbox.of("late@example.org"));
+        assertThat(b.consume(Stage.MAIL, late).refusal().orElseThrow().limit().id()).isEqualTo("fleet-global");
+        assertThat(a.stats().refundsLost()).isZero();
+    }
+
+    @Test
     void localLimitsStayPerNodeWhileFleetLimitsAreShared() {
         RedisServer server = redis(RedisServer.start());
         LimitSpec perIpLocal = limit("per-ip", Stage.CONNECT, Key.CLIENT_IP, 3, Duration.ofHours(1));

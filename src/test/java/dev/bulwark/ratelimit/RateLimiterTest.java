@@ -278,6 +278,15 @@ class RateLimiterTest {
     }
 
     @Test
+    void aSubjectMissingAFactTouchesNoBucket() {
+        RateLimiter limiter = limiter(limit("global", Stage.DATA, Key.GLOBAL, 1, Duration.ofHours(1)),
+                bytes("octets", Key.SENDER, 1_000, Duration.ofHours(1)));
+        Subject noSize = mail("192.0.2.1", "a@example.com");
+        assertThatThrownBy(() -> limiter.consume(Stage.DATA, noSize)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(limiter.consume(Stage.DATA, noSize.withSize(10)).allowed()).as("global still has its token").isTrue();
+    }
+
+    @Test
     void rejectsLimitsThatCannotWorkListingEveryProblem() {
         LimitSpec zero = limit("zero", Stage.CONNECT, Key.CLIENT_IP, 0, Duration.ofMinutes(1));
         LimitSpec rcptAtConnect = limit("early-rcpt", Stage.CONNECT, Key.RECIPIENT, 5, Duration.ofMinutes(1));
