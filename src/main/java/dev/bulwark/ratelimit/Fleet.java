@@ -195,12 +195,22 @@ final class Fleet implements AutoCloseable {
             stateLock.unlock();
         }
         if (probing.compareAndSet(false, true)) {
-            probe().whenComplete((ok, e) -> probing.set(false));
+            probe(); // recovered() or stillDown() clears the flag
         }
     }
 
     /** Reconnects if the connection is gone, then PINGs; never blocks the caller. */
     private CompletableFuture<Void> probe() {
+        try {
+            return probeAsync();
+        } catch (RuntimeException e) {
+            // Whatever Lettuce throws before it hands out a future is one more failed probe.
+            stillDown(e);
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private CompletableFuture<Void> probeAsync() {
         Connected current = connected;
         CompletableFuture<Connected> ready;
         if (current != null && current.connection().isOpen()) {
@@ -230,6 +240,7 @@ final class Fleet implements AutoCloseable {
         long now = time.currentTimeNanos();
         stateLock.lock();
         try {
+            probing.set(false);
             if (healthy) {
                 return;
             }
@@ -245,16 +256,17 @@ final class Fleet implements AutoCloseable {
     }
 
     private void stillDown(Throwable problem) {
-        errors.increment();
         long now = time.currentTimeNanos();
         stateLock.lock();
         try {
             lastProblem = describe(problem);
             nextProbeNanos = now + backoffNanos;
             backoffNanos = Math.min(backoffNanos * 2, settings.probeMax().toNanos());
+            probing.set(false); // only now, so no second probe starts before the next one is scheduled
         } finally {
             stateLock.unlock();
         }
+        errors.increment();
     }
 
     private static String describe(Throwable t) {
@@ -274,6 +286,16 @@ final class Fleet implements AutoCloseable {
     private static String text(Throwable t) {
         String message = t.getMessage();
         return t.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+
+    /** When the next probe is due, on the injected clock (for tests). */
+    long nextProbeNanos() {
+        stateLock.lock();
+        try {
+            return nextProbeNanos;
+        } finally {
+            stateLock.unlock();
+        }
     }
 
     /** Failed Redis calls and probes since start. */
