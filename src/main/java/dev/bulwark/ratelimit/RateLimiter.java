@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code MAIL}: once per MAIL command the other checks accepted, {@code subject.withSender(path)}.
  *   <li>{@code RCPT}: once per recipient that passed relay domains and the policy, before the
  *       recipient is forwarded to the next hop, {@code subject.withSender(path).withRecipient(rcpt)}.
+ *       Recipients the next hop then refuses stay counted: attempts are what slows a dictionary
+ *       attack.
  *   <li>{@code DATA}: once per message, after the final dot and the size is known, before the
  *       message is relayed, {@code subject.withSender(path).withSize(octets)}.
  * </ul>
