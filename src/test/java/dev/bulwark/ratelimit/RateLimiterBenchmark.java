@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Cost of rate-limit checks: one limit in process, in Redis, and in process because Redis is down
  * (the fallback path); and a "message" of three checks (connect per client IP, mail per sender
  * domain, rcpt per recipient domain) against none, local and Redis limits. Run with
- * {@code mvn -B -Pbench test-compile exec:exec@bench}; needs {@code redis-server}.
+ * {@code mvn -B -Pbench clean test-compile exec:exec@bench}; needs {@code redis-server}.
  *
  * <p>Limits are large enough that every check is allowed (the common path); keys rotate over 1,000
  * client addresses and 100 domains so the local maps and Redis hold many buckets, as in service.
