@@ -83,8 +83,8 @@ public final class RateLimiter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
 
-    /** Default bound on the local buckets of one limit. */
-    public static final int DEFAULT_MAX_KEYS_PER_LIMIT = 100_000;
+    /** Default bound on the local buckets of one limit: about 18 MiB at ~380 bytes a bucket. */
+    public static final int DEFAULT_MAX_KEYS_PER_LIMIT = 50_000;
 
     private record Plan(List<Limit> enforced, List<Limit> shadow, Outcome nothing) {}
 
