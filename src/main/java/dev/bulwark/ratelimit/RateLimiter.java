@@ -175,7 +175,7 @@ public final class RateLimiter implements AutoCloseable {
         }
 
         /**
-         * Most local buckets kept for one limit (default {@value #DEFAULT_MAX_KEYS_PER_LIMIT}); a
+         * Most local buckets kept for one limit (default {@value RateLimiter#DEFAULT_MAX_KEYS_PER_LIMIT}); a
          * fleet limit's fallback buckets have the same bound. Past it the least recently used bucket
          * is dropped, see {@link Stats#localKeysEvictedEarly()}.
          */
