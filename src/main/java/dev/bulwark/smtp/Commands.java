@@ -11,6 +11,7 @@ import dev.bulwark.envelope.Path;
 import dev.bulwark.envelope.PathSyntaxException;
 import dev.bulwark.envelope.Paths;
 import dev.bulwark.envelope.ReversePath;
+import dev.bulwark.ratelimit.Subject;
 import dev.bulwark.relay.MailOptions;
 import dev.bulwark.relay.NextHopReply;
 import dev.bulwark.relay.RelayTransaction;
@@ -178,6 +179,13 @@ final class Commands {
             c.reply(refusal.get());
             return;
         }
+        Optional<Reply> limited = c.limit(Stage.MAIL, Subject.of(c.connection.client()).withSender(sender), pending.hits);
+        if (limited.isPresent()) {
+            c.audit(pending, verdictName(limited.get()), List.of(), limited.get(), Optional.empty(), 0, Optional.empty());
+            resetPolicy(c);
+            c.reply(limited.get());
+            return;
+        }
         RelayTransaction relay = c.context.nextHop().begin(sender, options);
         if (!relay.mailReply().isPositive()) {
             Reply reply = Replies.fromNextHopMail(relay.mailReply());
@@ -263,6 +271,15 @@ final class Commands {
                         d.hits().stream().filter(h -> !h.shadow()).map(Hit::ruleId).toList());
                 return;
             }
+        }
+        List<Hit> limitHits = new ArrayList<>();
+        Optional<Reply> limited = c.limit(Stage.RCPT,
+                Subject.of(c.connection.client()).withSender(t.mail.sender()).withRecipient(mailbox), limitHits);
+        t.hits.addAll(limitHits);
+        if (limited.isPresent()) {
+            refuseRecipient(c, t, mailbox.address(), limited.get(),
+                    limitHits.stream().filter(h -> !h.shadow()).map(Hit::ruleId).toList());
+            return;
         }
         NextHopReply answer = t.relay.rcpt(mailbox);
         if (!answer.isPositive()) {
@@ -423,6 +440,16 @@ final class Commands {
                     Stage.DATA, protocolRefusal.text(), 0, false);
             c.audit(t, "reject", List.of(hit), protocolRefusal, Optional.empty(), result.received(), Optional.empty());
             c.reply(protocolRefusal);
+            return;
+        }
+        List<Hit> limitHits = new ArrayList<>();
+        Optional<Reply> limited = c.limit(Stage.DATA,
+                Subject.of(c.connection.client()).withSender(t.mail.sender()).withSize(result.received()), limitHits);
+        t.hits.addAll(limitHits);
+        if (limited.isPresent()) {
+            c.audit(t, verdictName(limited.get()), List.of(), limited.get(), Optional.empty(), result.received(),
+                    Optional.empty());
+            c.reply(limited.get());
             return;
         }
         HeaderScan scan = HeaderScan.of(spool, result.headerEnd());

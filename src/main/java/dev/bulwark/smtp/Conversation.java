@@ -7,6 +7,8 @@ import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.Hit;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.Verdict;
+import dev.bulwark.ratelimit.Outcome;
+import dev.bulwark.ratelimit.Subject;
 import dev.bulwark.relay.NextHopReply;
 import java.io.IOException;
 import java.time.Duration;
@@ -178,6 +180,25 @@ final class Conversation implements Deadlines.Watched {
             return Decision.of(new Verdict.Defer(Verdict.Reason.CHECK_FAILED, Optional.empty()),
                     new Hit("internal-error", stage, e.getClass().getSimpleName() + ": " + e.getMessage(), 0, false));
         }
+    }
+
+    /**
+     * Consumes the rate limits of a stage. Hits (refusing and shadow) are added to {@code hits} as
+     * {@code ratelimit:<id>}; returns the reply to refuse with, if a limit refused.
+     */
+    Optional<Reply> limit(Stage stage, Subject subject, List<Hit> hits) {
+        Outcome outcome;
+        try {
+            outcome = context.limiter().consume(stage, subject);
+        } catch (RuntimeException e) {
+            log.error("session {}: rate limits at {} failed", sessionId(), stage.key(), e);
+            hits.add(new Hit("internal-error", stage, e.getClass().getSimpleName() + ": " + e.getMessage(), 0, false));
+            return Optional.of(Replies.CHECK_FAILED);
+        }
+        for (Hit h : outcome.hits()) {
+            hits.add(new Hit("ratelimit:" + h.ruleId(), h.stage(), h.detail(), 0, h.shadow()));
+        }
+        return outcome.refusal().map(e -> Replies.rateLimited(stage, e.retryAfter().isEmpty()));
     }
 
     /** Ends the open transaction, if any: the next hop transaction is abandoned and the policy reset. */

@@ -82,6 +82,20 @@ final class Replies {
         };
     }
 
+    /**
+     * The reply when a rate limit refuses: try again later, in the form each stage allows. A message
+     * larger than a bytes limit's whole capacity can never pass: that is permanent.
+     */
+    static Reply rateLimited(Stage stage, boolean neverFits) {
+        String text = "Rate limit exceeded, try again later";
+        return switch (stage) {
+            case CONNECT, HELO -> new Reply(421, "4.7.0", text);
+            case MAIL -> new Reply(451, "4.7.1", text);
+            case RCPT -> new Reply(450, "4.7.1", text);
+            case DATA -> neverFits ? SIZE_EXCEEDED : new Reply(451, "4.7.1", text);
+        };
+    }
+
     /** The reply for a policy deferral at a stage. */
     static Reply deferral(Stage stage, Verdict.Defer defer) {
         if (defer.reason() == Verdict.Reason.CHECK_FAILED) {

@@ -4,6 +4,7 @@ import dev.bulwark.audit.AuditSink;
 import dev.bulwark.check.Filter;
 import dev.bulwark.check.Limits;
 import dev.bulwark.ops.ConnectionListener;
+import dev.bulwark.ratelimit.RateLimiter;
 import dev.bulwark.relay.NextHop;
 import java.time.Clock;
 
@@ -12,6 +13,7 @@ record ServerContext(
         SmtpSettings settings,
         Filter filter,
         Limits limits,
+        RateLimiter limiter,
         NextHop nextHop,
         AuditSink audit,
         Deadlines deadlines,

@@ -4,6 +4,7 @@ import dev.bulwark.audit.AuditSink;
 import dev.bulwark.check.Filter;
 import dev.bulwark.check.Limits;
 import dev.bulwark.ops.ConnectionListener;
+import dev.bulwark.ratelimit.RateLimiter;
 import dev.bulwark.relay.NextHop;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -45,11 +46,21 @@ public final class SmtpServer implements AutoCloseable {
     /** As above; {@code connections} hears every session start and end (for the metrics). */
     public static SmtpServer start(SmtpSettings settings, Filter filter, NextHop nextHop, AuditSink audit,
             ConnectionListener connections, Clock clock) {
+        return start(settings, filter, RateLimiter.builder(java.util.List.of()).build(), nextHop, audit, connections,
+                clock);
+    }
+
+    /**
+     * Starts listening with everything a node has: the policy, its rate limits (consumed at connect,
+     * MAIL, RCPT and DATA), the next hop, where audit records go, and who hears about connections.
+     */
+    public static SmtpServer start(SmtpSettings settings, Filter filter, RateLimiter limiter, NextHop nextHop,
+            AuditSink audit, ConnectionListener connections, Clock clock) {
         Limits limits = filter.limits();
         Deadlines deadlines = new Deadlines(
                 limits.commandTimeout().compareTo(limits.dataTimeout()) < 0 ? limits.commandTimeout() : limits.dataTimeout());
         SessionIds ids = new SessionIds();
-        ServerContext context = new ServerContext(settings, filter, limits, nextHop, audit, deadlines, clock, ids,
+        ServerContext context = new ServerContext(settings, filter, limits, limiter, nextHop, audit, deadlines, clock, ids,
                 connections);
         Map<Session, Conversation> conversations = new ConcurrentHashMap<>();
         Gatekeeper gatekeeper = new Gatekeeper(context, conversations);

@@ -1,5 +1,7 @@
 package dev.bulwark.ratelimit;
 
+import dev.bulwark.testing.RedisServer;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.bulwark.ratelimit;
 
+import dev.bulwark.testing.RedisServer;
+
 import dev.bulwark.check.Stage;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.ratelimit.LimitSpec.Key;

@@ -1,5 +1,7 @@
 package dev.bulwark.ratelimit;
 
+import dev.bulwark.testing.RedisServer;
+
 import static dev.bulwark.ratelimit.Limits.fleet;
 import static dev.bulwark.ratelimit.Limits.limit;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package dev.bulwark.ratelimit;
+package dev.bulwark.testing;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * system service. Started by {@link #start()}, stopped (by its own PID) with {@link #stop()} or
  * {@link #kill()}, and started again on the same port with {@link #restart()}.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
     private static final Duration START_DEADLINE = Duration.ofSeconds(20);
 
@@ -55,7 +55,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Starts a server that speaks only TLS, with the given PEM certificate and key. */
-    static RedisServer startTls(Path certificate, Path key) {
+    public static RedisServer startTls(Path certificate, Path key) {
         RedisServer server = new RedisServer(executable(), List.of("--tls-cert-file", certificate.toString(),
                 "--tls-key-file", key.toString(), "--tls-ca-cert-file", certificate.toString(),
                 "--tls-auth-clients", "no"), true);
@@ -65,7 +65,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Starts a server on a free loopback port. */
-    static RedisServer start(String... extraArgs) {
+    public static RedisServer start(String... extraArgs) {
         RedisServer server = new RedisServer(executable(), List.of(extraArgs));
         IllegalStateException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
@@ -81,7 +81,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** A loopback port with nothing listening (for "Redis is down" cases). */
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
@@ -90,7 +90,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Starts a server on a given port, e.g. one a limiter was already told about. */
-    static RedisServer startOn(int port, String... extraArgs) {
+    public static RedisServer startOn(int port, String... extraArgs) {
         RedisServer server = new RedisServer(executable(), List.of(extraArgs));
         server.port = port;
         server.launch();
@@ -186,21 +186,21 @@ final class RedisServer implements AutoCloseable {
         reader.setName("redis-" + port + "-output");
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String uri() {
+    public String uri() {
         return "redis://127.0.0.1:" + port;
     }
 
     /** Stops the server cleanly (SIGTERM) and waits for it to exit. */
-    void stop() {
+    public void stop() {
         end(false);
     }
 
     /** Kills the server (SIGKILL), as a crash would. */
-    void kill() {
+    public void kill() {
         end(true);
     }
 
@@ -228,13 +228,13 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Starts the server again on the same port, empty (nothing is persisted). */
-    void restart() {
+    public void restart() {
         end(false);
         launch();
     }
 
     /** Sends one command over a fresh connection and returns the reply as text (arrays joined by newlines). */
-    String command(String... args) {
+    public String command(String... args) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
             socket.setSoTimeout(10_000);
