@@ -12,6 +12,8 @@ DEBIAN_FRONTEND=noninteractive apt-get purge -y -q openssh-server openssh-sftp-s
 DEBIAN_FRONTEND=noninteractive apt-get autoremove --purge -y -q >/dev/null
 rm -rf /etc/ssh/sshd_config.d /etc/ssh/ssh_host_* /root/.ssh /run/bulwark-build
 passwd -l root >/dev/null
+# No login prompt either: the consoles only show the boot and the posture report.
+systemctl mask getty@.service serial-getty@.service autovt@.service >/dev/null
 [[ ! -e /usr/sbin/sshd ]] || { echo "seal: sshd is still installed" >&2; exit 1; }
 
 # --- read-only root, scratch in memory -----------------------------------------------------------
