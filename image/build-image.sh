@@ -2,8 +2,9 @@
 # Builds one Bulwark image with Packer: the base disk + a runtime archive -> a sealed qcow2 named
 # bulwark-<version>-<digest12>.qcow2, with <image>.sha256 and packer-manifest.json beside it.
 #
-# Usage: image/build-image.sh --runtime ARCHIVE --policy-digest HEX64 --base BASE.qcow2
+# Usage: image/build-image.sh --runtime ARCHIVE --base BASE.qcow2 [--policy-digest HEX64]
 #                             [--version V] [--out-dir DIR] [--metrics-port N]
+#   --policy-digest defaults to "policyDigest" in the archive's bulwark/MANIFEST.json.
 #   --version defaults to the one in the archive name (bulwark-<version>-<digest12>.tar.gz).
 #   The image lands in DIR/bulwark-<version>-<digest12>/ (default DIR: target/image).
 # Prints the image path on stdout. A fresh SSH key is made for every build and deleted after it.
@@ -28,7 +29,18 @@ die() { log "$*"; exit 2; }
 
 [[ -f $runtime ]] || die "--runtime: no such archive: '$runtime'"
 [[ -f $base && -s $base.sha256 ]] || die "--base: no base disk (and $base.sha256) at '$base'"
-[[ $digest =~ ^[0-9a-f]{64}$ ]] || die "--policy-digest: '$digest' is not 64 lower-case hex digits"
+# The runtime describes itself in bulwark/MANIFEST.json ("policyDigest", "version"); an explicit
+# --policy-digest must agree with it.
+manifest_field() {
+  tar -xzOf "$runtime" bulwark/MANIFEST.json 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin).get(sys.argv[1]) or "")' "$1" 2>/dev/null || true
+}
+manifest_digest=$(manifest_field policyDigest)
+if [[ -n $manifest_digest && -n $digest && $manifest_digest != "$digest" ]]; then
+  die "--policy-digest $digest differs from the runtime's MANIFEST.json policyDigest $manifest_digest"
+fi
+digest=${digest:-$manifest_digest}
+[[ $digest =~ ^[0-9a-f]{64}$ ]] || die "--policy-digest: '$digest' is not 64 lower-case hex digits (and the runtime has no MANIFEST.json naming it)"
 name=$(basename "$runtime")
 if [[ $name =~ ^bulwark-(.+)-([0-9a-f]{12})\.tar\.gz$ ]]; then
   [[ ${BASH_REMATCH[2]} == "${digest:0:12}" ]] ||
@@ -49,6 +61,8 @@ rm -rf "$output"
 
 ssh-keygen -q -t ed25519 -N '' -C "bulwark-build-$image_name" -f "$work/build-key"
 export PACKER_CACHE_DIR="$work/packer_cache" CHECKPOINT_DISABLE=1 PACKER_NO_COLOR=1
+# Packer's debug log (with timestamps) for when a CI build needs explaining.
+export PACKER_LOG=1 PACKER_LOG_PATH="$out_dir/$image_name.packer-debug.log"
 vars=(
   -var "runtime_archive=$(cd "$(dirname "$runtime")" && pwd)/$name"
   -var "version=$version"

@@ -3,9 +3,10 @@
 #   host packages -> base disk (cached) -> packer validate + build -> boot test under TCG
 #   [-> a second image from the previous policy and the rollback test].
 #
-# Usage: image/ci.sh --runtime target/bulwark-<version>-<digest12>.tar.gz --policy-digest HEX64
+# Usage: image/ci.sh --runtime target/bulwark-<version>-<digest12>.tar.gz [--policy-digest HEX64]
 #          [--version V] [--rcpt ADDR] [--mail-from ADDR] [--out-dir DIR]
-#          [--previous-runtime ARCHIVE --previous-policy-digest HEX64]
+#          [--previous-runtime ARCHIVE [--previous-policy-digest HEX64]]
+# A digest defaults to "policyDigest" in the archive's bulwark/MANIFEST.json.
 # Outputs (default DIR: target/image): DIR/bulwark-<version>-<digest12>/{*.qcow2,*.sha256,
 # packer-manifest.json}, boot-test logs, and DIR/figures.txt with the stage's timings.
 # Env: BULWARK_IMAGE_CACHE (base-disk cache, default /var/cache/bulwark-image).
@@ -27,15 +28,32 @@ while (($#)); do
     *) echo "image/ci.sh: unknown argument: $1" >&2; exit 2 ;;
   esac
 done
-[[ -n $runtime && -n $digest ]] || { echo "image/ci.sh: --runtime and --policy-digest are required" >&2; exit 2; }
-[[ -z $prev_runtime || -n $prev_digest ]] || { echo "image/ci.sh: --previous-runtime needs --previous-policy-digest" >&2; exit 2; }
+# The runtime names its policy in bulwark/MANIFEST.json; --policy-digest is only needed without one.
+manifest_digest() {
+  tar -xzOf "$1" bulwark/MANIFEST.json 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin).get("policyDigest") or "")' 2>/dev/null || true
+}
+[[ -f $runtime ]] || { echo "image/ci.sh: --runtime: no such archive: '$runtime'" >&2; exit 2; }
+digest=${digest:-$(manifest_digest "$runtime")}
+[[ -n $digest ]] || { echo "image/ci.sh: $runtime has no bulwark/MANIFEST.json policyDigest; pass --policy-digest" >&2; exit 2; }
+if [[ -n $prev_runtime ]]; then
+  prev_digest=${prev_digest:-$(manifest_digest "$prev_runtime")}
+  [[ -n $prev_digest ]] || { echo "image/ci.sh: $prev_runtime names no policy digest; pass --previous-policy-digest" >&2; exit 2; }
+fi
 mkdir -p "$out_dir"
 out_dir=$(cd "$out_dir" && pwd)
 figures="$out_dir/figures.txt"
 stage_start=$SECONDS
 : > "$figures"
 figure() { printf '%-40s %s\n' "$1" "$2" | tee -a "$figures"; }
-timed() { local t=$SECONDS; "$@"; echo $((SECONDS - t)) > "$out_dir/.last-seconds"; }
+# timed COMMAND...: runs it, records its seconds, and passes its exit status on (also inside $(...),
+# where set -e does not reach).
+timed() {
+  local t=$SECONDS rc=0
+  "$@" || rc=$?
+  echo $((SECONDS - t)) > "$out_dir/.last-seconds"
+  return $rc
+}
 
 echo "== image: host packages"
 timed "$here/host-packages.sh"
@@ -61,20 +79,22 @@ figure "packer build (s)" "$(cat "$out_dir/.last-seconds")"
 figure "image" "$(basename "$image")"
 figure "image size (qcow2, compressed)" "$(size "$image")"
 
-echo "== image: boot test"
-name=$(basename "$image" .qcow2)
-timed "$here/boot-test.sh" --image "$image" --policy-digest "$digest" --work-dir "$out_dir/boot-test-$name" "${test_args[@]}"
-figure "boot test (s)" "$(cat "$out_dir/.last-seconds")"
-figure "boot to first 220 under TCG (s)" "$(cat "$out_dir/boot-test-$name/boot-to-banner.seconds")"
-figure "systemd-analyze security exposure" "$(cat "$out_dir/boot-test-$name/exposure")"
-
-if [[ -n $prev_runtime ]]; then
-  echo "== image: previous policy's image and the rollback test"
+if [[ -z $prev_runtime ]]; then
+  echo "== image: boot test"
+  boot_dir="$out_dir/boot-test-$(basename "$image" .qcow2)"
+  timed "$here/boot-test.sh" --image "$image" --policy-digest "$digest" --work-dir "$boot_dir" "${test_args[@]}"
+  figure "boot test (s)" "$(cat "$out_dir/.last-seconds")"
+else
+  # The rollback test boots both images; the new one's boot is this image's boot test.
+  echo "== image: previous policy's image, then the boot and rollback test of both"
   prev_image=$(timed build "$prev_runtime" "$prev_digest")
   figure "packer build, previous policy (s)" "$(cat "$out_dir/.last-seconds")"
+  boot_dir="$out_dir/rollback-test/next"
   timed "$here/rollback-test.sh" --previous "$prev_image" --previous-digest "$prev_digest" \
     --next "$image" --next-digest "$digest" --work-dir "$out_dir/rollback-test" "${test_args[@]}"
-  figure "rollback test, two boots (s)" "$(cat "$out_dir/.last-seconds")"
+  figure "boot + rollback test, two boots (s)" "$(cat "$out_dir/.last-seconds")"
 fi
+figure "boot to first 220 under TCG (s)" "$(cat "$boot_dir/boot-to-banner.seconds")"
+figure "systemd-analyze security exposure" "$(cat "$boot_dir/exposure")"
 rm -f "$out_dir/.last-seconds"
 figure "image stage total (min)" "$(awk -v s=$((SECONDS - stage_start)) 'BEGIN{printf "%.1f", s / 60}')"
