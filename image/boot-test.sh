@@ -5,6 +5,7 @@
 # whose next hop is an SMTP sink on the host (the guest reaches the host's loopback as 10.0.2.2 on
 # qemu's user network). The guest's port 25 is forwarded to a free 127.0.0.1 port. Asserts:
 #   - a 220 banner arrives (the time from qemu start is the "boot to first 220" figure);
+#   - a port the firewall does not open (22) stays silent instead of answering with a reset;
 #   - a clean message is accepted, arrives at the sink exactly once, with
 #     "X-Bulwark: verdict=accept; [score=N; ]policy=<expected digest>; id=<session>";
 #   - a message carrying the GTUBE string is rejected with a 5xx and never reaches the sink;
@@ -90,6 +91,9 @@ xorriso -as mkisofs -quiet -V cidata -J -R -o "$work/seed.iso" "$work/seed" 2> "
 
 # --- boot -----------------------------------------------------------------------------------------
 smtp_port=$(smtp_tool free-port)
+# A second forward, to the guest's port 22, shows the firewall at work: nothing listens there (sshd
+# is gone), so without the firewall the guest would answer with a reset; with it, it stays silent.
+probe_port=$(smtp_tool free-port)
 log "booting under TCG; SMTP on 127.0.0.1:$smtp_port; next hop sink on 127.0.0.1:$sink_port; work dir $work"
 boot_start=$(date +%s.%N)
 timeout $((boot_deadline + 300)) qemu-system-x86_64 \
@@ -98,7 +102,7 @@ timeout $((boot_deadline + 300)) qemu-system-x86_64 \
   -serial "file:$work/serial.log" \
   -drive "file=$image,if=virtio,format=qcow2,snapshot=on" \
   -drive "file=$work/seed.iso,if=virtio,format=raw,readonly=on" \
-  -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$smtp_port-:25" \
+  -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$smtp_port-:25,hostfwd=tcp:127.0.0.1:$probe_port-:22" \
   -device virtio-net,netdev=n0 \
   > "$work/qemu.log" 2>&1 &
 qemu_pid=$!
@@ -113,6 +117,10 @@ else
   echo "boot-test: $passed passed, $((failed)) failed"
   exit 1
 fi
+
+# --- the firewall, from outside ------------------------------------------------------------------
+probe=$(smtp_tool probe --port "$probe_port" --wait 8)
+check "port 22 is filtered by the firewall (guest: $probe)" test "$probe" = silent
 
 # --- a clean message: relayed once, stamped with the policy digest ------------------------------------
 token="bulwark-boot-test-$(date +%s)-$$"
@@ -160,6 +168,8 @@ root_opts=$(posture 'root ' | awk '{print $3}')
 check "root file system mounted read-only ($(posture 'root '))" test "${root_opts%%,*}" = ro
 check "write to / refused ($(posture 'root-write-probe'))" grep -q '^root-write-probe refused' "$work/posture.txt"
 check "/tmp, /var/tmp and /var/log are tmpfs" test "$(grep -c '^mount /[a-z/]* tmpfs' "$work/posture.txt")" -eq 3
+check "firewall: input policy drop, new connections only to 25 and $metrics_port" \
+  grep -Eq "^firewall-input .*policy drop;.*tcp dport \{ 25, $metrics_port \} ct state new accept" "$work/posture.txt"
 check "journal is volatile" grep -qx 'journal volatile' "$work/posture.txt"
 check "machine-id is made per boot, not baked into the image" grep -qx 'machine-id transient' "$work/posture.txt"
 check "no SSH server left in the image" grep -qx 'sshd absent' "$work/posture.txt"

@@ -7,6 +7,9 @@
   wait-banner --port P --deadline S
                                  polls 127.0.0.1:P until a "220" greeting arrives, at most S seconds;
                                  prints the greeting and the seconds waited
+  probe --port P --wait S        connects to 127.0.0.1:P (a qemu hostfwd) and prints what the guest
+                                 did within S seconds: "silent" (its firewall dropped the SYN),
+                                 "closed" (reset: nothing listens, nothing filters) or "open <line>"
   send --port P --mail-from A --rcpt B --message F
                                  one SMTP transaction; prints the server's final reply "CODE text"
                                  and exits 0 whatever the code (the caller asserts on it)
@@ -116,6 +119,22 @@ def wait_banner(args):
     return 1
 
 
+def probe(args):
+    # qemu's hostfwd accepts at once and only then tries the guest: a reset from the guest shows as
+    # end-of-stream, a dropped SYN as silence until qemu gives up.
+    with socket.create_connection(("127.0.0.1", args.port), timeout=5) as s:
+        s.settimeout(args.wait)
+        try:
+            data = s.recv(1024)
+        except socket.timeout:
+            print("silent")
+            return 0
+        except ConnectionResetError:
+            data = b""
+    print("open " + data.decode("latin-1").strip() if data else "closed")
+    return 0
+
+
 def send(args):
     with open(args.message, "rb") as f:
         message = f.read()
@@ -148,6 +167,10 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--deadline", type=float, required=True)
     p.set_defaults(run=wait_banner)
+    p = sub.add_parser("probe")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--wait", type=float, required=True)
+    p.set_defaults(run=probe)
     p = sub.add_parser("send")
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--mail-from", required=True)
