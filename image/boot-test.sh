@@ -15,9 +15,12 @@
 #     its only capability, with /home hidden and a private /tmp; no unit failed. The
 #     `systemd-analyze security` exposure figure is printed (and bounded by --max-exposure).
 #
+# With --refuse-policy-key the seed's site.conf also tries to set a policy ("policy = ..."); then the
+# test asserts instead that the node refuses the seed on its console and never starts the relay.
+#
 # Usage: image/boot-test.sh --image IMAGE.qcow2 --policy-digest HEX64
 #          [--rcpt ADDR] [--mail-from ADDR] [--work-dir DIR] [--boot-deadline SECONDS]
-#          [--max-exposure N] [--metrics-port N]
+#          [--max-exposure N] [--metrics-port N] [--refuse-policy-key]
 # --rcpt must be in a domain the image's policy relays for. The image itself is never modified
 # (qemu runs it with snapshot=on). Ends with "boot-test: N passed, M failed"; exit status 0 only if
 # every check passed.
@@ -27,9 +30,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 # The recipient must be in a relay domain and must not be allowlisted (the starting policy accepts
 # everything for postmaster@ and abuse@, GTUBE included).
 image="" digest="" rcpt="boot-test@example.com" mail_from="sender@example.org"
-work="" boot_deadline=300 max_exposure=3.0 metrics_port=9025
+work="" boot_deadline=300 max_exposure=3.0 metrics_port=9025 refuse=false
 while (($#)); do
   case $1 in
+    --refuse-policy-key) refuse=true; shift ;;
     --image) image=$2; shift 2 ;;
     --policy-digest) digest=$2; shift 2 ;;
     --rcpt) rcpt=$2; shift 2 ;;
@@ -87,6 +91,10 @@ next-hop.tls = none
 metrics.listen = 0.0.0.0:$metrics_port
 audit.file = /var/log/bulwark/audit.jsonl
 EOF
+if $refuse; then
+  echo "policy = /run/bulwark/other-policy.yaml" >> "$work/seed/bulwark/site.conf"
+  echo "rules: []" > "$work/seed/bulwark/other-policy.yaml"
+fi
 xorriso -as mkisofs -quiet -V cidata -J -R -o "$work/seed.iso" "$work/seed" 2> "$work/xorriso.log"
 
 # --- boot -----------------------------------------------------------------------------------------
@@ -106,6 +114,27 @@ timeout $((boot_deadline + 300)) qemu-system-x86_64 \
   -device virtio-net,netdev=n0 \
   > "$work/qemu.log" 2>&1 &
 qemu_pid=$!
+
+posture_report() {
+  for _ in $(seq 1 "$boot_deadline"); do grep -qs 'BULWARK-POSTURE end' "$work/serial.log" && break; sleep 1; done
+  grep -a -o 'BULWARK-POSTURE .*' "$work/serial.log" | sed 's/^BULWARK-POSTURE //; s/\r$//' > "$work/posture.txt" || true
+}
+posture() { grep -a -m1 "^$1" "$work/posture.txt" | cut -d' ' -f2- ; }
+
+if $refuse; then
+  posture_report
+  check "posture report complete on the serial console" grep -q '^end' "$work/posture.txt"
+  check "the seed's policy key is refused on the console" \
+    grep -aq "site.conf:[0-9]*: error: unknown key 'policy'" "$work/serial.log"
+  check "site settings unit failed ($(posture 'site-settings'))" grep -qx 'site-settings failed' "$work/posture.txt"
+  check "relay not started ($(posture 'service'))" grep -q '^service inactive' "$work/posture.txt"
+  probe=$(smtp_tool probe --port "$smtp_port" --wait 8)
+  check "nothing answers on port 25 (guest: $probe)" test "$probe" = closed
+  log "refused the seed as it must; serial log: $work/serial.log"
+  echo "boot-test: $passed passed, $failed failed"
+  ((failed == 0))
+  exit
+fi
 
 if banner=$(smtp_tool wait-banner --port "$smtp_port" --deadline "$boot_deadline"); then
   boot_seconds=$(awk -v s="$boot_start" -v e="$(date +%s.%N)" 'BEGIN{printf "%.1f", e - s}')
@@ -159,9 +188,7 @@ reply=$(smtp_tool send --port "$smtp_port" --mail-from "$mail_from" --rcpt "$rcp
 check "GTUBE message rejected with 5xx (reply: $reply)" test "${reply:0:1}" = 5
 
 # --- the guest's own report from the serial console --------------------------------------------------
-for _ in $(seq 1 300); do grep -q 'BULWARK-POSTURE end' "$work/serial.log" && break; sleep 1; done
-grep -a -o 'BULWARK-POSTURE .*' "$work/serial.log" | sed 's/^BULWARK-POSTURE //; s/\r$//' > "$work/posture.txt" || true
-posture() { grep -a -m1 "^$1" "$work/posture.txt" | cut -d' ' -f2- ; }
+posture_report
 check "posture report complete on the serial console" grep -q '^end' "$work/posture.txt"
 check "image release carries the policy digest" grep -qx "release POLICY_DIGEST=$digest" "$work/posture.txt"
 root_opts=$(posture 'root ' | awk '{print $3}')

@@ -139,4 +139,7 @@ mv "$work/base.qcow2.sha256" "$base.sha256.tmp"
 mv "$work/base.qcow2" "$base"
 mv "$base.sha256.tmp" "$base.sha256"
 log "built $base ($(du -h "$base" | cut -f1)) in $((SECONDS - start)) s"
+# Keep the three newest bases (other branches may need theirs) and no leftovers of killed builds.
+ls -1t "$cache_dir"/bulwark-base-*.qcow2 | tail -n +4 | while read -r old; do rm -f "$old" "$old.sha256"; done
+find "$cache_dir" -maxdepth 1 -name '.build-*' -mmin +1440 -exec rm -rf {} +
 echo "$base"

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The image stage of CI, run after the Maven build has produced the runtime archive:
-#   host packages -> base disk (cached) -> packer validate + build -> boot test under TCG
-#   [-> a second image from the previous policy and the rollback test].
+#   host packages -> site-loader table test -> base disk (cached) -> packer validate + build
+#   -> boot test under TCG [or: a second image from the previous policy and the rollback test,
+#   which boot-tests both] -> a boot with a seed that tries to set a policy, which must be refused.
 #
 # Usage: image/ci.sh --runtime target/bulwark-<version>-<digest12>.tar.gz [--policy-digest HEX64]
 #          [--version V] [--rcpt ADDR] [--mail-from ADDR] [--out-dir DIR]
@@ -94,6 +95,10 @@ else
     --next "$image" --next-digest "$digest" --work-dir "$out_dir/rollback-test" "${test_args[@]}"
   figure "boot + rollback test, two boots (s)" "$(cat "$out_dir/.last-seconds")"
 fi
+echo "== image: a seed that tries to set a policy is refused"
+timed "$here/boot-test.sh" --image "$image" --policy-digest "$digest" --refuse-policy-key \
+  --work-dir "$out_dir/boot-test-refusal" "${test_args[@]}"
+figure "refused-seed boot test (s)" "$(cat "$out_dir/.last-seconds")"
 figure "boot to first 220 under TCG (s)" "$(cat "$boot_dir/boot-to-banner.seconds")"
 figure "systemd-analyze security exposure" "$(cat "$boot_dir/exposure")"
 rm -f "$out_dir/.last-seconds"
