@@ -1,0 +1,53 @@
+package dev.bulwark.check.rules;
+
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A literal to look for, case-insensitively unless {@code caseSensitive}. Case-insensitive search
+ * compares against the subject lower-cased once per message, so each literal costs one
+ * {@code indexOf}.
+ */
+public final class Text {
+
+    private final String text;
+    private final boolean caseSensitive;
+    private final String needle;
+
+    public Text(String text, boolean caseSensitive) {
+        this.text = Objects.requireNonNull(text, "text");
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException("empty text");
+        }
+        this.caseSensitive = caseSensitive;
+        this.needle = caseSensitive ? text : text.toLowerCase(Locale.ROOT);
+    }
+
+    public String text() {
+        return text;
+    }
+
+    public boolean caseSensitive() {
+        return caseSensitive;
+    }
+
+    /** Index of the text in the subject, given the subject and its lower-case form, or -1. */
+    int indexIn(String subject, String lowerSubject) {
+        return caseSensitive ? subject.indexOf(needle) : lowerSubject.indexOf(needle);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Text t && t.text.equals(text) && t.caseSensitive == caseSensitive;
+    }
+
+    @Override
+    public int hashCode() {
+        return text.hashCode() * 31 + (caseSensitive ? 1 : 0);
+    }
+
+    @Override
+    public String toString() {
+        return "\"" + text + "\"";
+    }
+}
