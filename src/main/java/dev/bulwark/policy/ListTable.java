@@ -88,6 +88,11 @@ final class ListTable {
             return Optional.empty();
         }
         Resolved r = resolved.get(name);
+        if (r != null && r.kind != kind && compatible(r, kind)) {
+            // A domain list serves as an address list (a domain entry matches every address in it),
+            // and an address list without addresses is a domain list.
+            return Optional.of(r);
+        }
         if (r != null) {
             if (r.kind != kind) {
                 problems.error(at, "list '" + name + "' is used here as a " + kind.label + " list but as a "
@@ -104,6 +109,12 @@ final class ListTable {
         Resolved res = new Resolved(name, kind, at, entries.get());
         resolved.put(name, res);
         return Optional.of(res);
+    }
+
+    private static boolean compatible(Resolved r, ListKind kind) {
+        boolean domainsOnly = r.entries.stream().noneMatch(e -> e.indexOf('@') >= 0);
+        return (r.kind == ListKind.DOMAIN && kind == ListKind.ADDRESS)
+                || (r.kind == ListKind.ADDRESS && kind == ListKind.DOMAIN && domainsOnly);
     }
 
     /** Checks inline entries written in place of a list name. */
