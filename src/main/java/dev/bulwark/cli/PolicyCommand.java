@@ -158,8 +158,7 @@ final class PolicyCommand {
                     Simulation.Outcome o = Simulation.run(p, env, message);
                     counts.merge(o.verdictName(), 1, Integer::sum);
                     n++;
-                    boolean flagged = !o.verdictName().equals("deliver") && !o.verdictName().equals("accept");
-                    if (verbose && (kind.equals("ham") == flagged)) {
+                    if (verbose) {
                         out.println(kind + " " + o.verdictName() + " " + f.getFileName() + " score "
                                 + dev.bulwark.check.rules.RuleEvaluation.formatScore(o.score()) + " " + o.fired());
                     }

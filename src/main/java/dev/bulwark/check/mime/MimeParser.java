@@ -82,7 +82,13 @@ public final class MimeParser {
                 }
                 byte first = raw[i];
                 if ((first == ' ' || first == '\t') && name != null) {
-                    value.append(string(raw, i, contentEnd));
+                    // Unfold, and collapse the folding whitespace to one space: a folded subject
+                    // should read the way a mail reader shows it.
+                    int k = i;
+                    while (k < contentEnd && (raw[k] == ' ' || raw[k] == '\t')) {
+                        k++;
+                    }
+                    value.append(' ').append(string(raw, k, contentEnd));
                 } else {
                     if (name != null) {
                         header(e, name, value.toString(), top);
