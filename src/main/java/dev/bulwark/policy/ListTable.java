@@ -83,8 +83,11 @@ final class ListTable {
     Optional<Resolved> use(String name, ListKind kind, Pos at) {
         Source source = sources.get(name);
         if (source == null) {
+            boolean looksLikeEntry = name.indexOf('.') >= 0 || name.indexOf('/') >= 0 || name.indexOf(':') >= 0
+                    || name.indexOf('@') >= 0;
             problems.error(at, "unknown list '" + name + "'" + Suggest.didYouMean(name, sources.keySet())
-                    + ": a list is a file lists/" + name + ".txt or an entry under 'lists'");
+                    + ": a list is a file lists/" + name + ".txt or an entry under 'lists'"
+                    + (looksLikeEntry ? " (write [" + name + "] for entries in place)" : ""));
             return Optional.empty();
         }
         Resolved r = resolved.get(name);

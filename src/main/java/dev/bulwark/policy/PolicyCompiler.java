@@ -91,7 +91,7 @@ final class PolicyCompiler {
     private final Problems problems = new Problems();
     private final ListTable lists = new ListTable(problems);
     /** Ids of rules and limits, for duplicate detection: id to where it was defined. */
-    private final Map<String, Pos> ids = new LinkedHashMap<>();
+    private final Map<String, List<Pos>> ids = new LinkedHashMap<>();
     private final List<Pos> quarantineUses = new ArrayList<>();
     private final List<Pos> scoreUses = new ArrayList<>();
 
@@ -250,6 +250,7 @@ final class PolicyCompiler {
                 problems.error(p, "quarantine needs a 'quarantine' mailbox at the top of the policy");
             }
         }
+        analyseIds();
         analyseThresholds(top, thresholds, rules);
         analyseReachability(rules, rulePositions);
 
@@ -344,6 +345,10 @@ final class PolicyCompiler {
     }
 
     private long intValue(Yaml.Entry e, long fallback, long min, long max) {
+        return intValue(e, fallback, min, max, e == null ? "" : e.key() + " limit");
+    }
+
+    private long intValue(Yaml.Entry e, long fallback, long min, long max, String what) {
         if (e == null) {
             return fallback;
         }
@@ -353,11 +358,11 @@ final class PolicyCompiler {
         }
         BigDecimal v = n.get();
         if (v.stripTrailingZeros().scale() > 0) {
-            problems.error(e.pos(), v + " is not a valid " + e.key() + ": it must be a whole number");
+            problems.error(e.pos(), v + " is not a valid " + what + ": it must be a whole number");
             return fallback;
         }
         if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
-            problems.error(e.pos(), v + " is not a valid " + e.key() + ": it must be between " + min + " and " + max);
+            problems.error(e.pos(), v + " is not a valid " + what + ": it must be between " + min + " and " + max);
             return fallback;
         }
         return v.longValueExact();
@@ -372,7 +377,7 @@ final class PolicyCompiler {
             return fallback;
         }
         if (v.get() < min || v.get() > max) {
-            problems.error(e.pos(), Yaml.scalar(e.value()) + " is not a valid " + e.key() + ": it must be between "
+            problems.error(e.pos(), Yaml.scalar(e.value()) + " is not a valid " + e.key() + " limit: it must be between "
                     + Values.size(min) + " and " + Values.size(max));
             return fallback;
         }
@@ -401,8 +406,8 @@ final class PolicyCompiler {
             return fallback;
         }
         if (d.get().compareTo(min) < 0 || d.get().compareTo(max) > 0) {
-            problems.error(e.pos(), Yaml.scalar(e.value()) + " is not a valid " + e.key() + ": it must be between "
-                    + Values.duration(min) + " and " + Values.duration(max));
+            problems.error(e.pos(), Yaml.scalar(e.value()) + " is not a valid " + e.key() + " limit: it must be between "
+                    + Values.human(min) + " and " + Values.human(max));
             return fallback;
         }
         return d.get();
@@ -443,16 +448,14 @@ final class PolicyCompiler {
                 c.put(k, v);
             });
         }
-        String[] order = {"tag", "quarantine", "reject"};
-        for (int i = 0; i < order.length; i++) {
-            for (int j = i + 1; j < order.length; j++) {
-                BigDecimal lo = values.get(order[i]);
-                BigDecimal hi = values.get(order[j]);
-                if (lo != null && hi != null && lo.compareTo(hi) >= 0) {
-                    problems.error(m.get(order[i]).pos(), order[i] + " threshold " + Json.number(lo)
-                            + " must be below the " + order[j] + " threshold " + Json.number(hi) + ": a "
-                            + order[i] + " could never happen");
-                }
+        List<String> present = values.keySet().stream().toList(); // in tag, quarantine, reject order
+        for (int i = 0; i + 1 < present.size(); i++) {
+            String lo = present.get(i);
+            String hi = present.get(i + 1);
+            if (values.get(lo).compareTo(values.get(hi)) >= 0) {
+                problems.error(m.get(lo).pos(), lo + " threshold " + Json.number(values.get(lo))
+                        + " must be below the " + hi + " threshold " + Json.number(values.get(hi)) + ": a " + lo
+                        + " could never happen");
             }
         }
         if (values.containsKey("quarantine")) {
@@ -700,12 +703,20 @@ final class PolicyCompiler {
     }
 
     private boolean claimId(String id, Pos pos) {
-        Pos first = ids.putIfAbsent(id, pos);
-        if (first != null) {
-            problems.error(pos, "duplicate id '" + id + "' (first at " + first.relativeTo(pos) + ")");
-            return false;
-        }
+        ids.computeIfAbsent(id, k -> new ArrayList<>()).add(pos);
         return true;
+    }
+
+    /** Rules and limits share one namespace (audit records name either); the first in the file keeps it. */
+    private void analyseIds() {
+        for (Map.Entry<String, List<Pos>> e : ids.entrySet()) {
+            List<Pos> at = new ArrayList<>(e.getValue());
+            at.sort(java.util.Comparator.comparing(Pos::file).thenComparingInt(Pos::line)
+                    .thenComparingInt(Pos::column));
+            for (Pos p : at.subList(1, at.size())) {
+                problems.error(p, "duplicate id '" + e.getKey() + "' (first at " + at.get(0).relativeTo(p) + ")");
+            }
+        }
     }
 
     static boolean validName(String s) {
@@ -915,8 +926,12 @@ final class PolicyCompiler {
             r = new Regex(pattern.get(), caseSensitive);
         } catch (PatternSyntaxException e) {
             // re2j's index is always -1: report at the literal, with re2j's own description.
+            String fragment = e.getPattern();
+            if (!caseSensitive && fragment.startsWith("(?i)") && !pattern.get().startsWith("(?i)")) {
+                fragment = fragment.substring(4); // re2j reports the flag it was compiled with
+            }
             problems.error(Yaml.pos(patternNode), "invalid regex in '" + key + "': " + e.getDescription() + ": \""
-                    + e.getPattern() + "\"");
+                    + fragment + "\"");
             return Optional.empty();
         }
         if (r.find("").isPresent()) {
@@ -1111,8 +1126,8 @@ final class PolicyCompiler {
             } else {
                 Map<String, Yaml.Entry> p = Yaml.mapping(pe.value(), "'prefix'", Yaml.keys("ipv4", "ipv6"), problems)
                         .orElse(Map.of());
-                ipv4 = (int) intValue(p.get("ipv4"), 24, 1, 32);
-                ipv6 = (int) intValue(p.get("ipv6"), 64, 1, 128);
+                ipv4 = (int) intValue(p.get("ipv4"), 24, 1, 32, "IPv4 prefix length for limit '" + id + "'");
+                ipv6 = (int) intValue(p.get("ipv6"), 64, 1, 128, "IPv6 prefix length for limit '" + id + "'");
             }
         } else if (key == LimitSpec.Key.CLIENT_SUBNET) {
             ipv4 = 24;
@@ -1194,7 +1209,7 @@ final class PolicyCompiler {
                 if (capacity > 0 && cost == LimitSpec.Cost.COUNT && period.toMillis() / capacity > Duration.ofDays(1)
                         .toMillis()) {
                     problems.warning(periodEntry.pos(), "limit '" + id + "' refills one unit every "
-                            + Values.duration(Duration.ofMillis(period.toMillis() / capacity))
+                            + Values.human(Duration.ofMillis(period.toMillis() / capacity))
                             + ": a client that hits it waits that long");
                 }
             }

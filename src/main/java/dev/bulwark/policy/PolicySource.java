@@ -29,6 +29,11 @@ record PolicySource(String mainFile, String mainText, List<ListFile> lists, List
      * {@code policy} gives {@code policy/inbound.yaml}.
      */
     static PolicySource directory(Path dir) throws IOException {
+        return directory(dir, dir);
+    }
+
+    /** Reads {@code dir}, naming its files in diagnostics as if it were {@code shownAs}. */
+    static PolicySource directory(Path dir, Path shownAs) throws IOException {
         Path main = dir.resolve(MAIN);
         String mainText = Files.readString(main, StandardCharsets.UTF_8);
         List<ListFile> lists = new ArrayList<>();
@@ -41,16 +46,17 @@ record PolicySource(String mainFile, String mainText, List<ListFile> lists, List
                     if (name.startsWith(".") || Files.isDirectory(f)) {
                         continue;
                     }
+                    String shown = shownAs.resolve("lists").resolve(name).toString();
                     if (!name.endsWith(".txt")) {
-                        ignored.add(new Pos(f.toString(), 1, 1));
+                        ignored.add(new Pos(shown, 1, 1));
                         continue;
                     }
-                    lists.add(new ListFile(name.substring(0, name.length() - 4), f.toString(),
+                    lists.add(new ListFile(name.substring(0, name.length() - 4), shown,
                             Files.readString(f, StandardCharsets.UTF_8)));
                 }
             }
         }
-        return new PolicySource(main.toString(), mainText, lists, ignored);
+        return new PolicySource(shownAs.resolve(MAIN).toString(), mainText, lists, ignored);
     }
 
     static PolicySource canonical(String name, String text) {

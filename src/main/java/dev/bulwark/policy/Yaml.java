@@ -34,10 +34,13 @@ final class Yaml {
         try {
             return new Compose(settings).composeString(text);
         } catch (MarkedYamlEngineException e) {
-            Mark m = e.getProblemMark().or(e::getContextMark).orElse(null);
-            Pos pos = m == null ? new Pos(file, 1, 1) : new Pos(file, m.getLine() + 1, m.getColumn() + 1);
             String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
             String context = e.getContext() == null ? "" : " " + e.getContext();
+            // At the end of the file the problem's own mark says nothing: point at what was left open.
+            Mark m = problem.contains("end of stream")
+                    ? e.getContextMark().or(e::getProblemMark).orElse(null)
+                    : e.getProblemMark().or(e::getContextMark).orElse(null);
+            Pos pos = m == null ? new Pos(file, 1, 1) : new Pos(file, m.getLine() + 1, m.getColumn() + 1);
             problems.error(pos, "YAML syntax: " + problem + context);
             return Optional.empty();
         } catch (YamlEngineException e) {
