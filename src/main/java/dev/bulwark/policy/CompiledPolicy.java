@@ -82,8 +82,12 @@ public final class CompiledPolicy implements Filter {
      * @throws IllegalStateException when no policy was compiled in, or it does not match its digest
      */
     public static CompiledPolicy embedded() {
-        String text = resource(EMBEDDED_POLICY);
-        String recorded = resource(EMBEDDED_DIGEST).trim();
+        return verifyEmbedded(resource(EMBEDDED_POLICY), resource(EMBEDDED_DIGEST));
+    }
+
+    /** Checks a canonical form against its recorded digest and compiles it (see {@link #embedded()}). */
+    static CompiledPolicy verifyEmbedded(String text, String digestFile) {
+        String recorded = digestFile.trim();
         String actual = PolicyCompiler.sha256(text);
         if (!actual.equals(recorded)) {
             throw new IllegalStateException("the embedded policy does not match its digest: recorded " + recorded
@@ -163,7 +167,7 @@ public final class CompiledPolicy implements Filter {
         return canonical;
     }
 
-    /** Warnings found while compiling (none for the embedded policy, whose canonical form is clean). */
+    /** Warnings found while compiling. */
     public List<Diagnostic> warnings() {
         return warnings;
     }
