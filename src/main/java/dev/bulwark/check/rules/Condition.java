@@ -366,7 +366,7 @@ public sealed interface Condition {
     record SubjectContains(Text text) implements Condition {
         public boolean test(Facts f, StringBuilder why) {
             String subject = f.parsed().subject();
-            int at = text.indexIn(subject, f.lowerSubject());
+            int at = text.indexIn(subject, f.foldedSubject());
             return at >= 0 && note(why, name(), text + ": \"" + clip(subject) + "\"");
         }
 
@@ -399,7 +399,7 @@ public sealed interface Condition {
     record BodyContains(Text text) implements Condition {
         public boolean test(Facts f, StringBuilder why) {
             String body = f.parsed().text();
-            int at = text.indexIn(body, f.lowerText());
+            int at = text.indexIn(body, f.foldedText());
             if (at < 0) {
                 return false;
             }
@@ -420,6 +420,9 @@ public sealed interface Condition {
 
     record BodyMatches(Regex regex) implements Condition {
         public boolean test(Facts f, StringBuilder why) {
+            if (!regex.prefilter().mayMatch(f.bodyLiterals())) {
+                return false;
+            }
             Optional<String> m = regex.find(f.parsed().text());
             return m.isPresent() && note(why, name(), regex + ": \"" + clip(m.get()) + "\"");
         }
@@ -436,6 +439,9 @@ public sealed interface Condition {
     /** Matches the message as received, headers included, undecoded (read as UTF-8). */
     record RawMatches(Regex regex) implements Condition {
         public boolean test(Facts f, StringBuilder why) {
+            if (!regex.prefilter().mayMatch(f.rawLiterals())) {
+                return false;
+            }
             Optional<String> m = regex.find(f.raw());
             return m.isPresent() && note(why, name(), regex + ": \"" + clip(m.get()) + "\"");
         }

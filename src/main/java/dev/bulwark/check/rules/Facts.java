@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What conditions read: the session's facts so far. One instance per session, owned by its
@@ -31,14 +30,18 @@ public final class Facts {
     private ParsedMessage parsed;
     private String lowerText;
     private String lowerSubject;
+    private final RuleSet.Literals literals;
+    private java.util.function.Predicate<String> bodyLiterals;
+    private java.util.function.Predicate<String> rawLiterals;
 
-    Facts(InetAddress client) {
+    Facts(InetAddress client, RuleSet.Literals literals) {
         this.client = client;
+        this.literals = literals;
     }
 
-    /** Facts for evaluating one stage in isolation (tests and the CLI). */
-    public static Facts of(InetAddress client) {
-        return new Facts(client);
+    /** Facts for evaluating conditions in isolation (tests and tools). */
+    public static Facts of(InetAddress client, RuleSet rules) {
+        return new Facts(client, rules.literals());
     }
 
     public Stage stage() {
@@ -91,18 +94,35 @@ public final class Facts {
         return parsed;
     }
 
-    String lowerText() {
+    /** The decoded text, case-folded ({@link Fold}). */
+    String foldedText() {
         if (lowerText == null) {
-            lowerText = parsed().text().toLowerCase(Locale.ROOT);
+            lowerText = Fold.fold(parsed().text());
         }
         return lowerText;
     }
 
-    String lowerSubject() {
+    String foldedSubject() {
         if (lowerSubject == null) {
-            lowerSubject = parsed().subject().toLowerCase(Locale.ROOT);
+            lowerSubject = Fold.fold(parsed().subject());
         }
         return lowerSubject;
+    }
+
+    /** Which prefilter literals the decoded text contains: one scan for every body pattern. */
+    java.util.function.Predicate<String> bodyLiterals() {
+        if (bodyLiterals == null) {
+            bodyLiterals = literals.body().scan(foldedText());
+        }
+        return bodyLiterals;
+    }
+
+    /** Which prefilter literals the raw message contains. */
+    java.util.function.Predicate<String> rawLiterals() {
+        if (rawLiterals == null) {
+            rawLiterals = literals.raw().scan(Fold.foldAscii(raw()));
+        }
+        return rawLiterals;
     }
 
     void stage(Stage s) {
@@ -127,6 +147,8 @@ public final class Facts {
         this.parsed = null;
         this.lowerText = null;
         this.lowerSubject = null;
+        this.bodyLiterals = null;
+        this.rawLiterals = null;
     }
 
     void resetTransaction() {

@@ -15,6 +15,7 @@ public final class Regex {
     private final String source;
     private final boolean caseSensitive;
     private final Pattern pattern;
+    private final Prefilter prefilter;
 
     /**
      * @throws com.google.re2j.PatternSyntaxException if the pattern is not valid re2j syntax
@@ -23,6 +24,12 @@ public final class Regex {
         this.source = Objects.requireNonNull(source, "source");
         this.caseSensitive = caseSensitive;
         this.pattern = Pattern.compile(source, caseSensitive ? 0 : Pattern.CASE_INSENSITIVE);
+        this.prefilter = Prefilter.of(source);
+    }
+
+    /** The literals a text must contain for this pattern to match it. */
+    public Prefilter prefilter() {
+        return prefilter;
     }
 
     public String source() {

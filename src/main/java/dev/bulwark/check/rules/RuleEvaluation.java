@@ -95,7 +95,7 @@ public final class RuleEvaluation implements Evaluation {
 
     public RuleEvaluation(RuleSet set, java.net.InetAddress client) {
         this.set = set;
-        this.facts = new Facts(client);
+        this.facts = new Facts(client, set.literals());
     }
 
     @Override

@@ -33,6 +33,10 @@ public final class RuleSet {
     private final Action.TagSpec defaultTag;
     private final Optional<Mailbox> quarantine;
     private final boolean[] earlyReject;
+    private final Literals literals;
+
+    /** The literal scanners for body and raw patterns (see {@link Prefilter}). */
+    record Literals(LiteralScanner body, LiteralScanner raw) {}
 
     public RuleSet(Map<Stage, List<Rule>> rules, Thresholds thresholds, Action.TagSpec defaultTag,
             Optional<Mailbox> quarantine) {
@@ -45,6 +49,43 @@ public final class RuleSet {
         this.defaultTag = Objects.requireNonNull(defaultTag, "defaultTag");
         this.quarantine = Objects.requireNonNull(quarantine, "quarantine");
         this.earlyReject = earlyReject(copy);
+        java.util.Set<String> body = new java.util.LinkedHashSet<>();
+        java.util.Set<String> raw = new java.util.LinkedHashSet<>();
+        for (List<Rule> rs : copy.values()) {
+            for (Rule r : rs) {
+                collect(r.when(), body, raw);
+            }
+        }
+        this.literals = new Literals(new LiteralScanner(body), new LiteralScanner(raw));
+    }
+
+    private static void collect(Condition c, java.util.Set<String> body, java.util.Set<String> raw) {
+        switch (c) {
+            case Condition.All a -> a.conditions().forEach(x -> collect(x, body, raw));
+            case Condition.Any a -> a.conditions().forEach(x -> collect(x, body, raw));
+            case Condition.Not n -> collect(n.condition(), body, raw);
+            case Condition.BodyMatches b -> b.regex().prefilter().atoms(body);
+            case Condition.RawMatches r -> {
+                java.util.Set<String> atoms = new java.util.LinkedHashSet<>();
+                r.regex().prefilter().atoms(atoms);
+                for (String a : atoms) {
+                    // Raw bytes are folded as ASCII only. A literal that is not ASCII, or that holds
+                    // k or s (which match the Kelvin sign and long s case-insensitively), is left
+                    // out: an unknown literal counts as present, so the pattern always runs.
+                    boolean asciiOnly = a.chars().allMatch(ch -> ch < 128);
+                    boolean foldsBeyondAscii = !r.regex().caseSensitive() && (a.indexOf('k') >= 0 || a.indexOf('s') >= 0);
+                    if (asciiOnly && !foldsBeyondAscii) {
+                        raw.add(a);
+                    }
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    Literals literals() {
+        return literals;
     }
 
     /**

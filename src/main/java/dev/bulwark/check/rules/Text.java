@@ -1,12 +1,11 @@
 package dev.bulwark.check.rules;
 
-import java.util.Locale;
 import java.util.Objects;
 
 /**
  * A literal to look for, case-insensitively unless {@code caseSensitive}. Case-insensitive search
- * compares against the subject lower-cased once per message, so each literal costs one
- * {@code indexOf}.
+ * compares folded text ({@link Fold}: lower case of upper case) against the subject folded once per
+ * message, so each literal costs one {@code indexOf}.
  */
 public final class Text {
 
@@ -20,7 +19,7 @@ public final class Text {
             throw new IllegalArgumentException("empty text");
         }
         this.caseSensitive = caseSensitive;
-        this.needle = caseSensitive ? text : text.toLowerCase(Locale.ROOT);
+        this.needle = caseSensitive ? text : Fold.fold(text);
     }
 
     public String text() {
@@ -31,9 +30,9 @@ public final class Text {
         return caseSensitive;
     }
 
-    /** Index of the text in the subject, given the subject and its lower-case form, or -1. */
-    int indexIn(String subject, String lowerSubject) {
-        return caseSensitive ? subject.indexOf(needle) : lowerSubject.indexOf(needle);
+    /** Index of the text in the subject, given the subject and its folded form ({@link Fold}), or -1. */
+    int indexIn(String subject, String foldedSubject) {
+        return caseSensitive ? subject.indexOf(needle) : foldedSubject.indexOf(needle);
     }
 
     @Override

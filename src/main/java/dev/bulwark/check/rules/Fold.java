@@ -1,0 +1,39 @@
+package dev.bulwark.check.rules;
+
+/**
+ * Case folding for literal search: each character to the lower case of its upper case. Characters
+ * that case-insensitive regex matching treats as equal (k, K and the Kelvin sign; s and long s)
+ * fold to the same character, so a literal a pattern needs is found in folded text whenever the
+ * pattern can match. Length is preserved, so indexes in folded text are indexes in the original.
+ */
+final class Fold {
+    private Fold() {}
+
+    static String fold(CharSequence s) {
+        int n = s.length();
+        char[] out = new char[n];
+        boolean changed = false;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            char f;
+            if (c < 128) {
+                f = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+            } else {
+                f = Character.toLowerCase(Character.toUpperCase(c));
+            }
+            out[i] = f;
+            changed |= f != c;
+        }
+        return changed ? new String(out) : s.toString();
+    }
+
+    /** Raw bytes as Latin-1 text with ASCII letters folded: literal search in an undecoded message. */
+    static String foldAscii(byte[] b) {
+        char[] out = new char[b.length];
+        for (int i = 0; i < b.length; i++) {
+            int c = b[i] & 0xff;
+            out[i] = (char) (c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        return new String(out);
+    }
+}
