@@ -420,10 +420,7 @@ public sealed interface Condition {
 
     record BodyMatches(Regex regex) implements Condition {
         public boolean test(Facts f, StringBuilder why) {
-            if (!regex.prefilter().mayMatch(f.bodyLiterals())) {
-                return false;
-            }
-            Optional<String> m = regex.find(f.parsed().text());
+            Optional<String> m = regex.find(f.parsed().text(), f.foldedText(), f.bodyLiterals());
             return m.isPresent() && note(why, name(), regex + ": \"" + clip(m.get()) + "\"");
         }
 
@@ -439,10 +436,7 @@ public sealed interface Condition {
     /** Matches the message as received, headers included, undecoded (read as UTF-8). */
     record RawMatches(Regex regex) implements Condition {
         public boolean test(Facts f, StringBuilder why) {
-            if (!regex.prefilter().mayMatch(f.rawLiterals())) {
-                return false;
-            }
-            Optional<String> m = regex.find(f.raw());
+            Optional<String> m = regex.find(f.raw(), f.rawLiterals());
             return m.isPresent() && note(why, name(), regex + ": \"" + clip(m.get()) + "\"");
         }
 

@@ -120,7 +120,7 @@ public final class Facts {
     /** Which prefilter literals the raw message contains. */
     java.util.function.Predicate<String> rawLiterals() {
         if (rawLiterals == null) {
-            rawLiterals = literals.raw().scan(Fold.foldAscii(raw()));
+            rawLiterals = literals.raw().scanAscii(raw());
         }
         return rawLiterals;
     }

@@ -26,14 +26,4 @@ final class Fold {
         }
         return changed ? new String(out) : s.toString();
     }
-
-    /** Raw bytes as Latin-1 text with ASCII letters folded: literal search in an undecoded message. */
-    static String foldAscii(byte[] b) {
-        char[] out = new char[b.length];
-        for (int i = 0; i < b.length; i++) {
-            int c = b[i] & 0xff;
-            out[i] = (char) (c >= 'A' && c <= 'Z' ? c + 32 : c);
-        }
-        return new String(out);
-    }
 }

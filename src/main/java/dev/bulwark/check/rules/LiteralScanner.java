@@ -116,6 +116,37 @@ final class LiteralScanner {
         return ids.isEmpty();
     }
 
+    /**
+     * Which (ASCII) literals occur in raw bytes: ASCII letters folded, and the two non-ASCII
+     * characters that case-insensitive matching equates with ASCII letters read as those letters.
+     */
+    Predicate<String> scanAscii(byte[] bytes) {
+        BitSet found = new BitSet(ids.size());
+        int s = 0;
+        int[] table = ascii;
+        for (int i = 0, n = bytes.length; i < n; i++) {
+            int c = bytes[i] & 0xff;
+            if (c >= 'A' && c <= 'Z') {
+                c += 32;
+            } else if (c == 0xe2 && i + 2 < n && bytes[i + 1] == (byte) 0x84 && bytes[i + 2] == (byte) 0xaa) {
+                c = 'k'; // U+212A KELVIN SIGN in UTF-8: matches k case-insensitively
+                i += 2;
+            } else if (c == 0xc5 && i + 1 < n && bytes[i + 1] == (byte) 0xbf) {
+                c = 's'; // U+017F LATIN SMALL LETTER LONG S: matches s case-insensitively
+                i += 1;
+            }
+            s = c < 128 ? table[s * 128 + c] : otherStep(s, (char) c);
+            int[] o = outputs[s];
+            for (int id : o) {
+                found.set(id);
+            }
+        }
+        return lit -> {
+            Integer id = ids.get(lit);
+            return id == null || found.get(id);
+        };
+    }
+
     /** Which literals occur in the (folded) text. */
     Predicate<String> scan(String text) {
         BitSet found = new BitSet(ids.size());

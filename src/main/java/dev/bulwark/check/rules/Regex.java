@@ -2,8 +2,11 @@ package dev.bulwark.check.rules;
 
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * A compiled re2j pattern with the language's semantics: unanchored (a match anywhere in the
@@ -16,6 +19,13 @@ public final class Regex {
     private final boolean caseSensitive;
     private final Pattern pattern;
     private final Prefilter prefilter;
+    private final List<Branch> branches;
+
+    /**
+     * One top-level alternative, matched on its own: only when its literals occur, and first
+     * without word boundaries (much cheaper in re2j) to rule texts out.
+     */
+    private record Branch(Pattern pattern, Pattern relaxed, Pattern folded, Prefilter prefilter) {}
 
     /**
      * @throws com.google.re2j.PatternSyntaxException if the pattern is not valid re2j syntax
@@ -23,8 +33,68 @@ public final class Regex {
     public Regex(String source, boolean caseSensitive) {
         this.source = Objects.requireNonNull(source, "source");
         this.caseSensitive = caseSensitive;
-        this.pattern = Pattern.compile(source, caseSensitive ? 0 : Pattern.CASE_INSENSITIVE);
-        this.prefilter = Prefilter.of(source);
+        int flags = caseSensitive ? 0 : Pattern.CASE_INSENSITIVE;
+        this.pattern = Pattern.compile(source, flags);
+        List<Branch> bs = new ArrayList<>();
+        for (String b : Prefilter.branches(source)) {
+            String relaxed = Prefilter.withoutWordBoundaries(b);
+            String folded = Prefilter.foldedCheck(b);
+            bs.add(new Branch(Pattern.compile(b, flags), relaxed == null ? null : Pattern.compile(relaxed, flags),
+                    folded == null ? null : compileOrNull(folded), Prefilter.of(b)));
+        }
+        this.branches = List.copyOf(bs);
+        this.prefilter = Prefilter.or(bs.stream().map(Branch::prefilter).toList());
+    }
+
+    private static Pattern compileOrNull(String pattern) {
+        try {
+            return Pattern.compile(pattern);
+        } catch (com.google.re2j.PatternSyntaxException e) {
+            return null; // only a speed-up: without it the pattern still runs
+        }
+    }
+
+    /**
+     * The first match of any alternative in the text, if any, given the text folded ({@link Fold})
+     * and which prefilter literals it contains (see {@link Prefilter}). Same result as
+     * {@link #find(CharSequence)} as to whether there is a match; the matched text may be another
+     * alternative's.
+     */
+    public Optional<String> find(CharSequence text, String folded, Predicate<String> literals) {
+        for (Branch b : branches) {
+            if (!b.prefilter.mayMatch(literals)) {
+                continue;
+            }
+            if (b.folded != null) {
+                if (!b.folded.matcher(folded).find()) {
+                    continue;
+                }
+            } else if (b.relaxed != null && !b.relaxed.matcher(text).find()) {
+                continue;
+            }
+            Matcher m = b.pattern.matcher(text);
+            if (m.find()) {
+                return Optional.of(m.group());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** As {@link #find(CharSequence, Predicate)}, on UTF-8 bytes. */
+    public Optional<String> find(byte[] utf8, Predicate<String> literals) {
+        for (Branch b : branches) {
+            if (!b.prefilter.mayMatch(literals)) {
+                continue;
+            }
+            if (b.relaxed != null && !b.relaxed.matcher(utf8).find()) {
+                continue;
+            }
+            Matcher m = b.pattern.matcher(utf8);
+            if (m.find()) {
+                return Optional.of(m.group());
+            }
+        }
+        return Optional.empty();
     }
 
     /** The literals a text must contain for this pattern to match it. */

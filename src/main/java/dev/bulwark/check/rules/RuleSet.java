@@ -69,12 +69,10 @@ public final class RuleSet {
                 java.util.Set<String> atoms = new java.util.LinkedHashSet<>();
                 r.regex().prefilter().atoms(atoms);
                 for (String a : atoms) {
-                    // Raw bytes are folded as ASCII only. A literal that is not ASCII, or that holds
-                    // k or s (which match the Kelvin sign and long s case-insensitively), is left
-                    // out: an unknown literal counts as present, so the pattern always runs.
-                    boolean asciiOnly = a.chars().allMatch(ch -> ch < 128);
-                    boolean foldsBeyondAscii = !r.regex().caseSensitive() && (a.indexOf('k') >= 0 || a.indexOf('s') >= 0);
-                    if (asciiOnly && !foldsBeyondAscii) {
+                    // Raw bytes are scanned as ASCII (LiteralScanner.scanAscii); a literal that is
+                    // not ASCII is left out, and an unknown literal counts as present, so its
+                    // pattern always runs.
+                    if (a.chars().allMatch(ch -> ch < 128)) {
                         raw.add(a);
                     }
                 }

@@ -28,13 +28,31 @@ class PrefilterTest {
             "removed\\s+from", "(to\\s+be|wish)\\s+removed", "multi-?level\\s+marketing", "u\\.s\\.\\s*dollars?",
             "\\bfree\\s+(trial|gift)\\b", "click\\s+here\\s+to\\s+(be\\s+removed|opt[\\s-]?out)", "[0-9]+%\\s+off",
             "(?i)sale(s)?\\s+now", "(?:abc|abd)(?:e|f)g{2,}", "x(yz)*w+abc", "bill\\s*s\\.?\\s*1618", "k+ss",
-            "(?P<n>hello)\\s+world", "^start|end$", "caf[eé]\\s+noir", "Straße", "[^a]bcd[a-c]+efg");
+            "(?P<n>hello)\\s+world", "^start|end$", "\\bfree\\b|\\bgift\\s+card|x\\b",
+            "(?i)abc|straße", "\\Bbill|dollars?\\b", "\\b(free|gift)\\s+(card|trial)\\b", "x(abc|efg)+y",
+            "(?:removed|gift)\\s+from", "[a-z]+ing\\s+now", "\\bACT\\s+now\\b", "[A-Z]{3}\\s+CARD", "\\Wfree\\W",
+            "\\d+%\\s+off", "caf.\\s+noir", "caf[eé]\\s+noir", "Straße", "[^a]bcd[a-c]+efg");
 
     private static final String[] PIECES = {"removed", "from", "to", "be", "wish", " ", "  ", "\n", "multi", "-",
         "level", "marketing", "u.s.", "dollar", "s", "free", "trial", "gift", "click", "here", "opt", "out", "10",
         "%", "off", "SALE", "now", "abc", "abd", "e", "f", "g", "gg", "x", "yz", "w", "bill", "1618", ".", "k",
         "\u212a", "\u017f", "S", "hello", "world", "start", "end", "café", "cafe", "noir", "STRASSE", "straße", "bcd",
-        "efg", "a", "b", "c"};
+        "efg", "a", "b", "c", "card", "dollars", "xfree", "\\", "|", "ACT", "act", "NOW", "CARD", "ING", "K", "!", "7"};
+
+    @Test
+    void splitsTopLevelAlternativesUnlessFlagsCouldSpanThem() {
+        assertThat(Prefilter.branches("a(b|c)|[|]d|e\\|f")).containsExactly("a(?:b)", "a(?:c)", "[|]d", "e\\|f");
+        assertThat(Prefilter.branches("(?i)a|b")).containsExactly("(?i)a|b");
+        assertThat(Prefilter.branches("\\b(act|order)\\s+now\\b")).containsExactly("\\b(?:act)\\s+now\\b",
+                "\\b(?:order)\\s+now\\b");
+        assertThat(Prefilter.branches("x(a|b)+y")).containsExactly("x(a|b)+y");
+        assertThat(Prefilter.branches("(a|b)(c|d)")).containsExactly("(a|b)(c|d)");
+        assertThat(Prefilter.withoutWordBoundaries("\\bfree\\B[\\b]\\\\b")).isEqualTo("free[\\b]\\\\b");
+        assertThat(Prefilter.withoutWordBoundaries("plain")).isNull();
+        assertThat(Prefilter.foldedCheck("\\bAct\\s+NOW[a-z]\\b")).isEqualTo("act\\s+now[a-z]");
+        assertThat(Prefilter.foldedCheck("[A-Z]+")).as("upper case classes cannot run on folded text").isNull();
+        assertThat(Prefilter.foldedCheck("\\W")).isNull();
+    }
 
     @Test
     void neverRulesOutAMatchingText() {
@@ -54,11 +72,15 @@ class PrefilterTest {
                         sb.append(random.nextInt(4) == 0 ? piece.toUpperCase(java.util.Locale.ROOT) : piece);
                     }
                     String text = sb.toString();
-                    if (regex.find(text).isPresent()) {
+                    boolean full = regex.find(text).isPresent();
+                    if (full) {
                         matched++;
                         assertThat(regex.prefilter().mayMatch(scanner.scan(Fold.fold(text))))
                                 .as("/%s/ (case-sensitive %s) matches %s", pattern, caseSensitive, text).isTrue();
                     }
+                    assertThat(regex.find(text, Fold.fold(text), scanner.scan(Fold.fold(text))).isPresent())
+                            .as("branch-wise /%s/ (case-sensitive %s) on %s", pattern, caseSensitive, text)
+                            .isEqualTo(full);
                 }
             }
         }
