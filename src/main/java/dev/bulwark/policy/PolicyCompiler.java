@@ -934,7 +934,7 @@ final class PolicyCompiler {
                     + fragment + "\"");
             return Optional.empty();
         }
-        if (r.find("").isPresent()) {
+        if (r.findWhole("").isPresent()) {
             problems.warning(Yaml.pos(patternNode), "the pattern of '" + key
                     + "' matches the empty string, so it matches everything");
         }

@@ -145,7 +145,26 @@ public sealed interface Prefilter {
         out.add(pattern.substring(start));
         List<String> all = new ArrayList<>();
         for (String branch : out) {
-            all.addAll(distribute(branch));
+            all.addAll(expand(branch, MAX_BRANCHES));
+        }
+        return all.size() <= MAX_BRANCHES ? all : out;
+    }
+
+    /** Alternatives are distributed only while a pattern gives at most this many branches. */
+    int MAX_BRANCHES = 48;
+
+    /** Distributes groups of alternatives one after the other, while the count stays within the limit. */
+    private static List<String> expand(String pattern, int limit) {
+        List<String> once = distribute(pattern);
+        if (once.size() == 1) {
+            return once;
+        }
+        List<String> all = new ArrayList<>();
+        for (String p : once) {
+            all.addAll(expand(p, limit));
+            if (all.size() > limit) {
+                return once;
+            }
         }
         return all;
     }
@@ -176,26 +195,26 @@ public sealed interface Prefilter {
                 depth++;
             } else if (c == ')') {
                 depth--;
-                if (depth == 0 && !bars.isEmpty() && groupStart < 0) {
-                    groupStart = open;
-                    groupEnd = i;
-                } else if (depth == 0 && !bars.isEmpty() && groupStart != open) {
-                    return List.of(pattern); // a second group with alternatives: leave it alone
+                if (depth == 0 && !bars.isEmpty()) {
+                    int next = i + 1;
+                    boolean quantified = next < pattern.length() && "*+?{".indexOf(pattern.charAt(next)) >= 0;
+                    if (!quantified) {
+                        groupStart = open;
+                        groupEnd = i;
+                        break;
+                    }
+                    bars.clear(); // (a|b)* cannot be distributed: look at the next group
                 }
             } else if (c == '|' && depth == 1) {
-                if (groupStart >= 0) {
-                    return List.of(pattern);
-                }
                 bars.add(i);
+            } else if (c == '|' && depth == 0) {
+                return List.of(pattern);
             }
         }
         if (groupStart < 0) {
             return List.of(pattern);
         }
         int after = groupEnd + 1;
-        if (after < pattern.length() && "*+?{".indexOf(pattern.charAt(after)) >= 0) {
-            return List.of(pattern);
-        }
         int bodyStart = pattern.startsWith("(?:", groupStart) ? groupStart + 3
                 : pattern.startsWith("(?P<", groupStart) ? pattern.indexOf('>', groupStart) + 1 : groupStart + 1;
         String prefix = pattern.substring(0, groupStart);

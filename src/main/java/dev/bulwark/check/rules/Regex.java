@@ -112,6 +112,11 @@ public final class Regex {
 
     /** The first match in the text, if any. */
     public Optional<String> find(CharSequence text) {
+        return find(text, Fold.fold(text), literal -> true);
+    }
+
+    /** The first match with the pattern as written (one pass, leftmost-first), if any. */
+    public Optional<String> findWhole(CharSequence text) {
         Matcher m = pattern.matcher(text);
         return m.find() ? Optional.of(m.group()) : Optional.empty();
     }
