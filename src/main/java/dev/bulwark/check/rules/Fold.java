@@ -11,6 +11,9 @@ final class Fold {
 
     static String fold(CharSequence s) {
         int n = s.length();
+        if (s instanceof String str && isAscii(str)) {
+            return str.toLowerCase(java.util.Locale.ROOT); // intrinsic; the same as folding for ASCII
+        }
         char[] out = new char[n];
         boolean changed = false;
         for (int i = 0; i < n; i++) {
@@ -25,5 +28,14 @@ final class Fold {
             changed |= f != c;
         }
         return changed ? new String(out) : s.toString();
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            if (s.charAt(i) >= 128) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -2,7 +2,6 @@ package dev.bulwark.check.rules;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +20,8 @@ final class LiteralScanner {
     private final List<Map<Character, Integer>> other = new ArrayList<>();
     private final int[] fail;
     private final int[][] outputs;
+    /** No literal has a character beyond ASCII: any such character sends the automaton to its root. */
+    private final boolean asciiOnly;
 
     LiteralScanner(Set<String> literals) {
         List<int[]> gotoAscii = new ArrayList<>();
@@ -87,6 +88,7 @@ final class LiteralScanner {
                 queue[tail++] = e.getValue();
             }
         }
+        asciiOnly = other.stream().allMatch(Map::isEmpty);
         outputs = new int[n][];
         for (int s = 0; s < n; s++) {
             outputs[s] = out.get(s).stream().mapToInt(Integer::intValue).toArray();
@@ -100,6 +102,9 @@ final class LiteralScanner {
     }
 
     private int otherStep(int s, char c) {
+        if (asciiOnly) {
+            return 0;
+        }
         while (true) {
             Integer t = other.get(s).get(c);
             if (t != null) {
@@ -121,7 +126,7 @@ final class LiteralScanner {
      * characters that case-insensitive matching equates with ASCII letters read as those letters.
      */
     Predicate<String> scanAscii(byte[] bytes) {
-        BitSet found = new BitSet(ids.size());
+        boolean[] found = new boolean[ids.size()];
         int s = 0;
         int[] table = ascii;
         for (int i = 0, n = bytes.length; i < n; i++) {
@@ -138,31 +143,31 @@ final class LiteralScanner {
             s = c < 128 ? table[s * 128 + c] : otherStep(s, (char) c);
             int[] o = outputs[s];
             for (int id : o) {
-                found.set(id);
+                found[id] = true;
             }
         }
         return lit -> {
             Integer id = ids.get(lit);
-            return id == null || found.get(id);
+            return id == null || found[id];
         };
     }
 
     /** Which literals occur in the (folded) text. */
     Predicate<String> scan(String text) {
-        BitSet found = new BitSet(ids.size());
+        boolean[] found = new boolean[ids.size()];
         int s = 0;
         int[] table = ascii;
-        for (int i = 0, n = text.length(); i < n; i++) {
-            char c = text.charAt(i);
+        char[] chars = text.toCharArray(); // no bounds check per character
+        for (char c : chars) {
             s = c < 128 ? table[s * 128 + c] : otherStep(s, c);
             int[] o = outputs[s];
             for (int id : o) {
-                found.set(id);
+                found[id] = true;
             }
         }
         return lit -> {
             Integer id = ids.get(lit);
-            return id == null || found.get(id);
+            return id == null || found[id];
         };
     }
 }

@@ -110,9 +110,19 @@ public final class Regex {
         return caseSensitive;
     }
 
+    /** Texts shorter than this (names, addresses, subjects) are matched in one pass. */
+    private static final int SHORT = 512;
+
     /** The first match in the text, if any. */
     public Optional<String> find(CharSequence text) {
-        return find(text, Fold.fold(text), literal -> true);
+        if (branches.size() == 1 && branches.get(0).folded == null) {
+            return findWhole(text);
+        }
+        String folded = Fold.fold(text);
+        if (text.length() < SHORT) {
+            return find(text, folded, folded::contains); // a short text is searched for each literal directly
+        }
+        return find(text, folded, literal -> true);
     }
 
     /** The first match with the pattern as written (one pass, leftmost-first), if any. */

@@ -84,6 +84,8 @@ class PrefilterTest {
                     assertThat(regex.find(text, Fold.fold(text), scanner.scan(Fold.fold(text))).isPresent())
                             .as("branch-wise /%s/ (case-sensitive %s) on %s", pattern, caseSensitive, text)
                             .isEqualTo(full);
+                    assertThat(regex.find(text).isPresent()).as("short-text /%s/ on %s", pattern, text)
+                            .isEqualTo(full);
                 }
             }
         }
