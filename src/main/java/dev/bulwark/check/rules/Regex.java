@@ -147,8 +147,10 @@ public final class Regex {
         return source.hashCode() * 31 + (caseSensitive ? 1 : 0);
     }
 
+    /** The pattern as shown in hit details: long ones shortened, since the rule id names them anyway. */
     @Override
     public String toString() {
-        return "/" + source + "/" + (caseSensitive ? "" : "i");
+        String shown = source.length() > 48 ? source.substring(0, 45) + "..." : source;
+        return "/" + shown + "/" + (caseSensitive ? "" : "i");
     }
 }
