@@ -934,11 +934,22 @@ final class PolicyCompiler {
                     + fragment + "\"");
             return Optional.empty();
         }
-        if (r.findWhole("").isPresent()) {
+        if (matchesAnything(r)) {
             problems.warning(Yaml.pos(patternNode), "the pattern of '" + key
-                    + "' matches the empty string, so it matches everything");
+                    + "' matches the empty string anywhere, so it matches everything");
         }
         return Optional.of(r);
+    }
+
+    /** A pattern such as {@code x*} that finds an empty match in any text ({@code ^$} does not). */
+    private static boolean matchesAnything(Regex r) {
+        for (String probe : List.of("", "a", "Z9 \n-", "\n")) {
+            Optional<String> m = r.findWhole(probe);
+            if (m.isEmpty() || !m.get().isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static Map<String, Object> regexCanon(Regex r) {
