@@ -39,10 +39,6 @@ public final class Facts {
         this.literals = literals;
     }
 
-    /** Facts for evaluating conditions in isolation (tests and tools). */
-    public static Facts of(InetAddress client, RuleSet rules) {
-        return new Facts(client, rules.literals());
-    }
 
     public Stage stage() {
         return stage;

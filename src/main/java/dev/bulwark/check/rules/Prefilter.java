@@ -16,7 +16,7 @@ import java.util.function.Predicate;
  * <p>The analysis understands the common part of RE2 syntax; anything else (hex escapes,
  * {@code \Q...\E}, unusual groups) gives the formula {@code true}, which only costs speed.
  */
-public sealed interface Prefilter {
+sealed interface Prefilter {
 
     int MIN_ATOM = 3;
     /** Beyond this many strings an exact set stops being tracked. */

@@ -98,7 +98,7 @@ public final class Regex {
     }
 
     /** The literals a text must contain for this pattern to match it. */
-    public Prefilter prefilter() {
+    Prefilter prefilter() {
         return prefilter;
     }
 
