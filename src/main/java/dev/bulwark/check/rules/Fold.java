@@ -21,6 +21,20 @@ final class Fold {
             char f;
             if (c < 128) {
                 f = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                // Supplementary letters (Deseret, Osage, ...) have case too: fold the code point.
+                int cp = Character.toCodePoint(c, s.charAt(i + 1));
+                int fcp = Character.toLowerCase(Character.toUpperCase(cp));
+                if (Character.charCount(fcp) == 2) {
+                    out[i] = Character.highSurrogate(fcp);
+                    out[i + 1] = Character.lowSurrogate(fcp);
+                    changed |= fcp != cp;
+                } else {
+                    out[i] = c;
+                    out[i + 1] = s.charAt(i + 1);
+                }
+                i++;
+                continue;
             } else {
                 f = Character.toLowerCase(Character.toUpperCase(c));
             }

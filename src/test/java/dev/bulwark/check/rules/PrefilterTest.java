@@ -30,7 +30,7 @@ class PrefilterTest {
             "(?i)sale(s)?\\s+now", "(?:abc|abd)(?:e|f)g{2,}", "x(yz)*w+abc", "bill\\s*s\\.?\\s*1618", "k+ss",
             "(?P<n>hello)\\s+world", "^start|end$", "\\bfree\\b|\\bgift\\s+card|x\\b",
             "(?i)abc|straße", "\\Bbill|dollars?\\b", "\\b(free|gift)\\s+(card|trial)\\b", "x(abc|efg)+y",
-            "(?:removed|gift)\\s+from", "[a-z]+ing\\s+now", "\\bACT\\s+now\\b", "[A-Z]{3}\\s+CARD", "\\Wfree\\W",
+            "(?:removed|gift)\\s+from", "\uD801\uDC28\uD801\uDC29x", "[a-z]+ing\\s+now", "\\bACT\\s+now\\b", "[A-Z]{3}\\s+CARD", "\\Wfree\\W",
             "\\d+%\\s+off", "caf.\\s+noir", "(earn|make)\\s+(up\\s+to\\s+)?\\$?[0-9]+\\s*(per|a)\\s+(day|week)",
             "(a|b)*(c|d)+(e|f)", "caf[eé]\\s+noir", "Straße", "[^a]bcd[a-c]+efg");
 
@@ -38,7 +38,7 @@ class PrefilterTest {
         "level", "marketing", "u.s.", "dollar", "s", "free", "trial", "gift", "click", "here", "opt", "out", "10",
         "%", "off", "SALE", "now", "abc", "abd", "e", "f", "g", "gg", "x", "yz", "w", "bill", "1618", ".", "k",
         "\u212a", "\u017f", "S", "hello", "world", "start", "end", "café", "cafe", "noir", "STRASSE", "straße", "bcd",
-        "efg", "a", "b", "c", "card", "dollars", "xfree", "\\", "|", "ACT", "act", "NOW", "CARD", "ING", "K", "!", "7"};
+        "efg", "a", "b", "c", "card", "dollars", "xfree", "\\", "|", "ACT", "act", "NOW", "CARD", "ING", "K", "!", "7", "\uD801\uDC00\uD801\uDC01X", "\uD801\uDC28\uD801\uDC29x"};
 
     @Test
     void splitsTopLevelAlternativesUnlessFlagsCouldSpanThem() {
