@@ -60,8 +60,7 @@ final class ListTable {
     private void define(String name, Pos at, List<Item> items) {
         Source existing = sources.get(name);
         if (existing != null) {
-            problems.error(at, "list '" + name + "' is already defined at " + existing.definedAt.relativeTo(at)
-                    + (existing.definedAt.file().equals(at.file()) ? "" : ""));
+            problems.error(at, "list '" + name + "' is already defined at " + existing.definedAt.relativeTo(at));
             return;
         }
         sources.put(name, new Source(name, at, items));
