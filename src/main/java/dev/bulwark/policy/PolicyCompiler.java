@@ -148,7 +148,9 @@ final class PolicyCompiler {
 
         List<String> relayEntries = List.of();
         if (!top.containsKey("relay-domains")) {
-            problems.error(start, "the policy has no 'relay-domains': without them no mail can be accepted");
+            if (root.get() instanceof MappingNode) {
+                problems.error(start, "the policy has no 'relay-domains': without them no mail can be accepted");
+            }
         } else {
             Yaml.Entry e = top.get("relay-domains");
             Optional<ListRef> ref = listRef(e.value(), ListKind.DOMAIN, "'relay-domains'");

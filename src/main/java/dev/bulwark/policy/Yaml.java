@@ -35,13 +35,13 @@ final class Yaml {
             return new Compose(settings).composeString(text);
         } catch (MarkedYamlEngineException e) {
             String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
-            String context = e.getContext() == null ? "" : " " + e.getContext();
+            String context = e.getContext() == null ? "" : e.getContext() + ": ";
             // At the end of the file the problem's own mark says nothing: point at what was left open.
             Mark m = problem.contains("end of stream")
                     ? e.getContextMark().or(e::getProblemMark).orElse(null)
                     : e.getProblemMark().or(e::getContextMark).orElse(null);
             Pos pos = m == null ? new Pos(file, 1, 1) : new Pos(file, m.getLine() + 1, m.getColumn() + 1);
-            problems.error(pos, "YAML syntax: " + problem + context);
+            problems.error(pos, "YAML syntax: " + context + problem);
             return Optional.empty();
         } catch (YamlEngineException e) {
             problems.error(new Pos(file, 1, 1), "YAML: " + e.getMessage());
