@@ -34,7 +34,7 @@ final class Yaml {
         try {
             return new Compose(settings).composeString(text);
         } catch (MarkedYamlEngineException e) {
-            String problem = e.getProblem() == null ? e.getMessage() : e.getProblem();
+            String problem = e.getProblem() == null ? e.getMessage() : e.getProblem().replaceFirst("^but ", "");
             String context = e.getContext() == null ? "" : e.getContext() + ": ";
             // At the end of the file the problem's own mark says nothing: point at what was left open.
             Mark m = problem.contains("end of stream")
