@@ -1,7 +1,7 @@
 # Bakes a Bulwark runtime into the base disk (image/build-base.sh) and seals it: read-only root,
 # hardened relay unit, firewall, no SSH left behind. For Debian's packer 1.6.6: the qemu builder
 # and the file, shell, shell-local and manifest plugins are built in, nothing is downloaded.
-# image/ci.sh drives it; see src/adr/0006-vm-image.md for the choices.
+# image/ci.sh drives it; see src/adr/0008-vm-image.md for the choices.
 
 variable "runtime_archive" {
   type        = string

@@ -1,16 +1,32 @@
 package dev.bulwark.cli;
 
 import java.io.PrintStream;
+import java.util.Arrays;
 
 /** The command line: {@code serve}, {@code demo}, {@code check}, {@code policy}, {@code verify}, {@code fleet}. */
 public final class Cli {
     private Cli() {}
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length > 0 && args[0].equals("fleet")) {
-            return FleetCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        if (args.length == 0) {
+            return usage(err);
         }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "check" -> CheckCommand.run(rest, out, err);
+            case "policy" -> PolicyCommand.run(rest, out, err);
+            case "fleet" -> FleetCommand.run(rest, out, err);
+            default -> usage(err);
+        };
+    }
+
+    private static int usage(PrintStream err) {
         err.println("usage: bulwark <command>");
+        err.println("  check [--policy DIR] [--client IP] [--helo NAME] [--from ADDR] [--to ADDR]... FILE");
+        err.println("  policy compile DIR [--canonical] [--embed CLASSES_DIR]");
+        err.println("  policy test DIR [--all]");
+        err.println("  policy measure DIR --ham FOLDER... --spam FOLDER...");
+        err.println("  fleet [--timeout SECONDS] HOST:PORT...");
         return 2;
     }
 }
