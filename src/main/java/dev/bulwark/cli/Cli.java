@@ -16,12 +16,14 @@ public final class Cli {
             case "check" -> CheckCommand.run(rest, out, err);
             case "policy" -> PolicyCommand.run(rest, out, err);
             case "fleet" -> FleetCommand.run(rest, out, err);
+            case "demo" -> DemoCommand.run(rest, out, err);
             default -> usage(err);
         };
     }
 
     private static int usage(PrintStream err) {
         err.println("usage: bulwark <command>");
+        err.println("  demo [--policy DIR] [--port N] [--no-samples]   (development: embedded next hop)");
         err.println("  check [--policy DIR] [--client IP] [--helo NAME] [--from ADDR] [--to ADDR]... FILE");
         err.println("  policy compile DIR [--canonical] [--embed CLASSES_DIR]");
         err.println("  policy test DIR [--all]");
