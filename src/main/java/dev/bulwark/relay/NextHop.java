@@ -43,50 +43,61 @@ public final class NextHop implements AutoCloseable {
     }
 
     /**
-     * Starts a transaction: takes (or opens) a connection and sends MAIL FROM. Always returns a
+     * Starts a transaction: takes (or opens) a connection, so that a next hop that is down is known
+     * at MAIL. When the next hop offers PIPELINING, MAIL FROM is held back and sent together with
+     * the first RCPT (one round trip instead of two); otherwise it is sent now. Always returns a
      * transaction; if {@link RelayTransaction#mailReply()} is not positive, the transaction is
      * already finished and holds no connection.
      */
     public RelayTransaction begin(ReversePath sender, MailOptions options) {
-        String mailCommand = null;
         for (int attempt = 0; attempt < 2; attempt++) {
-            SmtpConnection connection;
-            boolean reused;
-            Lease lease = lease();
-            if (lease == null) {
-                return RelayTransaction.failed(this, NextHopReply.failure("4.4.5",
-                        "all " + config.maxConnections() + " connections to the next hop are busy"));
+            Connected c = connect();
+            if (c.failure != null) {
+                return RelayTransaction.failed(this, c.failure);
             }
-            connection = lease.idle;
-            reused = connection != null;
-            if (connection == null) {
-                try {
-                    connection = SmtpConnection.open(config);
-                } catch (NextHopException e) {
-                    closed(null);
-                    return RelayTransaction.failed(this, e.reply());
-                } catch (IOException e) {
-                    closed(null);
-                    return RelayTransaction.failed(this, connectFailure(e));
-                }
+            String mailCommand = mailCommand(sender, options, c.connection);
+            if (c.connection.supports("PIPELINING")) {
+                return RelayTransaction.deferred(this, c.connection, mailCommand, c.reused);
             }
-            mailCommand = mailCommand(sender, options, connection);
             try {
-                NextHopReply reply = connection.command(mailCommand, config.commandTimeout());
+                NextHopReply reply = c.connection.command(mailCommand, config.commandTimeout());
                 if (!reply.isPositive()) {
-                    reset(connection);
+                    reset(c.connection);
                     return RelayTransaction.failed(this, reply);
                 }
-                return new RelayTransaction(this, connection, reply);
+                return new RelayTransaction(this, c.connection, reply);
             } catch (IOException e) {
-                closed(connection);
-                if (!reused) {
+                closed(c.connection);
+                if (!c.reused) {
                     return RelayTransaction.failed(this, brokenConnection(e));
                 }
                 // An idle connection the next hop had already closed: try once more with a fresh one.
             }
         }
         return RelayTransaction.failed(this, NextHopReply.failure("4.4.2", "next hop connection failed twice"));
+    }
+
+    /** A connection for a transaction (taken from the pool or new), or why there is none. */
+    record Connected(SmtpConnection connection, boolean reused, NextHopReply failure) {}
+
+    Connected connect() {
+        Lease lease = lease();
+        if (lease == null) {
+            return new Connected(null, false, NextHopReply.failure("4.4.5",
+                    "all " + config.maxConnections() + " connections to the next hop are busy"));
+        }
+        if (lease.idle != null) {
+            return new Connected(lease.idle, true, null);
+        }
+        try {
+            return new Connected(SmtpConnection.open(config), false, null);
+        } catch (NextHopException e) {
+            closed(null);
+            return new Connected(null, false, e.reply());
+        } catch (IOException e) {
+            closed(null);
+            return new Connected(null, false, connectFailure(e));
+        }
     }
 
     /** Tests whether the next hop answers with a 220 banner, for readiness checks. */

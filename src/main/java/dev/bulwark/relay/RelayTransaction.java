@@ -16,6 +16,12 @@ public final class RelayTransaction implements AutoCloseable {
     private final NextHopReply mailReply;
     private SmtpConnection connection;
     private int acceptedRecipients;
+    /** MAIL FROM not yet sent: it goes out with the first RCPT (PIPELINING). */
+    private String pendingMail;
+    /** Whether the connection came from the pool (it may have died while idle). */
+    private boolean reused;
+    /** Whether the next hop refused MAIL FROM (the answer then reached the client at RCPT). */
+    private boolean senderRefused;
     /** Why the transaction cannot go on: what every later call answers. */
     private NextHopReply finished;
 
@@ -28,6 +34,19 @@ public final class RelayTransaction implements AutoCloseable {
 
     static RelayTransaction failed(NextHop nextHop, NextHopReply reply) {
         return new RelayTransaction(nextHop, null, reply);
+    }
+
+    static RelayTransaction deferred(NextHop nextHop, SmtpConnection connection, String mailCommand, boolean reused) {
+        RelayTransaction t = new RelayTransaction(nextHop, connection,
+                new NextHopReply(250, java.util.Optional.of("2.1.0"), java.util.List.of("sent with the first RCPT"), true));
+        t.pendingMail = mailCommand;
+        t.reused = reused;
+        return t;
+    }
+
+    /** {@code true} if the next hop refused the sender; RCPT then answered with that refusal. */
+    public boolean senderRefused() {
+        return senderRefused;
     }
 
     /** The next hop's answer to MAIL FROM (or the failure to get one). */
@@ -49,14 +68,56 @@ public final class RelayTransaction implements AutoCloseable {
         if (connection == null) {
             return finishedReply();
         }
+        String rcpt = "RCPT TO:" + recipient.toSmtp();
         try {
-            NextHopReply reply = connection.command("RCPT TO:" + recipient.toSmtp(), nextHop.config().commandTimeout());
+            NextHopReply reply;
+            if (pendingMail != null) {
+                NextHopReply[] replies = mailAndRcpt(rcpt);
+                if (!replies[0].isPositive()) {
+                    senderRefused = true;
+                    SmtpConnection c = connection;
+                    connection = null;
+                    finished = replies[0];
+                    nextHop.reset(c);
+                    return replies[0];
+                }
+                reply = replies[1];
+            } else {
+                reply = connection.command(rcpt, nextHop.config().commandTimeout());
+            }
             if (reply.isPositive()) {
                 acceptedRecipients++;
             }
             return reply;
         } catch (IOException e) {
             return broken(e);
+        }
+    }
+
+    /**
+     * Sends the held-back MAIL with the first RCPT. A pooled connection the next hop closed while it
+     * was idle only shows now: then the pair is sent once more on a fresh connection.
+     */
+    private NextHopReply[] mailAndRcpt(String rcpt) throws IOException {
+        try {
+            NextHopReply[] replies = connection.pipeline(pendingMail, rcpt, nextHop.config().commandTimeout());
+            pendingMail = null;
+            return replies;
+        } catch (IOException e) {
+            if (!reused) {
+                throw e;
+            }
+            nextHop.closed(connection);
+            NextHop.Connected fresh = nextHop.connect();
+            if (fresh.failure() != null) {
+                connection = null;
+                throw new IOException(fresh.failure().summary(), e);
+            }
+            connection = fresh.connection();
+            reused = false;
+            NextHopReply[] replies = connection.pipeline(pendingMail, rcpt, nextHop.config().commandTimeout());
+            pendingMail = null;
+            return replies;
         }
     }
 
@@ -124,13 +185,17 @@ public final class RelayTransaction implements AutoCloseable {
         }
     }
 
-    /** Abandons the transaction (RSET) and returns the connection to the pool. */
+    /** Abandons the transaction (RSET, unless nothing was sent yet) and returns the connection to the pool. */
     public void abort() {
         if (connection != null) {
             SmtpConnection c = connection;
             connection = null;
             finished = NextHopReply.failure("4.3.0", "transaction abandoned");
-            nextHop.reset(c);
+            if (pendingMail != null) {
+                nextHop.release(c); // the next hop never saw this transaction
+            } else {
+                nextHop.reset(c);
+            }
         }
     }
 

@@ -163,6 +163,13 @@ final class SmtpConnection implements Closeable {
         return readReply(timeout);
     }
 
+    /** Sends two commands in one write (PIPELINING) and reads both replies, in order. */
+    NextHopReply[] pipeline(String first, String second, Duration timeout) throws IOException {
+        out.write((first + "\r\n" + second + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return new NextHopReply[] {readReply(timeout), readReply(timeout)};
+    }
+
     /** The stream to write message data to after a 354; the caller dot-stuffs and ends with CRLF.CRLF. */
     OutputStream data() {
         return out;

@@ -283,7 +283,9 @@ final class Commands {
         }
         NextHopReply answer = t.relay.rcpt(mailbox);
         if (!answer.isPositive()) {
-            refuseRecipient(c, t, mailbox.address(), Replies.fromNextHopRcpt(answer), List.of());
+            // With PIPELINING the sender reaches the next hop together with the first recipient.
+            Reply reply = t.relay.senderRefused() ? Replies.fromNextHopMail(answer) : Replies.fromNextHopRcpt(answer);
+            refuseRecipient(c, t, mailbox.address(), reply, List.of());
             return;
         }
         t.accepted.add(mailbox);

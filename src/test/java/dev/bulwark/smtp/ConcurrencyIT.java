@@ -52,7 +52,12 @@ class ConcurrencyIT {
                 replies.add(clients.submit(client));
             }
             for (Future<String> f : replies) {
-                assertThat(f.get(60, TimeUnit.SECONDS)).startsWith("250 2.0.0");
+                try {
+                    assertThat(f.get(60, TimeUnit.SECONDS)).startsWith("250 2.0.0");
+                } catch (java.util.concurrent.ExecutionException e) {
+                    dumpThreads(relay);
+                    throw e;
+                }
             }
             assertThat(greenMail.waitForIncomingEmail(30_000, sessions)).isTrue();
             MimeMessage[] received = greenMail.getReceivedMessages();
@@ -64,5 +69,16 @@ class ConcurrencyIT {
             assertThat(subjects).hasSize(sessions);
             assertThat(relay.audit()).hasSize(sessions).allSatisfy(a -> assertThat(a.verdict()).isEqualTo("accept"));
         }
+    }
+
+    /** When a session hangs, show where everything is: a failure here should explain itself. */
+    private static void dumpThreads(RelayUnderTest relay) {
+        System.err.println("relay audit records so far: " + relay.audit().size());
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            System.err.println(t);
+            for (StackTraceElement e : stack) {
+                System.err.println("    at " + e);
+            }
+        });
     }
 }

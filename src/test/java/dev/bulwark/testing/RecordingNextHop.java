@@ -32,6 +32,7 @@ public final class RecordingNextHop implements AutoCloseable {
     private final SMTPServer server;
     private final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
     private final Map<String, String> refusedRecipients = new ConcurrentHashMap<>();
+    private final Map<String, String> refusedSenders = new ConcurrentHashMap<>();
     private volatile String dataRefusal;
     private volatile int dropAfterBytes = -1;
     private final ReentrantLock lock = new ReentrantLock();
@@ -49,6 +50,38 @@ public final class RecordingNextHop implements AutoCloseable {
 
     public int port() {
         return server.getPortAllocated();
+    }
+
+    /** MAIL FROM this address gets {@code reply}. */
+    public RecordingNextHop refuseSender(String address, String reply) {
+        refusedSenders.put(address.toLowerCase(java.util.Locale.ROOT), reply);
+        return this;
+    }
+
+    /**
+     * Advertises PIPELINING in its EHLO reply (the server library reads pipelined commands in order
+     * but does not say so by itself), so the relay sends MAIL together with the first RCPT.
+     */
+    public RecordingNextHop advertisePipelining() {
+        server.getCommandHandler().addCommand(new org.subethamail.smtp.internal.server.Command() {
+            @Override
+            public void execute(String line, org.subethamail.smtp.server.Session session) throws IOException {
+                session.resetMailTransaction();
+                session.setHelo(line.substring(4).trim());
+                session.sendResponse("250-nexthop.internal.example\r\n250-PIPELINING\r\n250 8BITMIME");
+            }
+
+            @Override
+            public org.subethamail.smtp.internal.server.HelpMessage getHelp() {
+                return new org.subethamail.smtp.internal.server.HelpMessage("EHLO", "");
+            }
+
+            @Override
+            public String getName() {
+                return "EHLO";
+            }
+        });
+        return this;
     }
 
     /** RCPT for this address gets {@code reply} (such as {@code "550 5.1.1 No such user here"}). */
@@ -97,7 +130,11 @@ public final class RecordingNextHop implements AutoCloseable {
             private final List<String> recipients = new ArrayList<>();
 
             @Override
-            public void from(String address) {
+            public void from(String address) throws RejectException {
+                String refusal = refusedSenders.get(address.toLowerCase(java.util.Locale.ROOT));
+                if (refusal != null) {
+                    throw new RejectException(Integer.parseInt(refusal.substring(0, 3)), refusal.substring(4));
+                }
                 from = address;
             }
 
