@@ -71,14 +71,17 @@ class ConcurrencyIT {
         }
     }
 
-    /** When a session hangs, show where everything is: a failure here should explain itself. */
+    /** When a session hangs, show where everything is (virtual threads included): a failure here should explain itself. */
     private static void dumpThreads(RelayUnderTest relay) {
         System.err.println("relay audit records so far: " + relay.audit().size());
-        Thread.getAllStackTraces().forEach((t, stack) -> {
-            System.err.println(t);
-            for (StackTraceElement e : stack) {
-                System.err.println("    at " + e);
-            }
-        });
+        try {
+            java.nio.file.Path dump = java.nio.file.Files.createTempFile("concurrency-threads-", ".txt");
+            java.nio.file.Files.delete(dump);
+            java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .dumpThreads(dump.toString(), com.sun.management.HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
+            System.err.println(java.nio.file.Files.readString(dump));
+        } catch (java.io.IOException e) {
+            System.err.println("no thread dump: " + e);
+        }
     }
 }
