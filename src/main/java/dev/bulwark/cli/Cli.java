@@ -1,13 +1,28 @@
 package dev.bulwark.cli;
 
 import java.io.PrintStream;
+import java.util.Arrays;
 
 /** The command line: {@code serve}, {@code demo}, {@code check}, {@code policy}, {@code verify}, {@code fleet}. */
 public final class Cli {
     private Cli() {}
 
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            return usage(err);
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "version" -> VersionCommand.run(rest, out, err);
+            case "verify" -> VerifyCommand.run(rest, out, err);
+            default -> usage(err);
+        };
+    }
+
+    private static int usage(PrintStream err) {
         err.println("usage: bulwark <command>");
+        err.println("  version");
+        err.println("  verify [--key PUBLIC_KEY.pem] [RUNTIME_DIR]");
         return 2;
     }
 }

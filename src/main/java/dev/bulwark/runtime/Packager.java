@@ -1,0 +1,421 @@
+package dev.bulwark.runtime;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.KeyPair;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.spi.ToolProvider;
+import java.util.stream.Stream;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Build-time tool, run by Maven at {@code package} on the JDK 25 toolchain: links the runtime,
+ * puts the application in it, writes the manifest (signed when a key is given) and the archive
+ * {@code bulwark-VERSION-DIGEST12.tar.gz}. Every step is a function of its inputs, so two builds of
+ * one commit give byte-identical archives.
+ *
+ * <pre>
+ * bulwark/
+ *   bin/bulwark            launcher (POSIX sh)
+ *   bin/java, lib/, conf/, legal/, release   jlink runtime of the JDK modules the application needs
+ *   app/*.jar              the application jar and its runtime dependencies (class path)
+ *   policy/policy.json     copy of the compiled policy the server loads from the application jar
+ *   policy/policy.sha256   its digest
+ *   sbom.cdx.json          CycloneDX SBOM of the jars in app/
+ *   MANIFEST.json          version, commit, policy digest, SHA-256 of every other file
+ *   MANIFEST.json.sig      Ed25519 signature over MANIFEST.json (signed builds only)
+ * </pre>
+ */
+public final class Packager {
+
+    static final String ROOT = "bulwark";
+    static final String POLICY_JSON_RESOURCE = "META-INF/bulwark/policy/policy.json";
+
+    private Packager() {}
+
+    /** Options, all {@code --name=value}; see the runtime execution in {@code pom.xml}. */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = options(args);
+        Path appJar = Path.of(required(o, "app-jar"));
+        Path libs = Path.of(required(o, "libs"));
+        Path work = Path.of(required(o, "work"));
+        Path outDir = Path.of(required(o, "out"));
+        String version = required(o, "version");
+        long mtime = epochSeconds(required(o, "timestamp"));
+        Path basedir = Path.of(o.getOrDefault("basedir", "."));
+        String keyPath = o.getOrDefault("signing-key", "").strip();
+        if (keyPath.isEmpty()) {
+            keyPath = Optional.ofNullable(System.getenv("BULWARK_SIGNING_KEY")).orElse("").strip();
+        }
+        Optional<KeyPair> key = keyPath.isEmpty() ? Optional.empty() : Optional.of(Signing.readPrivateKey(Path.of(keyPath)));
+
+        List<Path> jars = new ArrayList<>();
+        jars.add(appJar);
+        try (Stream<Path> s = Files.list(libs)) {
+            s.filter(p -> p.getFileName().toString().endsWith(".jar"))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .forEach(jars::add);
+        }
+        List<String> modules = modules(jars, set(o.getOrDefault("add-modules", "")),
+                set(o.getOrDefault("exclude-modules", "")));
+        log("modules: " + String.join(",", modules));
+
+        Path home = work.resolve(ROOT);
+        deleteTree(work);
+        Files.createDirectories(work);
+        link(modules, home, Boolean.parseBoolean(o.getOrDefault("cds", "true")));
+        install(home, jars, appJar, o.get("sbom"), o.getOrDefault("main-class", "dev.bulwark.Main"));
+
+        Git git = Git.describe(basedir);
+        RuntimeManifest m = seal(home, version, git.commit(), git.dirty(), Runtime.version().toString(), key);
+        Path archive = outDir.resolve(ROOT + "-" + version + "-" + m.policyDigest().substring(0, 12) + ".tar.gz");
+        archive(home, archive, mtime);
+        String sha = Digests.sha256Hex(archive);
+        Files.writeString(outDir.resolve(archive.getFileName() + ".sha256"), sha + "  " + archive.getFileName() + "\n");
+        log("runtime " + archive + " (" + Files.size(archive) / 1024 + " KiB, sha256 " + sha + ")");
+        log("commit " + git.commit() + (git.dirty() ? " (dirty)" : "") + ", policy " + m.policyDigest() + ", "
+                + m.signingKey().map(k -> "signed with Ed25519 key " + k.fingerprint()).orElse("UNSIGNED (no signing key given)"));
+    }
+
+    /**
+     * The JDK modules to link: those jdeps finds referenced by the jars, less {@code exclude}
+     * (modules referenced only by code the application never runs), plus {@code add} (modules
+     * reached by name at run time, which jdeps cannot see: JNDI DNS, extra charsets, logging).
+     */
+    static List<String> modules(List<Path> jars, Set<String> add, Set<String> exclude) {
+        List<String> args = new ArrayList<>(List.of("--ignore-missing-deps", "--list-deps", "--multi-release",
+                Integer.toString(Runtime.version().feature())));
+        jars.forEach(j -> args.add(j.toString()));
+        String out = run("jdeps", args);
+        Set<String> found = new TreeSet<>();
+        for (String line : out.split("\n")) {
+            String t = line.strip();
+            if (t.isEmpty() || t.contains(" ")) {
+                continue; // "JDK removed internal API" and similar notes
+            }
+            int slash = t.indexOf('/');
+            found.add(slash < 0 ? t : t.substring(0, slash));
+        }
+        found.removeAll(exclude);
+        found.addAll(add);
+        return List.copyOf(found);
+    }
+
+    private static void link(List<String> modules, Path home, boolean cds) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--add-modules", String.join(",", modules),
+                "--strip-debug", "--no-header-files", "--no-man-pages", "--compress", "zip-6", "--output", home.toString()));
+        if (cds) {
+            args.add("--generate-cds-archive");
+        }
+        log(run("jlink", args).strip());
+        if (cds) {
+            // The archive for uncompressed oops serves only heaps of 32 GB and more.
+            Files.deleteIfExists(home.resolve("lib/server/classes_nocoops.jsa"));
+        }
+        // Only java is needed; keytool and jwebserver (a file server) have no place on a node.
+        try (Stream<Path> s = Files.list(home.resolve("bin"))) {
+            for (Path p : s.toList()) {
+                if (!p.getFileName().toString().equals("java")) {
+                    Files.delete(p);
+                }
+            }
+        }
+        materializeLinks(home);
+    }
+
+    /** Replaces symbolic links (jlink links duplicate legal notices) by copies, so the runtime holds only plain files. */
+    static void materializeLinks(Path dir) throws IOException {
+        List<Path> links;
+        try (Stream<Path> s = Files.walk(dir)) {
+            links = s.filter(Files::isSymbolicLink).sorted().toList();
+        }
+        for (Path link : links) {
+            Path target = link.toRealPath();
+            if (!target.startsWith(dir.toRealPath())) {
+                throw new IOException(link + " points outside the runtime, to " + target);
+            }
+            Files.delete(link);
+            Files.copy(target, link);
+        }
+    }
+
+    private static void install(Path home, List<Path> jars, Path appJar, String sbom, String mainClass) throws IOException {
+        Path app = Files.createDirectories(home.resolve("app"));
+        List<String> classPath = new ArrayList<>();
+        for (Path jar : jars) {
+            Path target = app.resolve(jar.getFileName().toString());
+            if (Files.exists(target)) {
+                throw new IOException("two jars named " + jar.getFileName() + " on the class path");
+            }
+            Files.copy(jar, target);
+            classPath.add("app/" + jar.getFileName());
+        }
+        Path launcher = home.resolve("bin/bulwark");
+        Files.writeString(launcher, launcher(mainClass, classPath), StandardCharsets.UTF_8);
+        launcher.toFile().setExecutable(true, false);
+
+        Path policy = Files.createDirectories(home.resolve("policy"));
+        try (ZipFile zip = new ZipFile(appJar.toFile())) {
+            byte[] json = entry(zip, POLICY_JSON_RESOURCE, appJar);
+            String digest = new String(entry(zip, RuntimeIntegrity.POLICY_DIGEST_RESOURCE, appJar), StandardCharsets.UTF_8).strip();
+            if (!Digests.sha256Hex(json).equals(digest)) {
+                throw new IOException(appJar + ": " + POLICY_JSON_RESOURCE + " does not match " + RuntimeIntegrity.POLICY_DIGEST_RESOURCE);
+            }
+            Files.write(policy.resolve("policy.json"), json);
+            Files.writeString(policy.resolve("policy.sha256"), digest + "\n");
+        }
+        if (sbom != null && !sbom.isBlank()) {
+            Files.copy(Path.of(sbom), home.resolve("sbom.cdx.json"));
+        }
+    }
+
+    private static byte[] entry(ZipFile zip, String name, Path jar) throws IOException {
+        ZipEntry e = zip.getEntry(name);
+        if (e == null) {
+            throw new IOException(jar + " has no compiled policy (" + name + "): the policy must be compiled into "
+                    + "target/classes before packaging");
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /**
+     * The launcher. It runs this runtime's own java with this runtime's jars in a fixed order, and
+     * clears the variables through which the JVM would take options or agents from the
+     * environment: what runs is what the manifest lists. {@code BULWARK_HEAP} sets the maximum heap.
+     */
+    static String launcher(String mainClass, List<String> classPath) {
+        StringBuilder cp = new StringBuilder();
+        for (String entry : classPath) {
+            cp.append(cp.isEmpty() ? "" : ":").append("$home/").append(entry);
+        }
+        return """
+                #!/bin/sh
+                # Bulwark launcher, written at build time; listed in MANIFEST.json like every runtime file.
+                # Environment: BULWARK_HEAP  maximum Java heap, a number with k, m or g (default 256m).
+                set -eu
+                self=$0
+                while [ -h "$self" ]; do
+                  link=$(readlink "$self")
+                  case $link in
+                    /*) self=$link ;;
+                    *) self=$(dirname "$self")/$link ;;
+                  esac
+                done
+                home=$(cd "$(dirname "$self")/.." && pwd -P)
+                heap=${BULWARK_HEAP:-256m}
+                case $heap in
+                  ''|*[!0-9kKmMgG]*|[!0-9]*) echo "bulwark: invalid BULWARK_HEAP '$heap': expected a size such as 256m" >&2; exit 2 ;;
+                esac
+                unset JDK_JAVA_OPTIONS JAVA_TOOL_OPTIONS _JAVA_OPTIONS CLASSPATH
+                exec "$home/bin/java" -Xmx"$heap" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData \\
+                  -Dbulwark.home="$home" \\
+                  -cp "%s" \\
+                  %s "$@"
+                """.formatted(cp, mainClass);
+    }
+
+    /**
+     * Writes {@value RuntimeManifest#FILE} for every file under {@code home} and, given a key,
+     * {@value RuntimeManifest#SIGNATURE_FILE}. The policy digest is read from {@code policy/policy.sha256}.
+     */
+    static RuntimeManifest seal(Path home, String version, String commit, boolean dirty, String jdk,
+            Optional<KeyPair> key) throws IOException {
+        Files.deleteIfExists(home.resolve(RuntimeManifest.FILE));
+        Files.deleteIfExists(home.resolve(RuntimeManifest.SIGNATURE_FILE));
+        List<RuntimeManifest.Entry> entries = new ArrayList<>();
+        for (Path p : regularFiles(home)) {
+            entries.add(new RuntimeManifest.Entry(RuntimeIntegrity.slashed(home.relativize(p)), Files.size(p),
+                    Digests.sha256Hex(p)));
+        }
+        entries.sort(Comparator.comparing(RuntimeManifest.Entry::path));
+        String digest = Files.readString(home.resolve(RuntimeIntegrity.POLICY_DIGEST_FILE), StandardCharsets.UTF_8).strip();
+        RuntimeManifest m = new RuntimeManifest(version, commit, dirty, digest, jdk,
+                key.map(k -> RuntimeManifest.SigningKey.of(k.getPublic())), entries);
+        byte[] json = m.toJson();
+        Files.write(home.resolve(RuntimeManifest.FILE), json);
+        if (key.isPresent()) {
+            String sig = Base64.getEncoder().encodeToString(Signing.sign(key.get(), json));
+            Files.writeString(home.resolve(RuntimeManifest.SIGNATURE_FILE), sig + "\n");
+        }
+        return m;
+    }
+
+    /**
+     * Archives {@code home} as a gzip'd ustar whose entries are sorted by path, all with modification
+     * time {@code mtime}, owner root, mode 0755 for directories and executables and 0644 otherwise.
+     * The gzip header carries no time or name.
+     */
+    static void archive(Path home, Path archive, long mtime) throws IOException {
+        String root = home.getFileName().toString();
+        Map<String, Path> entries = new LinkedHashMap<>();
+        try (Stream<Path> s = Files.walk(home)) {
+            s.map(p -> Map.entry(root + (p.equals(home) ? "" : "/" + RuntimeIntegrity.slashed(home.relativize(p))), p))
+                    .sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> entries.put(e.getKey(), e.getValue()));
+        }
+        Files.createDirectories(archive.toAbsolutePath().getParent());
+        Path tmp = archive.resolveSibling(archive.getFileName() + ".tmp");
+        try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
+                TarWriter tar = new TarWriter(new MaxGzip(file), mtime)) {
+            for (Map.Entry<String, Path> e : entries.entrySet()) {
+                Path p = e.getValue();
+                if (Files.isSymbolicLink(p)) {
+                    throw new IOException(p + ": symbolic links are not archived");
+                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    tar.directory(e.getKey());
+                } else {
+                    int mode = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
+                            .contains(PosixFilePermission.OWNER_EXECUTE) ? 0755 : 0644;
+                    try (InputStream in = Files.newInputStream(p)) {
+                        tar.file(e.getKey(), mode, Files.size(p), in);
+                    }
+                }
+            }
+        }
+        Files.move(tmp, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static List<Path> regularFiles(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            List<Path> files = new ArrayList<>();
+            for (Path p : s.toList()) {
+                if (Files.isSymbolicLink(p)) {
+                    throw new IOException(p + ": a symbolic link; the runtime holds only plain files");
+                }
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    files.add(p);
+                }
+            }
+            return files;
+        }
+    }
+
+    /** The git commit of {@code basedir}, and whether the work tree differs from it. */
+    record Git(String commit, boolean dirty) {
+        static Git describe(Path basedir) {
+            Optional<String> head = git(basedir, "rev-parse", "--verify", "HEAD");
+            if (head.isEmpty()) {
+                return new Git("unknown", false);
+            }
+            Optional<String> status = git(basedir, "status", "--porcelain");
+            return new Git(head.get().strip(), status.map(s -> !s.isBlank()).orElse(true));
+        }
+
+        private static Optional<String> git(Path dir, String... args) {
+            List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
+            cmd.addAll(List.of(args));
+            try {
+                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    return Optional.empty();
+                }
+                return p.exitValue() == 0 ? Optional.of(out) : Optional.empty();
+            } catch (IOException e) {
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** gzip at the highest level; the JDK's header has no time, no name and a fixed OS byte. */
+    private static final class MaxGzip extends GZIPOutputStream {
+        MaxGzip(OutputStream out) throws IOException {
+            super(out, 1 << 16);
+            def.setLevel(Deflater.BEST_COMPRESSION);
+        }
+    }
+
+    private static String run(String tool, List<String> args) {
+        ToolProvider t = ToolProvider.findFirst(tool).orElseThrow(() -> new IllegalStateException(
+                "this JDK (" + System.getProperty("java.home") + ") has no " + tool + ": run the packager on a full JDK 25"));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int rc = t.run(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
+        if (rc != 0) {
+            throw new IllegalStateException(tool + " failed (exit " + rc + "):\n" + out + err);
+        }
+        return out.toString();
+    }
+
+    static long epochSeconds(String timestamp) {
+        // project.build.outputTimestamp is either ISO-8601 or seconds since the epoch.
+        return timestamp.chars().allMatch(Character::isDigit) ? Long.parseLong(timestamp)
+                : Instant.parse(timestamp).getEpochSecond();
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static Set<String> set(String csv) {
+        Set<String> s = new TreeSet<>();
+        for (String m : csv.split("[,\\s]+")) {
+            if (!m.isBlank()) {
+                s.add(m.strip());
+            }
+        }
+        return s;
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (!a.startsWith("--") || eq < 0) {
+                throw new IllegalArgumentException("expected --name=value, got '" + a + "'");
+            }
+            o.put(a.substring(2, eq), a.substring(eq + 1));
+        }
+        return o;
+    }
+
+    private static String required(Map<String, String> o, String name) {
+        String v = o.get(name);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("missing option --" + name);
+        }
+        return v;
+    }
+
+    private static void log(String line) {
+        if (!line.isEmpty()) {
+            System.out.println("[runtime] " + line);
+        }
+    }
+}
