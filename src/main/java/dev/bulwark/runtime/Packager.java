@@ -231,7 +231,8 @@ public final class Packager {
                 case $heap in
                   ''|*[!0-9kKmMgG]*|[!0-9]*) echo "bulwark: invalid BULWARK_HEAP '$heap': expected a size such as 256m" >&2; exit 2 ;;
                 esac
-                unset JDK_JAVA_OPTIONS JAVA_TOOL_OPTIONS _JAVA_OPTIONS CLASSPATH
+                # BULWARK_HEAP is the launcher's, not a site setting (those are BULWARK_* too).
+                unset BULWARK_HEAP JDK_JAVA_OPTIONS JAVA_TOOL_OPTIONS _JAVA_OPTIONS CLASSPATH
                 exec "$home/bin/java" -Xmx"$heap" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData \\
                   -Dbulwark.home="$home" \\
                   -cp "%s" \\

@@ -93,7 +93,7 @@ class PackagerTest {
         Files.writeString(launcher, Packager.launcher("dev.bulwark.Main", List.of("app/b.jar", "app/a.jar")));
         // A stand-in for the runtime's java that prints what it was given.
         Path java = bin.resolve("java");
-        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\necho \"JTO=${JAVA_TOOL_OPTIONS:-unset}\"\n");
+        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\necho \"JTO=${JAVA_TOOL_OPTIONS:-unset} HEAP=${BULWARK_HEAP:-unset}\"\n");
         for (Path p : List.of(launcher, java)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
@@ -106,7 +106,7 @@ class PackagerTest {
         assertThat(r.exit()).isZero();
         assertThat(r.out().lines().toList()).containsExactly("-Xmx512m", "-XX:+UseSerialGC",
                 "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData", "-Dbulwark.home=" + real, "-cp",
-                real + "/app/b.jar:" + real + "/app/a.jar", "dev.bulwark.Main", "verify", "a b", "JTO=unset");
+                real + "/app/b.jar:" + real + "/app/a.jar", "dev.bulwark.Main", "verify", "a b", "JTO=unset HEAP=unset");
     }
 
     @Test
