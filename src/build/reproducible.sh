@@ -4,20 +4,27 @@
 # SHA-256. Exit 0 when they are byte-identical; exit 1 naming every differing entry otherwise.
 #
 #   src/build/reproducible.sh [COMMIT]      (default: HEAD of this checkout)
+#   src/build/reproducible.sh --compare A.tar.gz B.tar.gz   (only the comparison)
 #
 # Environment: MVN (default mvn), KEEP=1 keeps the build directories for inspection.
 # A signing key in BULWARK_SIGNING_KEY is used by both builds (Ed25519 signatures are deterministic).
 set -eu
 
-repo=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
-commit=$(git -C "$repo" rev-parse --verify "${1:-HEAD}^{commit}")
-mvn=${MVN:-mvn}
 work=$(mktemp -d "${TMPDIR:-/tmp}/bulwark-reproducible.XXXXXX")
 if [ "${KEEP:-0}" = 1 ]; then
   echo "keeping $work"
 else
   trap 'rm -rf "$work"' EXIT
 fi
+
+if [ "${1:-}" = "--compare" ]; then
+  [ $# -eq 3 ] || { echo "usage: $0 --compare A.tar.gz B.tar.gz" >&2; exit 2; }
+  a=$2
+  b=$3
+else
+repo=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
+commit=$(git -C "$repo" rev-parse --verify "${1:-HEAD}^{commit}")
+mvn=${MVN:-mvn}
 
 # Two directories of different depth and name, so that no build path can leak into the archive unnoticed.
 dir_a=$work/a/bulwark
@@ -44,6 +51,8 @@ archive() {
 }
 a=$(archive "$dir_a")
 b=$(archive "$dir_b")
+fi
+
 sum_a=$(sha256sum "$a" | cut -d' ' -f1)
 sum_b=$(sha256sum "$b" | cut -d' ' -f1)
 echo "$sum_a  $a"
