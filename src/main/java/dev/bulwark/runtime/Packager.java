@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.module.ModuleFinder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.spi.ToolProvider;
@@ -80,7 +82,7 @@ public final class Packager {
                     .forEach(jars::add);
         }
         List<String> modules = modules(jars, set(o.getOrDefault("add-modules", "")),
-                set(o.getOrDefault("exclude-modules", "")));
+                unreached(o.getOrDefault("unreached", "")));
         log("modules: " + String.join(",", modules));
 
         Path home = work.resolve(ROOT);
@@ -101,27 +103,45 @@ public final class Packager {
     }
 
     /**
-     * The JDK modules to link: those jdeps finds referenced by the jars, less {@code exclude}
-     * (modules referenced only by code the application never runs), plus {@code add} (modules
-     * reached by name at run time, which jdeps cannot see: JNDI DNS, extra charsets, logging).
+     * The JDK modules to link: those the classes in the jars reference (jdeps), plus {@code add}
+     * (modules reached by name at run time, which jdeps cannot see: JNDI DNS, extra charsets), less
+     * each module of {@code unreached} whose every referencing class lies under one of the package
+     * prefixes given for it (code the application never runs, such as Angus' image and XML content
+     * handlers). A module referenced from anywhere else stays, and the log says so: a new use of it
+     * is never silently cut off.
      */
-    static List<String> modules(List<Path> jars, Set<String> add, Set<String> exclude) {
-        List<String> args = new ArrayList<>(List.of("--ignore-missing-deps", "--list-deps", "--multi-release",
-                Integer.toString(Runtime.version().feature())));
+    static List<String> modules(List<Path> jars, Set<String> add, Map<String, List<String>> unreached) {
+        // ALL-SYSTEM: otherwise a modular jar's `requires static` modules are not resolved and
+        // the classes it uses from them show as "not found" instead of under their module.
+        List<String> args = new ArrayList<>(List.of("--add-modules", "ALL-SYSTEM", "--ignore-missing-deps",
+                "-verbose:class", "--multi-release", Integer.toString(Runtime.version().feature())));
         jars.forEach(j -> args.add(j.toString()));
         String out = run("jdeps", args);
-        Set<String> found = new TreeSet<>();
+        Map<String, Set<String>> referencedFrom = new TreeMap<>();
         for (String line : out.split("\n")) {
-            String t = line.strip();
-            if (t.isEmpty() || t.contains(" ")) {
-                continue; // "JDK removed internal API" and similar notes
+            // "   origin.Class   -> target.Class   module"
+            String[] f = line.strip().split("\\s+");
+            if (f.length >= 4 && f[1].equals("->")) {
+                String module = f[f.length - 1];
+                // jdeps also names modular jars among the inputs; those stay on the class path.
+                if (ModuleFinder.ofSystem().find(module).isPresent()) {
+                    referencedFrom.computeIfAbsent(module, m -> new TreeSet<>()).add(f[0]);
+                }
             }
-            int slash = t.indexOf('/');
-            found.add(slash < 0 ? t : t.substring(0, slash));
         }
-        found.removeAll(exclude);
-        found.addAll(add);
-        return List.copyOf(found);
+        Set<String> modules = new TreeSet<>(referencedFrom.keySet());
+        unreached.forEach((module, prefixes) -> {
+            List<String> others = referencedFrom.getOrDefault(module, Set.of()).stream()
+                    .filter(c -> prefixes.stream().noneMatch(c::startsWith)).toList();
+            if (others.isEmpty()) {
+                modules.remove(module);
+            } else {
+                log("keeping " + module + ": referenced by " + others.getFirst()
+                        + (others.size() > 1 ? " and " + (others.size() - 1) + " more" : "") + ", not only under " + prefixes);
+            }
+        });
+        modules.addAll(add);
+        return List.copyOf(modules);
     }
 
     private static void link(List<String> modules, Path home, boolean cds) throws IOException {
@@ -392,6 +412,19 @@ public final class Packager {
             }
         }
         return s;
+    }
+
+    /** {@code module:prefix|prefix,module:prefix} */
+    private static Map<String, List<String>> unreached(String spec) {
+        Map<String, List<String>> m = new TreeMap<>();
+        for (String item : set(spec)) {
+            int colon = item.indexOf(':');
+            if (colon < 1) {
+                throw new IllegalArgumentException("expected module:package.prefix in --unreached, got '" + item + "'");
+            }
+            m.put(item.substring(0, colon), List.of(item.substring(colon + 1).split("\\|")));
+        }
+        return m;
     }
 
     private static Map<String, String> options(String[] args) {

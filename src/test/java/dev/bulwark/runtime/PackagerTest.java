@@ -73,6 +73,20 @@ class PackagerTest {
     }
 
     @Test
+    void linksTheModulesTheJarsReferenceLessThoseOnlyUnreachedCodeUses() throws Exception {
+        // Angus Mail with the modules it requires, as they sit in the runtime's app/.
+        List<Path> jars = List.of(jar("angus-mail-"), jar("jakarta.mail-api-"), jar("jakarta.activation-api-"));
+
+        List<String> modules = Packager.modules(jars, java.util.Set.of("jdk.charsets"),
+                Map.of("java.desktop", List.of("org.eclipse.angus.mail.handlers.")));
+
+        assertThat(modules).contains("java.base", "java.logging", "java.security.sasl", "java.xml", "jdk.charsets")
+                .doesNotContain("java.desktop", "jakarta.mail", "jakarta.activation");
+        assertThat(Packager.modules(jars, java.util.Set.of(), Map.of("java.desktop", List.of("org.example."))))
+                .contains("java.desktop");
+    }
+
+    @Test
     void replacesSymbolicLinksByCopiesOfTheirTargets() throws Exception {
         Path legal = Files.createDirectories(dir.resolve("rt/legal/java.base"));
         Files.writeString(legal.resolve("LICENSE"), "GPL");
@@ -120,6 +134,14 @@ class PackagerTest {
 
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.out()).contains("invalid BULWARK_HEAP '1g -javaagent:x.jar'");
+    }
+
+    /** The jar on the test class path whose file name starts with {@code prefix} (GreenMail brings look-alikes). */
+    private static Path jar(String prefix) {
+        List<Path> found = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .map(Path::of).filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+        assertThat(found).as("jars named %s*", prefix).hasSize(1);
+        return found.getFirst();
     }
 
     record Result(int exit, String out) {}
