@@ -118,7 +118,7 @@ class PackagerTest {
 
         String real = home.toRealPath().toString();
         assertThat(r.exit()).isZero();
-        assertThat(r.out().lines().toList()).containsExactly("-Xmx512m", "-XX:+UseSerialGC",
+        assertThat(r.out().lines().toList()).containsExactly("-Xms16m", "-Xmx512m", "-XX:+UseSerialGC",
                 "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData", "-Dbulwark.home=" + real, "-cp",
                 real + "/app/b.jar:" + real + "/app/a.jar", "dev.bulwark.Main", "verify", "a b", "JTO=unset HEAP=unset");
     }
@@ -130,10 +130,12 @@ class PackagerTest {
         Files.writeString(launcher, Packager.launcher("dev.bulwark.Main", List.of("app/a.jar")));
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
 
-        Result r = sh(launcher, Map.of("BULWARK_HEAP", "1g -javaagent:x.jar"), "version");
+        for (String bad : List.of("1g -javaagent:x.jar", "32m", "1m2", "g", "99999999999g", "-5m")) {
+            Result r = sh(launcher, Map.of("BULWARK_HEAP", bad), "version");
 
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.out()).contains("invalid BULWARK_HEAP '1g -javaagent:x.jar'");
+            assertThat(r.exit()).as(bad).isEqualTo(2);
+            assertThat(r.out()).contains("invalid BULWARK_HEAP '" + bad + "': expected a size of at least 64m");
+        }
     }
 
     /** The jar on the test class path whose file name starts with {@code prefix} (GreenMail brings look-alikes). */
