@@ -29,7 +29,8 @@ public final class Node implements AutoCloseable {
     public static Node start(SiteSettings site, Filter filter, AuditSink audit) {
         NextHopConfig hop = NextHopConfig.of(site.nextHop().host(), site.nextHop().port(), site.hostname())
                 .withTimeouts(Duration.ofSeconds(10), site.nextHopTimeout(), site.nextHopTimeout().multipliedBy(2))
-                .withTls(site.nextHopTls(), site.nextHopCa().map(Pem::trustContext));
+                .withTls(site.nextHopTls(), site.nextHopCa().map(Pem::trustContext))
+                .withPool(64, Duration.ofSeconds(10), site.nextHopConnections());
         NextHop nextHop = new NextHop(hop);
         SmtpSettings smtp = SmtpSettings.of(site.hostname(), site.listen())
                 .withTrustedBalancers(site.trustedBalancers())

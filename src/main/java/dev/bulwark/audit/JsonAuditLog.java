@@ -53,7 +53,10 @@ public final class JsonAuditLog implements AuditSink {
             b.append(i == 0 ? "{" : ",{");
             field(b, "address", o.address());
             b.append("\"accepted\":").append(o.accepted()).append(',');
-            Json.string(b.append("\"reply\":"), o.reply()).append('}');
+            field(b, "reply", o.reply());
+            list(b, "rules", o.rules());
+            b.setLength(b.length() - 1); // the trailing comma
+            b.append('}');
         }
         b.append("],");
         field(b, "message_id", r.messageId());
@@ -64,6 +67,7 @@ public final class JsonAuditLog implements AuditSink {
         list(b, "shadow_rules", r.shadowRules());
         field(b, "policy", r.policyDigest());
         field(b, "next_hop_reply", r.nextHopReply());
+        nextHop(b, r.nextHop());
         field(b, "reply", r.reply());
         b.append("\"durations_ms\":{");
         boolean first = true;
@@ -89,6 +93,23 @@ public final class JsonAuditLog implements AuditSink {
             b.append("null");
         }
         b.append(',');
+    }
+
+    private static void nextHop(StringBuilder b, Optional<AuditRecord.NextHopOutcome> outcome) {
+        b.append("\"next_hop\":");
+        if (outcome.isEmpty()) {
+            b.append("null,");
+            return;
+        }
+        AuditRecord.NextHopOutcome o = outcome.get();
+        b.append("{\"stage\":\"").append(o.stage().key()).append("\",\"code\":").append(o.code())
+                .append(",\"answered\":").append(o.answered()).append(",\"delivery_ms\":");
+        if (o.delivery().isPresent()) {
+            b.append(o.delivery().get().toMillis());
+        } else {
+            b.append("null");
+        }
+        b.append("},");
     }
 
     private static void list(StringBuilder b, String name, List<String> values) {

@@ -13,6 +13,7 @@ public final class Cli {
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
+            case "fleet" -> FleetCommand.run(rest, out, err);
             case "version" -> VersionCommand.run(rest, out, err);
             case "verify" -> VerifyCommand.run(rest, out, err);
             default -> usage(err);
@@ -21,6 +22,7 @@ public final class Cli {
 
     private static int usage(PrintStream err) {
         err.println("usage: bulwark <command>");
+        err.println("  fleet [--timeout SECONDS] HOST:PORT...");
         err.println("  version");
         err.println("  verify [--key PUBLIC_KEY.pem] [RUNTIME_DIR]");
         return 2;

@@ -6,7 +6,10 @@ import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
@@ -20,7 +23,10 @@ public final class NextHop implements AutoCloseable {
     private final NextHopConfig config;
     private final LongSupplier nanoTime;
     private final ReentrantLock lock = new ReentrantLock();
+    private final Condition freed = lock.newCondition();
     private final Deque<SmtpConnection> idle = new ArrayDeque<>();
+    /** Connections open now, busy or idle, or being opened. */
+    private int open;
     private boolean closed;
 
     public NextHop(NextHopConfig config) {
@@ -46,16 +52,23 @@ public final class NextHop implements AutoCloseable {
         for (int attempt = 0; attempt < 2; attempt++) {
             SmtpConnection connection;
             boolean reused;
-            try {
-                connection = borrowIdle();
-                reused = connection != null;
-                if (connection == null) {
+            Lease lease = lease();
+            if (lease == null) {
+                return RelayTransaction.failed(this, NextHopReply.failure("4.4.5",
+                        "all " + config.maxConnections() + " connections to the next hop are busy"));
+            }
+            connection = lease.idle;
+            reused = connection != null;
+            if (connection == null) {
+                try {
                     connection = SmtpConnection.open(config);
+                } catch (NextHopException e) {
+                    closed(null);
+                    return RelayTransaction.failed(this, e.reply());
+                } catch (IOException e) {
+                    closed(null);
+                    return RelayTransaction.failed(this, connectFailure(e));
                 }
-            } catch (NextHopException e) {
-                return RelayTransaction.failed(this, e.reply());
-            } catch (IOException e) {
-                return RelayTransaction.failed(this, connectFailure(e));
             }
             mailCommand = mailCommand(sender, options, connection);
             try {
@@ -66,7 +79,7 @@ public final class NextHop implements AutoCloseable {
                 }
                 return new RelayTransaction(this, connection, reply);
             } catch (IOException e) {
-                connection.close();
+                closed(connection);
                 if (!reused) {
                     return RelayTransaction.failed(this, brokenConnection(e));
                 }
@@ -124,24 +137,59 @@ public final class NextHop implements AutoCloseable {
         return NextHopReply.failure("4.4.2", "connection to next hop broken: " + e.getMessage());
     }
 
-    private SmtpConnection borrowIdle() {
-        long now = nanoTime.getAsLong();
+    /** An idle connection to reuse, or (idle == null) permission to open a new one. */
+    private record Lease(SmtpConnection idle) {}
+
+    /**
+     * Takes an idle connection, or a permit to open one, waiting up to the connect timeout while all
+     * {@code maxConnections} are busy. Returns null if none became free in time.
+     */
+    private Lease lease() {
+        long deadline = nanoTime.getAsLong() + config.connectTimeout().toNanos();
         long maxIdle = config.idleTimeout().toNanos();
-        while (true) {
-            SmtpConnection c;
-            lock.lock();
-            try {
-                c = idle.pollFirst();
-            } finally {
-                lock.unlock();
+        List<SmtpConnection> stale = new ArrayList<>();
+        lock.lock();
+        try {
+            while (true) {
+                long now = nanoTime.getAsLong();
+                SmtpConnection c;
+                while ((c = idle.pollFirst()) != null) {
+                    if (c.isOpen() && now - c.idleSince() < maxIdle) {
+                        return new Lease(c);
+                    }
+                    open--;
+                    stale.add(c);
+                }
+                if (open < config.maxConnections()) {
+                    open++;
+                    return new Lease(null);
+                }
+                long left = deadline - now;
+                if (left <= 0) {
+                    return null;
+                }
+                freed.awaitNanos(left);
             }
-            if (c == null) {
-                return null;
-            }
-            if (c.isOpen() && now - c.idleSince() < maxIdle) {
-                return c;
-            }
-            c.quit();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } finally {
+            lock.unlock();
+            stale.forEach(SmtpConnection::quit);
+        }
+    }
+
+    /** A connection (or an attempt to open one) is gone: its slot is free. */
+    void closed(SmtpConnection connection) {
+        if (connection != null) {
+            connection.close();
+        }
+        lock.lock();
+        try {
+            open--;
+            freed.signal();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -156,12 +204,13 @@ public final class NextHop implements AutoCloseable {
         } catch (IOException ignored) {
             // Fall through: a connection that cannot RSET is not reused.
         }
-        connection.close();
+        closed(connection);
     }
 
     /** Returns a connection in a clean state (no transaction open) to the pool. */
     void release(SmtpConnection connection) {
         if (!connection.isOpen()) {
+            closed(connection);
             return;
         }
         SmtpConnection evicted = null;
@@ -176,6 +225,10 @@ public final class NextHop implements AutoCloseable {
                     evicted = idle.pollLast();
                 }
             }
+            if (evicted != null) {
+                open--;
+            }
+            freed.signal();
         } finally {
             lock.unlock();
         }
@@ -200,6 +253,7 @@ public final class NextHop implements AutoCloseable {
         try {
             closed = true;
             toClose = new ArrayDeque<>(idle);
+            open -= idle.size();
             idle.clear();
         } finally {
             lock.unlock();

@@ -147,7 +147,7 @@ public final class RelayTransaction implements AutoCloseable {
         SmtpConnection c = connection;
         connection = null;
         if (c != null) {
-            c.close();
+            nextHop.closed(c);
         }
         finished = NextHop.brokenConnection(e);
         return finished;

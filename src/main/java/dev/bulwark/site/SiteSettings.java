@@ -35,6 +35,7 @@ import java.util.Optional;
  * @param auditFile a file to append audit lines to, besides standard output
  * @param spoolDirectory where large messages are spilled while they are checked
  * @param nextHopTimeout how long to wait for the next hop's reply to one command
+ * @param nextHopConnections connections to the next hop open at once
  */
 public record SiteSettings(
         String hostname,
@@ -50,7 +51,8 @@ public record SiteSettings(
         Duration redisTimeout,
         Optional<Path> auditFile,
         Path spoolDirectory,
-        Duration nextHopTimeout) {
+        Duration nextHopTimeout,
+        int nextHopConnections) {
 
     public SiteSettings {
         Objects.requireNonNull(hostname, "hostname");
@@ -78,6 +80,7 @@ public record SiteSettings(
         k.put("next-hop.tls", "none | opportunistic | required (default none)");
         k.put("next-hop.ca", "PEM file of CA certificates to verify the next hop (with next-hop.tls = required)");
         k.put("next-hop.timeout", "seconds to wait for each next-hop reply (default 60)");
+        k.put("next-hop.max-connections", "connections to the next hop open at once (default 100)");
         k.put("tls.cert", "PEM certificate chain for STARTTLS");
         k.put("tls.key", "PEM (PKCS#8) private key for STARTTLS");
         k.put("trusted-balancers", "comma-separated CIDRs whose connections start with a PROXY protocol header");
@@ -187,13 +190,14 @@ public record SiteSettings(
         }
         Duration redisTimeout = Duration.ofMillis(p.positive("redis.timeout", 100));
         Duration nextHopTimeout = Duration.ofSeconds(p.positive("next-hop.timeout", 60));
+        int nextHopConnections = (int) Math.min(100_000, p.positive("next-hop.max-connections", 100));
         Optional<Path> audit = p.text("audit.file").map(Path::of);
         Path spool = p.directory("spool.dir").orElse(Path.of(System.getProperty("java.io.tmpdir")));
         if (!problems.isEmpty()) {
             throw new SiteSettingsException(problems);
         }
         return new SiteSettings(hostname, listen, nextHop.orElseThrow(), tls, ca, cert, key, balancers, metrics, redis,
-                redisTimeout, audit, spool, nextHopTimeout);
+                redisTimeout, audit, spool, nextHopTimeout, nextHopConnections);
     }
 
     private static String localHostName() {
@@ -273,7 +277,9 @@ public record SiteSettings(
                 host = host.substring(1, host.length() - 1);
             }
             int port = colon < 0 ? -1 : parsePort(s.substring(colon + 1));
-            if (host.isEmpty() || port < 1 || !host.matches("[A-Za-z0-9.:-]+")) {
+            // Port 0 (any free port) only makes sense for our own listeners, as in tests and the demo.
+            boolean listener = key.endsWith("listen");
+            if (host.isEmpty() || port < (listener ? 0 : 1) || !host.matches("[A-Za-z0-9.:-]+")) {
                 bad(key, "host:port, such as mail.internal:25");
                 return Optional.empty();
             }
@@ -374,7 +380,7 @@ public record SiteSettings(
         private static int parsePort(String s) {
             try {
                 int p = Integer.parseInt(s);
-                return p >= 1 && p <= 65535 ? p : -1;
+                return p >= 0 && p <= 65535 ? p : -1;
             } catch (NumberFormatException e) {
                 return -1;
             }

@@ -11,6 +11,7 @@ import dev.bulwark.envelope.Path;
 import dev.bulwark.envelope.PathSyntaxException;
 import dev.bulwark.envelope.Paths;
 import dev.bulwark.envelope.ReversePath;
+import dev.bulwark.ratelimit.Subject;
 import dev.bulwark.relay.MailOptions;
 import dev.bulwark.relay.NextHopReply;
 import dev.bulwark.relay.RelayTransaction;
@@ -87,6 +88,7 @@ final class Commands {
             lines.add("STARTTLS");
         }
         lines.add("SMTPUTF8");
+        lines.add("CHUNKING");
         c.replyLines(250, lines);
     }
 
@@ -177,6 +179,13 @@ final class Commands {
             c.reply(refusal.get());
             return;
         }
+        Optional<Reply> limited = c.limit(Stage.MAIL, Subject.of(c.connection.client()).withSender(sender), pending.hits);
+        if (limited.isPresent()) {
+            c.audit(pending, verdictName(limited.get()), List.of(), limited.get(), Optional.empty(), 0, Optional.empty());
+            resetPolicy(c);
+            c.reply(limited.get());
+            return;
+        }
         RelayTransaction relay = c.context.nextHop().begin(sender, options);
         if (!relay.mailReply().isPositive()) {
             Reply reply = Replies.fromNextHopMail(relay.mailReply());
@@ -232,7 +241,7 @@ final class Commands {
                 t.hits.add(new Hit("relay-domains", Stage.RCPT, "unparseable recipient " + TraceHeaders.clean(raw), 0,
                         false));
             }
-            refuseRecipient(c, t, TraceHeaders.clean(raw), reply);
+            refuseRecipient(c, t, TraceHeaders.clean(raw), reply, foreign ? List.of("relay-domains") : List.of());
             return;
         }
         if (!params(pathAndParams[1]).isEmpty()) {
@@ -241,13 +250,15 @@ final class Commands {
         }
         Mailbox mailbox = path.mailbox();
         if (t.accepted.size() >= c.context.limits().maxRecipients()) {
-            refuseRecipient(c, t, mailbox.address(), Replies.TOO_MANY_RECIPIENTS);
+            t.hits.add(new Hit("limit:max-recipients", Stage.RCPT, "over " + c.context.limits().maxRecipients()
+                    + " recipients", 0, false));
+            refuseRecipient(c, t, mailbox.address(), Replies.TOO_MANY_RECIPIENTS, List.of("limit:max-recipients"));
             return;
         }
         Optional<String> relayRefusal = c.context.filter().relayDomains().refusal(path);
         if (relayRefusal.isPresent()) {
             t.hits.add(new Hit("relay-domains", Stage.RCPT, relayRefusal.get(), 0, false));
-            refuseRecipient(c, t, mailbox.address(), Replies.RELAY_DENIED);
+            refuseRecipient(c, t, mailbox.address(), Replies.RELAY_DENIED, List.of("relay-domains"));
             return;
         }
         if (!t.allowlisted) {
@@ -256,13 +267,23 @@ final class Commands {
             t.score = Math.max(t.score, d.score());
             Optional<Reply> refusal = transactionVerdict(t, Stage.RCPT, d.verdict());
             if (refusal.isPresent()) {
-                refuseRecipient(c, t, mailbox.address(), refusal.get());
+                refuseRecipient(c, t, mailbox.address(), refusal.get(),
+                        d.hits().stream().filter(h -> !h.shadow()).map(Hit::ruleId).toList());
                 return;
             }
         }
+        List<Hit> limitHits = new ArrayList<>();
+        Optional<Reply> limited = c.limit(Stage.RCPT,
+                Subject.of(c.connection.client()).withSender(t.mail.sender()).withRecipient(mailbox), limitHits);
+        t.hits.addAll(limitHits);
+        if (limited.isPresent()) {
+            refuseRecipient(c, t, mailbox.address(), limited.get(),
+                    limitHits.stream().filter(h -> !h.shadow()).map(Hit::ruleId).toList());
+            return;
+        }
         NextHopReply answer = t.relay.rcpt(mailbox);
         if (!answer.isPositive()) {
-            refuseRecipient(c, t, mailbox.address(), Replies.fromNextHopRcpt(answer));
+            refuseRecipient(c, t, mailbox.address(), Replies.fromNextHopRcpt(answer), List.of());
             return;
         }
         t.accepted.add(mailbox);
@@ -270,8 +291,10 @@ final class Commands {
         c.reply(Replies.RECIPIENT_OK);
     }
 
-    private static void refuseRecipient(Conversation c, Transaction t, String address, Reply reply) throws IOException {
-        t.outcomes.add(new RecipientOutcome(address, false, reply.line()));
+    /** {@code rules}: the ids of the rules and limits that refused this recipient, for the audit record. */
+    private static void refuseRecipient(Conversation c, Transaction t, String address, Reply reply, List<String> rules)
+            throws IOException {
+        t.outcomes.add(new RecipientOutcome(address, false, reply.line(), rules));
         c.reply(reply);
     }
 
@@ -295,16 +318,20 @@ final class Commands {
             c.reply(Replies.NO_VALID_RECIPIENTS);
             return;
         }
+        if (t.chunks != null) {
+            c.reply(Replies.DATA_AFTER_BDAT);
+            return;
+        }
         c.reply(Replies.START_DATA);
         c.arm(c.context.limits().dataTimeout(), Replies.DATA_TIMEOUT);
         var limits = c.context.limits();
-        DataReader reader = new DataReader(limits.maxMessageSize(), limits.maxDataLine(), limits.maxHeaderBytes());
         long started = System.nanoTime();
         try (Spool spool = new Spool(c.context.settings().spoolDirectory(), c.context.settings().spoolMemoryThreshold())) {
+            DataReader reader = new DataReader(limits.maxMessageSize(), limits.maxDataLine(), limits.maxHeaderBytes(), spool);
             DataReader.Result result;
             try {
                 InputStream in = c.session.getRawInput();
-                result = reader.read(in, spool);
+                result = reader.read(in);
             } catch (SocketTimeoutException e) {
                 c.audit(t, "tempfail", List.of(), Replies.DATA_TIMEOUT, Optional.empty(), 0, Optional.empty());
                 c.close(Replies.DATA_TIMEOUT);
@@ -326,6 +353,80 @@ final class Commands {
         }
     }
 
+    /**
+     * BDAT (RFC 3030): the chunk's octets are always read before any reply, so a refused chunk can
+     * never be taken for commands. Non-last chunks are acknowledged; the last one gets the verdict.
+     */
+    static void bdat(Conversation c, String line) throws IOException {
+        String[] args = line.trim().split(" +");
+        boolean last = args.length == 3 && args[2].equalsIgnoreCase("LAST");
+        if (args.length < 2 || args.length > 3 || (args.length == 3 && !last) || args[1].length() > 18
+                || !args[1].chars().allMatch(Character::isDigit)) {
+            // Without a size we cannot know where the chunk ends: the session cannot be kept in step.
+            c.close(Replies.BDAT_SYNTAX);
+            return;
+        }
+        long size = Long.parseLong(args[1]);
+        InputStream in = c.session.getRawInput();
+        Transaction t = c.transaction;
+        Reply refusal = t == null ? Replies.NEED_MAIL
+                : t.outcomes.isEmpty() ? Replies.NEED_RCPT
+                : t.accepted.isEmpty() ? Replies.NO_VALID_RECIPIENTS
+                : t.chunkFailed ? Replies.BDAT_AFTER_FAILURE
+                : null;
+        if (refusal != null) {
+            c.arm(c.context.limits().dataTimeout(), Replies.DATA_TIMEOUT);
+            in.skipNBytes(size);
+            c.disarm();
+            if (last && t != null) {
+                abandon(c);
+            }
+            c.reply(refusal);
+            return;
+        }
+        var limits = c.context.limits();
+        if (t.chunks == null) {
+            t.chunks = new Spool(c.context.settings().spoolDirectory(), c.context.settings().spoolMemoryThreshold());
+            t.chunkReader = new DataReader(limits.maxMessageSize(), limits.maxDataLine(), limits.maxHeaderBytes(),
+                    t.chunks);
+            t.chunksDeadline = c.context.deadlines().now() + limits.dataTimeout().toNanos();
+        }
+        long left = t.chunksDeadline - c.context.deadlines().now();
+        if (left <= 0) {
+            c.audit(t, "tempfail", List.of(), Replies.DATA_TIMEOUT, Optional.empty(), 0, Optional.empty());
+            c.close(Replies.DATA_TIMEOUT);
+            return;
+        }
+        c.arm(java.time.Duration.ofNanos(left), Replies.DATA_TIMEOUT);
+        long started = System.nanoTime();
+        try {
+            t.chunkReader.chunk(in, size);
+        } catch (IOException e) {
+            c.audit(t, "aborted", List.of(), null, Optional.empty(), 0, Optional.empty());
+            throw e;
+        } finally {
+            t.dataNanos += System.nanoTime() - started;
+        }
+        c.disarm();
+        if (c.isClosed()) {
+            return;
+        }
+        if (!last) {
+            if (t.chunkReader.result().problem() == DataReader.Problem.TOO_BIG) {
+                t.chunkFailed = true;
+                c.reply(Replies.SIZE_EXCEEDED);
+                return;
+            }
+            c.reply(new Reply(250, "2.0.0", size + " octets received"));
+            return;
+        }
+        try {
+            deliver(c, t, t.chunks, t.chunkReader.finish());
+        } finally {
+            c.endTransaction();
+        }
+    }
+
     private static void deliver(Conversation c, Transaction t, Spool spool, DataReader.Result result) throws IOException {
         Reply protocolRefusal = switch (result.problem()) {
             case NONE -> null;
@@ -339,6 +440,16 @@ final class Commands {
                     Stage.DATA, protocolRefusal.text(), 0, false);
             c.audit(t, "reject", List.of(hit), protocolRefusal, Optional.empty(), result.received(), Optional.empty());
             c.reply(protocolRefusal);
+            return;
+        }
+        List<Hit> limitHits = new ArrayList<>();
+        Optional<Reply> limited = c.limit(Stage.DATA,
+                Subject.of(c.connection.client()).withSender(t.mail.sender()).withSize(result.received()), limitHits);
+        t.hits.addAll(limitHits);
+        if (limited.isPresent()) {
+            c.audit(t, verdictName(limited.get()), List.of(), limited.get(), Optional.empty(), result.received(),
+                    Optional.empty());
+            c.reply(limited.get());
             return;
         }
         HeaderScan scan = HeaderScan.of(spool, result.headerEnd());
@@ -409,6 +520,7 @@ final class Commands {
             return t.relay.data(TraceHeaders.payload(prefix, spool, scan, subjectPrefix, extra));
         } finally {
             t.relayNanos = System.nanoTime() - started;
+            t.relayed = true;
         }
     }
 
@@ -455,10 +567,6 @@ final class Commands {
 
     static void auth(Conversation c, String line) throws IOException {
         c.reply(Replies.AUTH_DISABLED);
-    }
-
-    static void notImplemented(Conversation c, String line) throws IOException {
-        c.reply(Replies.NOT_IMPLEMENTED);
     }
 
     static void startTls(Conversation c, String line) throws IOException {

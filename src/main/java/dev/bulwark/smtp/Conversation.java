@@ -7,6 +7,8 @@ import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.Hit;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.Verdict;
+import dev.bulwark.ratelimit.Outcome;
+import dev.bulwark.ratelimit.Subject;
 import dev.bulwark.relay.NextHopReply;
 import java.io.IOException;
 import java.time.Duration;
@@ -15,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -29,7 +30,7 @@ import org.subethamail.smtp.server.Session;
  * counters and the deadline. Used by the session's own thread, except for the deadline timer, which
  * only writes a 421 and closes; the lock keeps the two from writing at once.
  */
-final class Conversation {
+final class Conversation implements Deadlines.Watched {
 
     private static final Logger log = LoggerFactory.getLogger(Conversation.class);
 
@@ -50,8 +51,8 @@ final class Conversation {
     Transaction transaction;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private long generation;
-    private ScheduledFuture<?> deadline;
+    private volatile long deadline = Long.MAX_VALUE;
+    private volatile Reply onExpiry = Replies.COMMAND_TIMEOUT;
     private boolean closed;
 
     Conversation(ServerContext context, Session session, Connection connection, Evaluation evaluation) {
@@ -110,8 +111,7 @@ final class Conversation {
                 return;
             }
             closed = true;
-            generation++;
-            cancelDeadline();
+            deadline = Long.MAX_VALUE;
             try {
                 session.sendResponse(reply.line());
             } catch (IOException ignored) {
@@ -134,45 +134,35 @@ final class Conversation {
 
     /** Gives the client {@code after} to complete what it must send next, or closes with {@code reply}. */
     void arm(Duration after, Reply reply) {
-        lock.lock();
-        try {
-            cancelDeadline();
-            long armed = ++generation;
-            deadline = context.deadlines().schedule(after, () -> expire(armed, reply));
-        } finally {
-            lock.unlock();
-        }
+        onExpiry = reply;
+        deadline = context.deadlines().now() + after.toNanos();
     }
 
     void disarm() {
-        lock.lock();
-        try {
-            generation++;
-            cancelDeadline();
-        } finally {
-            lock.unlock();
-        }
+        deadline = Long.MAX_VALUE;
     }
 
-    private void cancelDeadline() {
-        if (deadline != null) {
-            deadline.cancel(false);
-            deadline = null;
-        }
+    @Override
+    public long deadline() {
+        return deadline;
     }
 
-    private void expire(long armed, Reply reply) {
+    @Override
+    public void expire() {
+        Reply reply = onExpiry;
         lock.lock();
         try {
-            if (armed != generation || closed) {
+            // Re-check under the lock: the session thread may have disarmed it a moment ago.
+            if (closed || deadline - context.deadlines().now() > 0) {
                 return;
             }
+            deadline = Long.MAX_VALUE;
         } finally {
             lock.unlock();
         }
         log.info("session {}: {}", sessionId(), reply.text());
-        if (transaction != null) {
-            Transaction t = transaction;
+        Transaction t = transaction;
+        if (t != null) {
             audit(t, "tempfail", List.of(), reply, Optional.empty(), 0, Optional.empty());
         }
         close(reply);
@@ -192,12 +182,34 @@ final class Conversation {
         }
     }
 
+    /**
+     * Consumes the rate limits of a stage. Hits (refusing and shadow) are added to {@code hits} as
+     * {@code ratelimit:<id>}; returns the reply to refuse with, if a limit refused.
+     */
+    Optional<Reply> limit(Stage stage, Subject subject, List<Hit> hits) {
+        Outcome outcome;
+        try {
+            outcome = context.limiter().consume(stage, subject);
+        } catch (RuntimeException e) {
+            log.error("session {}: rate limits at {} failed", sessionId(), stage.key(), e);
+            hits.add(new Hit("internal-error", stage, e.getClass().getSimpleName() + ": " + e.getMessage(), 0, false));
+            return Optional.of(Replies.CHECK_FAILED);
+        }
+        for (Hit h : outcome.hits()) {
+            hits.add(new Hit("ratelimit:" + h.ruleId(), h.stage(), h.detail(), 0, h.shadow()));
+        }
+        return outcome.refusal().map(e -> Replies.rateLimited(stage, e.retryAfter().isEmpty()));
+    }
+
     /** Ends the open transaction, if any: the next hop transaction is abandoned and the policy reset. */
     void endTransaction() {
         Transaction t = transaction;
         transaction = null;
         if (t != null) {
             t.relay.abort();
+            if (t.chunks != null) {
+                t.chunks.close();
+            }
             try {
                 evaluation.reset();
             } catch (RuntimeException e) {
@@ -270,7 +282,12 @@ final class Conversation {
                 context.filter().digest(),
                 nextHop.map(NextHopReply::summary),
                 reply == null ? "" : reply.line(),
-                durations));
+                durations,
+                nextHop.map(r -> new AuditRecord.NextHopOutcome(
+                        t.relay == null ? Stage.MAIL : Stage.DATA, // no relay: the next hop refused MAIL
+                        r.code(),
+                        !r.local(),
+                        t.relayed ? Optional.of(Duration.ofNanos(t.relayNanos)) : Optional.empty()))));
     }
 
     static long ms(long nanos) {

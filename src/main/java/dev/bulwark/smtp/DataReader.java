@@ -5,12 +5,14 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Reads the DATA phase strictly. Only {@code <CRLF>.<CRLF>} ends the message: a bare LF or bare CR
- * anywhere (so {@code <LF>.<LF>}, {@code <CR>.<CR>}, {@code <LF>.<CR><LF>}, {@code <CR><LF>.<LF>}) is
- * content that marks the message as refused, never an end, so SMTP smuggling cannot split one
- * message into two. Whatever is wrong, the reader drains up to the real end so that nothing the
- * client sent is taken for a command. It never reads past the end marker: bytes after it stay in
- * the stream for the command reader (pipelining).
+ * Reads message content strictly, for DATA ({@link #read}) and for BDAT chunks ({@link #chunk}).
+ *
+ * <p>For DATA, only {@code <CRLF>.<CRLF>} ends the message: a bare LF or bare CR anywhere (so
+ * {@code <LF>.<LF>}, {@code <CR>.<CR>}, {@code <LF>.<CR><LF>}, {@code <CR><LF>.<LF>}) is content that
+ * marks the message as refused, never an end, so SMTP smuggling cannot split one message into two.
+ * Whatever is wrong, the reader drains up to the real end so that nothing the client sent is taken for
+ * a command, and it never reads past the end marker: bytes after it stay in the stream for the
+ * command reader (pipelining). One reader serves one message; it is not thread-safe.
  */
 final class DataReader {
 
@@ -36,33 +38,39 @@ final class DataReader {
     private final long maxSize;
     private final int maxLine;
     private final int maxHeader;
+    private final Spool spool;
 
-    DataReader(long maxSize, int maxLine, int maxHeader) {
+    private Problem problem = Problem.NONE;
+    private boolean lineStart = true;
+    private boolean prevCr;
+    private boolean inHeaders = true;
+    private long lineLength;
+    private long headerBytes;
+    private long headerEnd = -1;
+    private long received;
+    private boolean storing = true;
+
+    DataReader(long maxSize, int maxLine, int maxHeader, Spool spool) {
         this.maxSize = maxSize;
         this.maxLine = maxLine;
         this.maxHeader = maxHeader;
+        this.spool = spool;
+    }
+
+    Result result() {
+        return new Result(problem, received, headerEnd < 0 ? received : headerEnd);
     }
 
     /**
-     * Reads one message from {@code in} (which must support mark/reset, like the session's
-     * buffered stream) into {@code spool}.
+     * Reads one dot-terminated message from {@code in}, which must support mark/reset like the
+     * session's buffered stream.
      *
      * @throws EOFException if the client closed the connection before the end marker
      */
-    Result read(InputStream in, Spool spool) throws IOException {
+    Result read(InputStream in) throws IOException {
         byte[] buf = new byte[BUFFER];
-        Problem problem = Problem.NONE;
-        boolean lineStart = true;
-        boolean prevCr = false;
         boolean dotPending = false;
         boolean dotCr = false;
-        boolean inHeaders = true;
-        long lineLength = 0;
-        long headerBytes = 0;
-        long headerEnd = -1;
-        long received = 0;
-        boolean storing = true;
-
         while (true) {
             in.mark(BUFFER);
             int n = in.read(buf, 0, BUFFER);
@@ -78,9 +86,9 @@ final class DataReader {
                         in.reset();
                         in.skipNBytes(i + 1);
                         spool.finish();
-                        return new Result(problem, received, headerEnd < 0 ? received : headerEnd);
+                        return result();
                     }
-                    problem = worse(problem, Problem.BARE_LINE_ENDING);
+                    found(Problem.BARE_LINE_ENDING);
                     segment = i;
                 } else if (dotPending) {
                     dotPending = false;
@@ -92,71 +100,101 @@ final class DataReader {
                     // A stuffed dot: it was dropped; this byte starts the line's content.
                     segment = i;
                 } else if (lineStart && b == '.') {
-                    if (storing) {
-                        storing = store(spool, buf, segment, i, received - (i - segment));
-                    }
+                    store(buf, segment, i);
                     dotPending = true;
                     lineStart = false;
                     segment = i + 1;
                     continue;
                 }
-                lineStart = false;
-                received++;
-                if (inHeaders && ++headerBytes > maxHeader) {
-                    problem = worse(problem, Problem.HEADER_TOO_BIG);
-                }
-                if (b == '\n') {
-                    if (prevCr) {
-                        if (inHeaders && lineLength == 0) {
-                            inHeaders = false;
-                            headerEnd = received;
-                        }
-                        lineStart = true;
-                    } else {
-                        problem = worse(problem, Problem.BARE_LINE_ENDING);
-                    }
-                    prevCr = false;
-                    lineLength = 0;
-                } else if (b == '\r') {
-                    if (prevCr) {
-                        problem = worse(problem, Problem.BARE_LINE_ENDING);
-                    }
-                    prevCr = true;
-                } else {
-                    if (prevCr) {
-                        problem = worse(problem, Problem.BARE_LINE_ENDING);
-                        prevCr = false;
-                    }
-                    if (++lineLength > maxLine) {
-                        problem = worse(problem, Problem.LINE_TOO_LONG);
-                    }
-                }
-                if (received > maxSize) {
-                    problem = worse(problem, Problem.TOO_BIG);
-                }
+                check(b);
             }
-            if (storing) {
-                storing = store(spool, buf, segment, n, received - (n - segment));
-            }
+            store(buf, segment, n);
         }
     }
 
-    /** Stores a segment unless the message is already over its size: then nothing more is kept. */
-    private boolean store(Spool spool, byte[] buf, int from, int to, long offsetOfSegment) throws IOException {
-        if (from >= to) {
-            return true;
+    /**
+     * Reads one BDAT chunk of exactly {@code size} octets (RFC 3030): no dot-stuffing, no terminator;
+     * the same checks as DATA apply across chunks.
+     */
+    void chunk(InputStream in, long size) throws IOException {
+        byte[] buf = new byte[(int) Math.min(BUFFER, Math.max(size, 1))];
+        long left = size;
+        while (left > 0) {
+            int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            if (n < 0) {
+                throw new EOFException("client closed the connection during BDAT");
+            }
+            for (int i = 0; i < n; i++) {
+                check(buf[i]);
+            }
+            store(buf, 0, n);
+            left -= n;
         }
-        if (offsetOfSegment + (to - from) > maxSize) {
-            return false;
+    }
+
+    /** Ends a BDAT message. */
+    Result finish() throws IOException {
+        spool.finish();
+        return result();
+    }
+
+    /** Line-ending, line-length, header and size checks for one content octet. */
+    private void check(byte b) {
+        lineStart = false;
+        received++;
+        if (inHeaders && ++headerBytes > maxHeader) {
+            found(Problem.HEADER_TOO_BIG);
+        }
+        if (b == '\n') {
+            if (prevCr) {
+                if (inHeaders && lineLength == 0) {
+                    inHeaders = false;
+                    headerEnd = received;
+                }
+                lineStart = true;
+            } else {
+                found(Problem.BARE_LINE_ENDING);
+            }
+            prevCr = false;
+            lineLength = 0;
+        } else if (b == '\r') {
+            if (prevCr) {
+                found(Problem.BARE_LINE_ENDING);
+            }
+            prevCr = true;
+        } else {
+            if (prevCr) {
+                found(Problem.BARE_LINE_ENDING);
+                prevCr = false;
+            }
+            if (++lineLength > maxLine) {
+                found(Problem.LINE_TOO_LONG);
+            }
+        }
+        if (received > maxSize) {
+            found(Problem.TOO_BIG);
+        }
+    }
+
+    /**
+     * Stores the content octets {@code buf[from, to)}, which were all passed through {@link #check}.
+     * Once the message is over its size limit nothing more is kept: it will be refused anyway.
+     */
+    private void store(byte[] buf, int from, int to) throws IOException {
+        if (!storing || from >= to) {
+            return;
+        }
+        long offset = received - (to - from);
+        if (offset + (to - from) > maxSize) {
+            storing = false;
+            return;
         }
         spool.write(buf, from, to - from);
-        return true;
     }
 
-    private static Problem worse(Problem current, Problem found) {
-        if (current == Problem.NONE || found == Problem.BARE_LINE_ENDING) {
-            return found;
+    private void found(Problem p) {
+        if (problem == Problem.NONE || p == Problem.BARE_LINE_ENDING) {
+            problem = p;
         }
-        return current;
     }
 }

@@ -1,32 +1,75 @@
 package dev.bulwark.smtp;
 
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * Session deadlines. The server library's timeout applies to each read, so a client sending one
  * byte a minute would hold a session forever; these deadlines bound a whole command and a whole
  * DATA phase.
+ *
+ * <p>Arming a deadline is a single volatile write, because it happens for every command: one timer
+ * thread sweeps the open sessions a few times per shortest timeout and expires the overdue ones.
+ * Rescheduling a timer task per command would wake the timer thread on every command instead.
  */
 final class Deadlines implements AutoCloseable {
 
-    private final ScheduledThreadPoolExecutor timer;
+    /** Something with a deadline. */
+    interface Watched {
+        /** The deadline in {@link System#nanoTime()} terms, or {@link Long#MAX_VALUE} if none. */
+        long deadline();
 
-    Deadlines() {
-        timer = (ScheduledThreadPoolExecutor) Executors.newScheduledThreadPool(1, r -> {
+        /** Called on the timer thread once the deadline has passed. */
+        void expire();
+    }
+
+    private final Set<Watched> watched = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timer;
+    private final LongSupplier nanoTime;
+
+    Deadlines(Duration shortestTimeout) {
+        this(shortestTimeout, System::nanoTime);
+    }
+
+    Deadlines(Duration shortestTimeout, LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+        long period = Math.clamp(shortestTimeout.toMillis() / 8, 10, 1000);
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "bulwark-deadlines");
             t.setDaemon(true);
             return t;
         });
-        timer.setRemoveOnCancelPolicy(true);
+        timer.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
     }
 
-    ScheduledFuture<?> schedule(Duration after, Runnable action) {
-        return ((ScheduledExecutorService) timer).schedule(action, after.toNanos(), TimeUnit.NANOSECONDS);
+    void watch(Watched w) {
+        watched.add(w);
+    }
+
+    void unwatch(Watched w) {
+        watched.remove(w);
+    }
+
+    long now() {
+        return nanoTime.getAsLong();
+    }
+
+    void sweep() {
+        long now = nanoTime.getAsLong();
+        for (Watched w : watched) {
+            if (w.deadline() - now <= 0) {
+                try {
+                    w.expire();
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(Deadlines.class).error("deadline handler failed", e);
+                }
+            }
+        }
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.bulwark.check.Decision;
 import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.Hit;
 import dev.bulwark.check.Stage;
+import dev.bulwark.ratelimit.Subject;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -67,16 +68,21 @@ final class Gatekeeper implements SessionHandler {
         c.sessionHits.addAll(d.hits());
         c.sessionScore = d.score();
         Optional<Reply> refusal = Commands.sessionVerdict(c, Stage.CONNECT, d.verdict());
+        if (refusal.isEmpty()) {
+            refusal = c.limit(Stage.CONNECT, Subject.of(client), c.sessionHits);
+        }
         if (refusal.isPresent()) {
             release(client);
             Reply r = refusal.get();
             if (r.code() == 451) {
                 r = new Reply(421, r.enhanced(), r.text()); // at connect a temporary refusal closes: 421
             }
-            return refuse(connection, r, d.hits());
+            return refuse(connection, r, c.sessionHits);
         }
         conversations.put(session, c);
+        context.connections().opened();
         c.arm(context.limits().commandTimeout(), Replies.COMMAND_TIMEOUT);
+        context.deadlines().watch(c);
         return SessionAcceptance.success();
     }
 
@@ -84,10 +90,12 @@ final class Gatekeeper implements SessionHandler {
     public void onSessionEnd(Session session) {
         Conversation c = conversations.remove(session);
         if (c != null) {
+            context.deadlines().unwatch(c);
             try {
                 c.ended();
             } finally {
                 release(c.connection.client());
+                context.connections().closed();
             }
         }
     }

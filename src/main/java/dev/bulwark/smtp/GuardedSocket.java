@@ -1,6 +1,5 @@
 package dev.bulwark.smtp;
 
-import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -143,8 +142,9 @@ final class GuardedSocket extends Socket {
     /** Rewrites complete error reply lines that lack an enhanced status code. */
     static final class ReplyGuard extends FilterOutputStream {
 
-        private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
-        private final ByteArrayOutputStream pending = new ByteArrayOutputStream(512);
+        private byte[] pending = new byte[1024];
+        private int length;
+        private int lineStart;
 
         ReplyGuard(OutputStream out) {
             super(out);
@@ -152,26 +152,55 @@ final class GuardedSocket extends Socket {
 
         @Override
         public void write(int b) throws IOException {
-            line.write(b);
+            append((byte) b);
             if (b == '\n') {
-                pending.writeBytes(fix(line.toString(StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
-                line.reset();
+                endLine();
             }
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             for (int i = off; i < off + len; i++) {
-                write(b[i]);
+                append(b[i]);
+                if (b[i] == '\n') {
+                    endLine();
+                }
             }
+        }
+
+        private void append(byte b) {
+            if (length == pending.length) {
+                pending = java.util.Arrays.copyOf(pending, pending.length * 2);
+            }
+            pending[length++] = b;
+        }
+
+        /** Only 4xx/5xx lines are looked at; Bulwark's own replies already carry enhanced codes. */
+        private void endLine() {
+            byte first = pending[lineStart];
+            if (first == '4' || first == '5') {
+                String line = new String(pending, lineStart, length - lineStart, StandardCharsets.UTF_8);
+                String fixed = fix(line);
+                if (!fixed.equals(line)) {
+                    byte[] bytes = fixed.getBytes(StandardCharsets.UTF_8);
+                    length = lineStart;
+                    for (byte x : bytes) {
+                        append(x);
+                    }
+                }
+            }
+            lineStart = length;
         }
 
         /** One write per reply, however many lines it has: one TCP segment with TCP_NODELAY. */
         @Override
         public void flush() throws IOException {
-            if (pending.size() > 0) {
-                pending.writeTo(out);
-                pending.reset();
+            if (length > 0) {
+                out.write(pending, 0, lineStart);
+                int rest = length - lineStart;
+                System.arraycopy(pending, lineStart, pending, 0, rest);
+                length = rest;
+                lineStart = 0;
             }
             out.flush();
         }

@@ -32,12 +32,14 @@ final class Replies {
     static final Reply HELO_SYNTAX = new Reply(501, "5.5.4", "Syntax: EHLO hostname");
     static final Reply MAIL_SYNTAX = new Reply(501, "5.5.4", "Syntax: MAIL FROM:<address> [parameters]");
     static final Reply RCPT_SYNTAX = new Reply(501, "5.5.4", "Syntax: RCPT TO:<address> [parameters]");
+    static final Reply BDAT_SYNTAX = new Reply(501, "5.5.4", "Syntax: BDAT size [LAST], closing connection");
+    static final Reply BDAT_AFTER_FAILURE = new Reply(503, "5.5.1", "Previous BDAT failed, send RSET");
+    static final Reply DATA_AFTER_BDAT = new Reply(503, "5.5.1", "DATA cannot follow BDAT in one transaction");
     static final Reply NO_PARAMETERS = new Reply(501, "5.5.4", "Syntax error: no parameters allowed");
     static final Reply BAD_SENDER = new Reply(501, "5.1.7", "Bad sender address syntax");
     static final Reply BAD_RECIPIENT = new Reply(501, "5.1.3", "Bad recipient address syntax");
     static final Reply UNSUPPORTED_PARAMETER = new Reply(555, "5.5.4", "Unsupported MAIL or RCPT parameter");
     static final Reply LINE_TOO_LONG = new Reply(500, "5.5.2", "Line too long");
-    static final Reply NOT_IMPLEMENTED = new Reply(502, "5.5.1", "Command not implemented");
     static final Reply VRFY_DISABLED = new Reply(502, "5.5.1", "VRFY and EXPN are disabled");
     static final Reply AUTH_DISABLED = new Reply(502, "5.5.1", "Authentication is not available here");
     static final Reply TLS_UNAVAILABLE = new Reply(454, "4.7.0", "TLS not available");
@@ -77,6 +79,20 @@ final class Replies {
             case RELAY_DENIED -> RELAY_DENIED;
             case CHECK_FAILED -> CHECK_FAILED;
             case POLICY -> new Reply(stage == Stage.CONNECT ? 554 : 550, "5.7.1", text(reject.text(), fallback));
+        };
+    }
+
+    /**
+     * The reply when a rate limit refuses: try again later, in the form each stage allows. A message
+     * larger than a bytes limit's whole capacity can never pass: that is permanent.
+     */
+    static Reply rateLimited(Stage stage, boolean neverFits) {
+        String text = "Rate limit exceeded, try again later";
+        return switch (stage) {
+            case CONNECT, HELO -> new Reply(421, "4.7.0", text);
+            case MAIL -> new Reply(451, "4.7.1", text);
+            case RCPT -> new Reply(450, "4.7.1", text);
+            case DATA -> neverFits ? SIZE_EXCEEDED : new Reply(451, "4.7.1", text);
         };
     }
 

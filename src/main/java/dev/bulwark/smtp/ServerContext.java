@@ -3,6 +3,8 @@ package dev.bulwark.smtp;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.check.Filter;
 import dev.bulwark.check.Limits;
+import dev.bulwark.ops.ConnectionListener;
+import dev.bulwark.ratelimit.RateLimiter;
 import dev.bulwark.relay.NextHop;
 import java.time.Clock;
 
@@ -11,8 +13,10 @@ record ServerContext(
         SmtpSettings settings,
         Filter filter,
         Limits limits,
+        RateLimiter limiter,
         NextHop nextHop,
         AuditSink audit,
         Deadlines deadlines,
         Clock clock,
-        SessionIds ids) {}
+        SessionIds ids,
+        ConnectionListener connections) {}

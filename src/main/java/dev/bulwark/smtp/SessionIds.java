@@ -10,7 +10,16 @@ import org.subethamail.smtp.server.SessionIdFactory;
 final class SessionIds implements SessionIdFactory {
 
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
-    private final SecureRandom random = new SecureRandom();
+    private final SecureRandom random = drbg();
+
+    /** A DRBG generates in process after seeding, instead of reading /dev/urandom per session. */
+    private static SecureRandom drbg() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
+    }
 
     @Override
     public String create() {

@@ -3,6 +3,8 @@ package dev.bulwark.smtp;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.check.Filter;
 import dev.bulwark.check.Limits;
+import dev.bulwark.ops.ConnectionListener;
+import dev.bulwark.ratelimit.RateLimiter;
 import dev.bulwark.relay.NextHop;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -38,10 +40,28 @@ public final class SmtpServer implements AutoCloseable {
 
     /** Starts listening; returns once the socket is bound. */
     public static SmtpServer start(SmtpSettings settings, Filter filter, NextHop nextHop, AuditSink audit, Clock clock) {
+        return start(settings, filter, nextHop, audit, ConnectionListener.NONE, clock);
+    }
+
+    /** As above; {@code connections} hears every session start and end (for the metrics). */
+    public static SmtpServer start(SmtpSettings settings, Filter filter, NextHop nextHop, AuditSink audit,
+            ConnectionListener connections, Clock clock) {
+        return start(settings, filter, RateLimiter.builder(java.util.List.of()).build(), nextHop, audit, connections,
+                clock);
+    }
+
+    /**
+     * Starts listening with everything a node has: the policy, its rate limits (consumed at connect,
+     * MAIL, RCPT and DATA), the next hop, where audit records go, and who hears about connections.
+     */
+    public static SmtpServer start(SmtpSettings settings, Filter filter, RateLimiter limiter, NextHop nextHop,
+            AuditSink audit, ConnectionListener connections, Clock clock) {
         Limits limits = filter.limits();
-        Deadlines deadlines = new Deadlines();
+        Deadlines deadlines = new Deadlines(
+                limits.commandTimeout().compareTo(limits.dataTimeout()) < 0 ? limits.commandTimeout() : limits.dataTimeout());
         SessionIds ids = new SessionIds();
-        ServerContext context = new ServerContext(settings, filter, limits, nextHop, audit, deadlines, clock, ids);
+        ServerContext context = new ServerContext(settings, filter, limits, limiter, nextHop, audit, deadlines, clock, ids,
+                connections);
         Map<Session, Conversation> conversations = new ConcurrentHashMap<>();
         Gatekeeper gatekeeper = new Gatekeeper(context, conversations);
         ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("smtp-", 0).factory());
@@ -80,7 +100,7 @@ public final class SmtpServer implements AutoCloseable {
         handler.addCommand(new Verb("VRFY", Commands::vrfy, conversations));
         handler.addCommand(new Verb("EXPN", Commands::vrfy, conversations));
         handler.addCommand(new Verb("AUTH", Commands::auth, conversations));
-        handler.addCommand(new Verb("BDAT", Commands::notImplemented, conversations));
+        handler.addCommand(new Verb("BDAT", Commands::bdat, conversations));
         handler.addCommand(new Verb("STARTTLS", Commands::startTls, conversations));
     }
 

@@ -23,6 +23,7 @@ import java.util.List;
 final class Spool implements Message, AutoCloseable {
 
     private static final int CHUNK = 64 * 1024;
+    private static final int FIRST_CHUNK = 8 * 1024;
 
     private final Path directory;
     private final long memoryThreshold;
@@ -53,7 +54,8 @@ final class Spool implements Message, AutoCloseable {
         }
         while (len > 0) {
             if (current == null || currentLength == current.length) {
-                current = new byte[CHUNK];
+                // Most messages are small: start small, then double up to the chunk size.
+                current = new byte[current == null ? FIRST_CHUNK : Math.min(CHUNK, current.length * 2)];
                 currentLength = 0;
                 chunks.add(current);
             }

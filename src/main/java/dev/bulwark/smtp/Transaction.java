@@ -29,6 +29,13 @@ final class Transaction {
     long rcptNanos;
     long dataNanos;
     long relayNanos;
+    /** BDAT state: the spool and reader collecting chunks, and the deadline for the whole message. */
+    Spool chunks;
+    DataReader chunkReader;
+    long chunksDeadline;
+    boolean chunkFailed;
+    /** Whether the message was streamed to the next hop (relayNanos then times it). */
+    boolean relayed;
     /** Set once the audit record is written, so a timeout and the session's end never log twice. */
     final java.util.concurrent.atomic.AtomicBoolean audited = new java.util.concurrent.atomic.AtomicBoolean();
 

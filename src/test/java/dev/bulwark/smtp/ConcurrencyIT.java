@@ -31,7 +31,9 @@ class ConcurrencyIT {
     void deliversEveryMessageOfTwoHundredConcurrentSessions() throws Exception {
         int sessions = 200;
         TestFilter filter = TestFilter.relayingFor("example.com").withLimits(Limits.defaults().withConnections(1000, 500));
-        try (RelayUnderTest relay = new RelayUnderTest(filter, greenMail.getSmtp().getPort());
+        // At most 50 connections to the next hop: the other sessions wait for a free one at MAIL.
+        try (RelayUnderTest relay = new RelayUnderTest(filter, greenMail.getSmtp().getPort(), s -> s,
+                    hop -> hop.withPool(50, java.time.Duration.ofSeconds(10), 50));
                 ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<String>> replies = new ArrayList<>();
             for (int i = 0; i < sessions; i++) {

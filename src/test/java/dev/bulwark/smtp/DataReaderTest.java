@@ -22,7 +22,7 @@ class DataReaderTest {
     private Read read(String wire, long maxSize, long memoryThreshold) throws Exception {
         InputStream in = new BufferedInputStream(new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1)), 16);
         try (Spool spool = new Spool(spoolDir, memoryThreshold)) {
-            DataReader.Result r = new DataReader(maxSize, 998, 1000).read(in, spool);
+            DataReader.Result r = new DataReader(maxSize, 998, 1000, spool).read(in);
             String message = new String(spool.open().readAllBytes(), StandardCharsets.ISO_8859_1);
             return new Read(r, message, new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
         }

@@ -1,7 +1,10 @@
 package dev.bulwark.testing;
 
 import dev.bulwark.audit.AuditRecord;
+import dev.bulwark.audit.AuditSink;
 import dev.bulwark.check.Filter;
+import dev.bulwark.ops.ConnectionListener;
+import dev.bulwark.ratelimit.RateLimiter;
 import dev.bulwark.relay.NextHop;
 import dev.bulwark.relay.NextHopConfig;
 import dev.bulwark.smtp.SmtpServer;
@@ -18,6 +21,7 @@ public final class RelayUnderTest implements AutoCloseable {
 
     private final SmtpServer server;
     private final NextHop nextHop;
+    private final RateLimiter limiter;
     private final List<AuditRecord> audit = new CopyOnWriteArrayList<>();
 
     public RelayUnderTest(Filter filter, int nextHopPort) {
@@ -26,15 +30,41 @@ public final class RelayUnderTest implements AutoCloseable {
 
     public RelayUnderTest(Filter filter, int nextHopPort, UnaryOperator<SmtpSettings> settings,
             UnaryOperator<NextHopConfig> nextHopConfig) {
+        this(filter, nextHopPort, settings, nextHopConfig, AuditSink.NONE, ConnectionListener.NONE);
+    }
+
+    /** As above; every audit record also goes to {@code extraAudit}, and sessions are reported to {@code connections}. */
+    public RelayUnderTest(Filter filter, int nextHopPort, UnaryOperator<SmtpSettings> settings,
+            UnaryOperator<NextHopConfig> nextHopConfig, AuditSink extraAudit, ConnectionListener connections) {
+        this(filter, RateLimiter.builder(List.of()).build(), nextHopPort, settings, nextHopConfig, extraAudit, connections);
+    }
+
+    /** A relay enforcing {@code limiter}'s rate limits (closed with the relay). */
+    public RelayUnderTest(Filter filter, RateLimiter limiter, int nextHopPort) {
+        this(filter, limiter, nextHopPort, s -> s, c -> c, AuditSink.NONE, ConnectionListener.NONE);
+    }
+
+    public RelayUnderTest(Filter filter, RateLimiter limiter, int nextHopPort, UnaryOperator<SmtpSettings> settings,
+            UnaryOperator<NextHopConfig> nextHopConfig, AuditSink extraAudit, ConnectionListener connections) {
+        this.limiter = limiter;
         NextHopConfig config = nextHopConfig.apply(NextHopConfig.of("127.0.0.1", nextHopPort, "relay.test")
                 .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10)));
         nextHop = new NextHop(config);
         SmtpSettings s = settings.apply(SmtpSettings.of("relay.test", new InetSocketAddress("127.0.0.1", 0)));
-        server = SmtpServer.start(s, filter, nextHop, audit::add, Clock.systemUTC());
+        AuditSink collect = audit::add;
+        server = SmtpServer.start(s, filter, limiter, nextHop, collect.and(extraAudit), connections, Clock.systemUTC());
     }
 
     public int port() {
         return server.port();
+    }
+
+    public RateLimiter limiter() {
+        return limiter;
+    }
+
+    public NextHop nextHop() {
+        return nextHop;
     }
 
     public List<AuditRecord> audit() {
@@ -45,5 +75,6 @@ public final class RelayUnderTest implements AutoCloseable {
     public void close() {
         server.close();
         nextHop.close();
+        limiter.close();
     }
 }

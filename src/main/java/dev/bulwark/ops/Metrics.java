@@ -1,0 +1,235 @@
+package dev.bulwark.ops;
+
+import dev.bulwark.audit.AuditRecord;
+import dev.bulwark.audit.AuditSink;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's Prometheus metrics. Fed by the audit records (as an {@link AuditSink}) and by the SMTP
+ * layer's session starts and ends (as a {@link ConnectionListener}); rendered by {@link #scrape}.
+ *
+ * <p>Label values are bounded: verdicts and next-hop stages are fixed sets, reply codes are three
+ * digits, and rule ids come from the compiled policy (a finite list) or the SMTP layer's own fixed
+ * ids. As a safety net each rule label stops taking new values past {@value #MAX_RULE_IDS}.
+ */
+public final class Metrics implements AuditSink, ConnectionListener {
+
+    private static final Logger log = LoggerFactory.getLogger(Metrics.class);
+
+    /** The Prometheus text exposition format, version 0.0.4. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    static final int MAX_RULE_IDS = 2000;
+
+    /** The verdicts the SMTP layer writes; anything else is counted as {@code other}. */
+    static final List<String> VERDICTS = List.of(
+            "accept", "tag", "quarantine", "reject", "defer", "discard", "refused", "tempfail", "aborted");
+
+    /** Rule ids with these prefixes are limits (protocol caps and rate limits). */
+    private static final List<String> LIMIT_PREFIXES = List.of("limit:", "ratelimit:");
+
+    /** No rule fired: the refusal came from the next hop, a timeout or the protocol itself. */
+    static final String NO_RULE = "none";
+
+    private static final Duration[] LATENCY_BUCKETS = {
+        Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+        Duration.ofSeconds(60),
+    };
+
+    private final PrometheusMeterRegistry registry;
+    private final AtomicInteger active = new AtomicInteger();
+    private final Counter connections;
+    private final Counter connectionsRefused;
+    private final Timer nextHopLatency;
+
+    private Metrics(PrometheusMeterRegistry registry) {
+        this.registry = registry;
+        this.connections = Counter.builder("bulwark.connections")
+                .description("SMTP sessions started (connections that passed the gatekeeper)")
+                .register(registry);
+        Gauge.builder("bulwark.connections.active", active, AtomicInteger::get)
+                .description("SMTP sessions open now")
+                .register(registry);
+        this.connectionsRefused = Counter.builder("bulwark.connections.refused")
+                .description("Connections refused before the banner (caps, connect-stage rules)")
+                .register(registry);
+        this.nextHopLatency = Timer.builder("bulwark.next.hop.latency")
+                .description("Time from the start of DATA at the next hop to its final reply")
+                .serviceLevelObjectives(LATENCY_BUCKETS)
+                .register(registry);
+        for (String verdict : VERDICTS) {
+            transactions(verdict); // every verdict is visible from the start, at 0
+        }
+    }
+
+    /**
+     * Creates the metrics of one node.
+     *
+     * @param version what the node runs, exported as {@code bulwark_build_info}
+     * @param rateLimitBackendUp whether rate limits are kept where the policy wants them: the fleet
+     *     backend answers (or the embedded in-process buckets are the configured backend); false
+     *     while the node has fallen back to local buckets
+     */
+    public static Metrics create(VersionInfo version, BooleanSupplier rateLimitBackendUp) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        for (String name : List.of("bulwark.refusals", "bulwark.rate.limit.refusals", "bulwark.shadow.hits")) {
+            String tag = name.equals("bulwark.rate.limit.refusals") ? "limit" : "rule";
+            registry.config().meterFilter(MeterFilter.maximumAllowableTags(name, tag, MAX_RULE_IDS, MeterFilter.deny()));
+        }
+        Gauge.builder("bulwark.build.info", () -> 1)
+                .description("What this node runs; the value is always 1")
+                .tag("version", version.version())
+                .tag("commit", version.commit())
+                .tag("policy_digest", version.policyDigest())
+                .register(registry);
+        Gauge.builder("bulwark.rate.limit.backend.up", rateLimitBackendUp, s -> s.getAsBoolean() ? 1 : 0)
+                .description("1 while the configured rate-limit backend is in use, 0 while falling back to local buckets")
+                .register(registry);
+        return new Metrics(registry);
+    }
+
+    @Override
+    public void opened() {
+        connections.increment();
+        active.incrementAndGet();
+    }
+
+    @Override
+    public void closed() {
+        active.decrementAndGet();
+    }
+
+    /** Counts one audit record. Never throws: metrics must not disturb mail flow. */
+    @Override
+    public void record(AuditRecord r) {
+        try {
+            count(r);
+        } catch (RuntimeException e) {
+            log.warn("audit record of session {} not counted in metrics", r.sessionId(), e);
+        }
+    }
+
+    private void count(AuditRecord r) {
+        Set<String> attributed = new HashSet<>();
+        if (r.kind() == AuditRecord.Kind.TRANSACTION) {
+            transactions(VERDICTS.contains(r.verdict()) ? r.verdict() : "other").increment();
+            for (AuditRecord.RecipientOutcome o : r.recipients()) {
+                if (!o.accepted()) {
+                    refusal(o.rules(), replyCode(o.reply()));
+                    attributed.addAll(o.rules());
+                }
+            }
+        }
+        String code = replyCode(r.reply());
+        if (isError(code)) {
+            if (r.kind() == AuditRecord.Kind.CONNECTION) {
+                connectionsRefused.increment();
+            }
+            // Rules already counted against a refused recipient did not cause the final refusal.
+            refusal(r.rules().stream().filter(id -> !attributed.contains(id)).toList(), code);
+        }
+        for (String id : r.shadowRules()) {
+            Counter.builder("bulwark.shadow.hits")
+                    .description("Shadow rules that fired (recorded only, not acted on)")
+                    .tag("rule", id)
+                    .register(registry)
+                    .increment();
+        }
+        r.nextHop().ifPresent(hop -> {
+            hop.delivery().ifPresent(nextHopLatency::record);
+            if (!hop.positive()) {
+                String kind = !hop.answered() ? "unreachable" : hop.code() >= 500 ? "permanent" : "transient";
+                Counter.builder("bulwark.next.hop.errors")
+                        .description("Final next-hop answers that were not positive, or never came")
+                        .tag("stage", hop.stage().key())
+                        .tag("kind", kind)
+                        .register(registry)
+                        .increment();
+            }
+        });
+    }
+
+    private Counter transactions(String verdict) {
+        return Counter.builder("bulwark.transactions")
+                .description("Mail transactions by verdict")
+                .tag("verdict", verdict)
+                .register(registry);
+    }
+
+    private void refusal(List<String> rules, String code) {
+        if (!isError(code)) {
+            return;
+        }
+        for (String id : rules.isEmpty() ? List.of(NO_RULE) : rules) {
+            Counter.builder("bulwark.refusals")
+                    .description("4xx/5xx replies that refused a connection, sender, recipient or message, by rule and code")
+                    .tag("rule", id)
+                    .tag("code", code)
+                    .register(registry)
+                    .increment();
+            if (LIMIT_PREFIXES.stream().anyMatch(id::startsWith)) {
+                Counter.builder("bulwark.rate.limit.refusals")
+                        .description("Refusals caused by a limit (connection caps and rate limits)")
+                        .tag("limit", id)
+                        .register(registry)
+                        .increment();
+            }
+        }
+    }
+
+    /** The three-digit code at the start of a reply line, or "" if there is none. */
+    static String replyCode(String reply) {
+        if (reply.length() < 3) {
+            return "";
+        }
+        for (int i = 0; i < 3; i++) {
+            if (reply.charAt(i) < '0' || reply.charAt(i) > '9') {
+                return "";
+            }
+        }
+        if (reply.length() > 3 && reply.charAt(3) != ' ' && reply.charAt(3) != '-') {
+            return "";
+        }
+        return reply.substring(0, 3);
+    }
+
+    private static boolean isError(String code) {
+        return !code.isEmpty() && (code.charAt(0) == '4' || code.charAt(0) == '5');
+    }
+
+    /** Writes every metric in the Prometheus text format ({@link #CONTENT_TYPE}). */
+    public void scrape(OutputStream out) throws IOException {
+        registry.scrape(out);
+    }
+
+    /** Every metric in the Prometheus text format, as a string. */
+    public String scrape() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+        try {
+            scrape(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+}
