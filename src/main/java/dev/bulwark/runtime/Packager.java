@@ -105,10 +105,11 @@ public final class Packager {
     /**
      * The JDK modules to link: those the classes in the jars reference (jdeps), plus {@code add}
      * (modules reached by name at run time, which jdeps cannot see: JNDI DNS, extra charsets), less
-     * each module of {@code unreached} whose every referencing class lies under one of the package
-     * prefixes given for it (code the application never runs, such as Angus' image and XML content
-     * handlers). A module referenced from anywhere else stays, and the log says so: a new use of it
-     * is never silently cut off.
+     * each module of {@code unreached} whose every referencing class lies under one of the class-name
+     * prefixes given for it, provided no class outside those prefixes refers to a class inside them
+     * (code the application never runs, such as Angus' image content handlers). Otherwise the module
+     * stays and the log says why: a new use is never silently cut off. What static references cannot
+     * show (reflection, service loading) is the reviewer's judgement, recorded beside the list in pom.xml.
      */
     static List<String> modules(List<Path> jars, Set<String> add, Map<String, List<String>> unreached) {
         // ALL-SYSTEM: otherwise a modular jar's `requires static` modules are not resolved and
@@ -118,10 +119,12 @@ public final class Packager {
         jars.forEach(j -> args.add(j.toString()));
         String out = run("jdeps", args);
         Map<String, Set<String>> referencedFrom = new TreeMap<>();
+        List<String[]> edges = new ArrayList<>();
         for (String line : out.split("\n")) {
-            // "   origin.Class   -> target.Class   module"
+            // "   origin.Class   -> target.Class   module-or-jar"
             String[] f = line.strip().split("\\s+");
             if (f.length >= 4 && f[1].equals("->")) {
+                edges.add(f);
                 String module = f[f.length - 1];
                 // jdeps also names modular jars among the inputs; those stay on the class path.
                 if (ModuleFinder.ofSystem().find(module).isPresent()) {
@@ -131,13 +134,17 @@ public final class Packager {
         }
         Set<String> modules = new TreeSet<>(referencedFrom.keySet());
         unreached.forEach((module, prefixes) -> {
-            List<String> others = referencedFrom.getOrDefault(module, Set.of()).stream()
-                    .filter(c -> prefixes.stream().noneMatch(c::startsWith)).toList();
-            if (others.isEmpty()) {
-                modules.remove(module);
+            java.util.function.Predicate<String> inside = c -> prefixes.stream().anyMatch(c::startsWith);
+            Optional<String> outsideUser = referencedFrom.getOrDefault(module, Set.of()).stream()
+                    .filter(inside.negate()).findFirst();
+            Optional<String[]> entry = edges.stream()
+                    .filter(e -> !inside.test(e[0]) && inside.test(e[2])).findFirst();
+            if (outsideUser.isPresent()) {
+                log("keeping " + module + ": " + outsideUser.get() + " uses it, and is not under " + prefixes);
+            } else if (entry.isPresent()) {
+                log("keeping " + module + ": " + entry.get()[0] + " uses " + entry.get()[2] + ", which needs it");
             } else {
-                log("keeping " + module + ": referenced by " + others.getFirst()
-                        + (others.size() > 1 ? " and " + (others.size() - 1) + " more" : "") + ", not only under " + prefixes);
+                modules.remove(module);
             }
         });
         modules.addAll(add);
