@@ -142,7 +142,7 @@ public final class Packager {
             if (outsideUser.isPresent()) {
                 log("keeping " + module + ": " + outsideUser.get() + " uses it, and is not under " + prefixes);
             } else if (entry.isPresent()) {
-                log("keeping " + module + ": " + entry.get()[0] + " uses " + entry.get()[2] + ", which needs it");
+                log("keeping " + module + ": " + entry.get()[0] + " uses " + entry.get()[2] + ", under " + prefixes);
             } else {
                 modules.remove(module);
             }

@@ -87,6 +87,20 @@ class PackagerTest {
     }
 
     @Test
+    void keepsAnUnreachedModuleWhenCodeOutsideThePrefixesUsesCodeInside() throws Exception {
+        // bucket4j's Lettuce back end extends a generic proxy manager; only some generic ones use JDBC.
+        List<Path> jars = List.of(jar("bucket4j_jdk17-core-"), jar("bucket4j_jdk17-lettuce-"));
+
+        assertThat(Packager.modules(jars, java.util.Set.of(), Map.of("java.sql", List.of(
+                "io.github.bucket4j.distributed.jdbc.", "io.github.bucket4j.distributed.proxy.generic."))))
+                .contains("java.sql");
+        assertThat(Packager.modules(jars, java.util.Set.of(), Map.of("java.sql", List.of(
+                "io.github.bucket4j.distributed.jdbc.", "io.github.bucket4j.distributed.proxy.generic.pessimistic_locking.",
+                "io.github.bucket4j.distributed.proxy.generic.select_for_update."))))
+                .doesNotContain("java.sql");
+    }
+
+    @Test
     void replacesSymbolicLinksByCopiesOfTheirTargets() throws Exception {
         Path legal = Files.createDirectories(dir.resolve("rt/legal/java.base"));
         Files.writeString(legal.resolve("LICENSE"), "GPL");
