@@ -58,6 +58,7 @@ public class MeasureRuntime {
         try (NextHop hop = new NextHop()) {
             Path site = Files.createTempFile("bulwark-measure", ".conf");
             List<Double> ready = new ArrayList<>();
+            List<Double> readyCpu = new ArrayList<>();
             long idleKb = 0;
             for (int i = 0; i < runs; i++) {
                 int port = freePort();
@@ -70,12 +71,14 @@ public class MeasureRuntime {
                 try {
                     awaitBanner(p, port);
                     ready.add((System.nanoTime() - t0) / 1e6);
+                    readyCpu.add(cpuMillis(p.pid()));
                     if (i == runs - 1) {
                         // Idle: after start-up work (JIT, class loading) has settled.
                         Thread.sleep(3000);
                         idleKb = status(p.pid(), "VmRSS");
                         LoadResult load = load(port, connections, perConnection, recipient);
                         rows.put("time to 220 banner (process start to banner)", stats(ready));
+                        rows.put("CPU time to 220 banner (user+system, all threads)", stats(readyCpu));
                         rows.put("resident memory idle (VmRSS)", idleKb / 1024 + " MiB");
                         rows.put("load", connections + " connections x " + perConnection + " messages, "
                                 + String.format("%.0f", load.seconds()) + " s, replies " + load.replies());
@@ -209,6 +212,14 @@ public class MeasureRuntime {
         List<Double> s = ms.stream().sorted().toList();
         return String.format("min %.0f ms, median %.0f ms, max %.0f ms (%d runs)", s.getFirst(), s.get(s.size() / 2),
                 s.getLast(), s.size());
+    }
+
+    /** User plus system CPU time of a running process, all threads, from /proc/PID/stat. */
+    static double cpuMillis(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // fields 14 and 15 (utime, stime) are 11 and 12 after the command name; clock ticks of 10 ms
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10.0;
     }
 
     static long status(long pid, String field) throws IOException {

@@ -4,8 +4,7 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.lang.module.ModuleFinder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,7 +25,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.spi.ToolProvider;
 import java.util.stream.Stream;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
@@ -394,16 +392,41 @@ public final class Packager {
         }
     }
 
+    /**
+     * Runs a JDK tool of the JDK running the packager, in a process of its own. Not through
+     * ToolProvider: jlink run in this JVM wrote a different lib/modules depending on what the JVM had
+     * done before (reading the signing key changed 59 bytes), and a fresh process has no such history.
+     */
     private static String run(String tool, List<String> args) {
-        ToolProvider t = ToolProvider.findFirst(tool).orElseThrow(() -> new IllegalStateException(
-                "this JDK (" + System.getProperty("java.home") + ") has no " + tool + ": run the packager on a full JDK 25"));
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int rc = t.run(new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
-        if (rc != 0) {
-            throw new IllegalStateException(tool + " failed (exit " + rc + "):\n" + out + err);
+        Path exe = Path.of(System.getProperty("java.home"), "bin", tool);
+        if (!Files.isExecutable(exe)) {
+            throw new IllegalStateException("this JDK (" + System.getProperty("java.home") + ") has no " + tool
+                    + ": run the packager on a full JDK 25");
         }
-        return out.toString();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(exe.toString());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().keySet().removeAll(List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"));
+        try {
+            Path err = Files.createTempFile("bulwark-" + tool, ".err");
+            try {
+                Process p = pb.redirectError(err.toFile()).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                int rc = p.waitFor();
+                if (rc != 0) {
+                    throw new IllegalStateException(tool + " failed (exit " + rc + "):\n" + out + Files.readString(err));
+                }
+                return out;
+            } finally {
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + exe, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + tool, e);
+        }
     }
 
     static long epochSeconds(String timestamp) {
