@@ -26,7 +26,8 @@ repo=$(git -C "$(dirname "$0")" rev-parse --show-toplevel)
 commit=$(git -C "$repo" rev-parse --verify "${1:-HEAD}^{commit}")
 mvn=${MVN:-mvn}
 
-# Two directories of different depth and name, so that no build path can leak into the archive unnoticed.
+# Two directories of different depth and name, so that no build path can leak into the archive
+# unnoticed; the second build also runs under another time zone, locale and umask.
 dir_a=$work/a/bulwark
 dir_b=$work/second/build-tree/src
 for dir in "$dir_a" "$dir_b"; do
@@ -34,7 +35,12 @@ for dir in "$dir_a" "$dir_b"; do
   git clone --quiet --no-checkout "$repo" "$dir"
   git -C "$dir" checkout --quiet --detach "$commit"
   echo "building $commit in $dir"
-  if ! (cd "$dir" && "$mvn" -B -q package -DskipTests >"$dir.log" 2>&1); then
+  if [ "$dir" = "$dir_b" ]; then
+    variant='umask 077; export TZ=Pacific/Kiritimati LC_ALL=C LANG=C'
+  else
+    variant='umask 022; export TZ=UTC'
+  fi
+  if ! (eval "$variant" && cd "$dir" && "$mvn" -B -q package -DskipTests >"$dir.log" 2>&1); then
     echo "reproducible: the build in $dir failed:" >&2
     tail -n 40 "$dir.log" >&2
     exit 2
