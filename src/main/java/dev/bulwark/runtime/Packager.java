@@ -12,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,6 +60,10 @@ public final class Packager {
     /** Options, all {@code --name=value}; see the runtime execution in {@code pom.xml}. */
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
+        if (o.containsKey("normalize-modes")) {
+            normalizeModes(Path.of(o.get("normalize-modes")));
+            return;
+        }
         Path appJar = Path.of(required(o, "app-jar"));
         Path libs = Path.of(required(o, "libs"));
         Path work = Path.of(required(o, "work"));
@@ -169,6 +174,26 @@ public final class Packager {
             }
         }
         materializeLinks(home);
+    }
+
+    /**
+     * Sets 0755 on directories and owner-executable files and 0644 on all others under {@code dir}.
+     * Run on target/classes before the jar: the jar records each entry's mode, which otherwise
+     * follows the builder's umask (077 gave a different jar than 022).
+     */
+    static void normalizeModes(Path dir) throws IOException {
+        Set<PosixFilePermission> open = PosixFilePermissions.fromString("rwxr-xr-x");
+        Set<PosixFilePermission> plain = PosixFilePermissions.fromString("rw-r--r--");
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.toList()) {
+                if (Files.isSymbolicLink(p)) {
+                    continue;
+                }
+                boolean exec = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) || Files.getPosixFilePermissions(p,
+                        LinkOption.NOFOLLOW_LINKS).contains(PosixFilePermission.OWNER_EXECUTE);
+                Files.setPosixFilePermissions(p, exec ? open : plain);
+            }
+        }
     }
 
     /** Replaces symbolic links (jlink links duplicate legal notices) by copies, so the runtime holds only plain files. */

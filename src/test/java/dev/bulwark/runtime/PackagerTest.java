@@ -101,6 +101,22 @@ class PackagerTest {
     }
 
     @Test
+    void normalizesModesWhateverTheUmask() throws Exception {
+        Path classes = Files.createDirectories(dir.resolve("classes/dev/bulwark"));
+        Path cls = Files.writeString(classes.resolve("Main.class"), "x");
+        Path tool = Files.writeString(classes.resolve("tool.sh"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(cls, PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(classes, PosixFilePermissions.fromString("rwx------"));
+
+        Packager.normalizeModes(dir.resolve("classes"));
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cls))).isEqualTo("rw-r--r--");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tool))).isEqualTo("rwxr-xr-x");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(classes))).isEqualTo("rwxr-xr-x");
+    }
+
+    @Test
     void replacesSymbolicLinksByCopiesOfTheirTargets() throws Exception {
         Path legal = Files.createDirectories(dir.resolve("rt/legal/java.base"));
         Files.writeString(legal.resolve("LICENSE"), "GPL");
