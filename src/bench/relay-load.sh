@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Relay throughput: Postfix's smtp-source sends to Bulwark, which relays in-line to smtp-sink;
-# beside it, smtp-source straight into smtp-sink in the same run. Prints messages per second at
-# concurrency 1, 10 and 50 for 2 KB and 100 KB messages, and the relayed/direct ratio.
+# Relay throughput, measured with Postfix's smtp-source and smtp-sink.
 #
-#   bash src/bench/relay-load.sh            # needs postfix (smtp-source, smtp-sink) and JDK 25
-#   MESSAGES=5000 bash src/bench/relay-load.sh
+#   bash src/bench/relay-load.sh          smtp-source -> Bulwark -> smtp-sink, beside smtp-source ->
+#                                         smtp-sink in the same run: messages per second at
+#                                         concurrency 1, 10 and 50 for 2 KB and 100 KB messages.
+#   bash src/bench/relay-load.sh limits   Bulwark with no rate limits, three local limits, and the
+#                                         same three kept in Redis (needs redis-server): 2 KB messages.
+#
+# Bulwark runs with the repository's policy and writes its audit log to a file, as a node does.
+# MESSAGES (default 2000) is the count per 2 KB cell; 100 KB cells send a fifth of it. WARMUP
+# (default 30000) messages go through each relay first: C2 keeps compiling for tens of thousands of
+# messages, and a node runs for weeks, so the figures are for a warm JVM.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-MESSAGES=${MESSAGES:-2000}          # per 2 KB cell; 100 KB cells send a fifth of it
+MODE=${1:-relay}
+MESSAGES=${MESSAGES:-2000}
+WARMUP=${WARMUP:-30000}
 CONCURRENCY=${CONCURRENCY:-"1 10 50"}
 SOURCE=$(command -v smtp-source || echo /usr/sbin/smtp-source)
 SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
@@ -19,6 +27,7 @@ JAVA=${BULWARK_JAVA:-$(ls -d /usr/lib/jvm/temurin-25*/bin/java 2>/dev/null | hea
 work=$(mktemp -d)
 pids=()
 cleanup() {
+  exec 7>&- 8>&- 9>&- 2>/dev/null || true
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
@@ -33,7 +42,7 @@ wait_port() {  # bounded: gives up after 20 s
 }
 
 mvn -q -B -DskipTests test-compile dependency:build-classpath \
-  -Dmdep.outputFile="$work/classpath" -Dmdep.includeScope=test >/dev/null
+  -Dmdep.outputFile="$work/classpath" -Dmdep.includeScope=test >/dev/null 2>&1
 cp="target/test-classes:target/classes:$(cat "$work/classpath")"
 
 sink_port=$(free_port)
@@ -41,13 +50,20 @@ sink_port=$(free_port)
 pids+=($!)
 wait_port "$sink_port"
 
-mkfifo "$work/relay-in"
-"$JAVA" -Xss512k -cp "$cp" dev.bulwark.bench.BenchRelay "127.0.0.1:$sink_port" \
-  < "$work/relay-in" > "$work/relay-out" 2> "$work/relay-err" &
-pids+=($!)
-exec 7> "$work/relay-in"   # keeps the relay running until this script exits
-timeout 60 bash -c "until grep -q '^ready ' '$work/relay-out'; do :; done"
-relay_port=$(awk '/^ready /{print $2}' "$work/relay-out")
+# Starts a relay (extra arguments go to BenchRelay) fed by file descriptor $1; sets RELAY_PORT.
+# Not run in a subshell: the descriptor and the PID must stay with this script.
+start_relay() {
+  local fd=$1 name=$2; shift 2
+  mkfifo "$work/$name-in"
+  "$JAVA" -cp "$cp" dev.bulwark.bench.BenchRelay "127.0.0.1:$sink_port" --audit "$work/$name-audit.jsonl" "$@" \
+    < "$work/$name-in" > "$work/$name-out" 2> "$work/$name-err" &
+  pids+=($!)
+  eval "exec $fd> \"$work/$name-in\""   # the relay runs until this script closes its standard input
+  if ! timeout 60 bash -c "until grep -q '^ready ' '$work/$name-out'; do :; done"; then
+    echo "relay $name did not start:" >&2; cat "$work/$name-err" >&2; exit 1
+  fi
+  RELAY_PORT=$(awk '/^ready /{print $2}' "$work/$name-out")
+}
 
 # One run: prints messages per second.
 run() {  # port size count concurrency
@@ -64,17 +80,40 @@ run() {  # port size count concurrency
   python3 -c "print(round($3 / ($end - $start)))"
 }
 
-# Warm the JIT so the first cell does not measure compilation.
-run "$relay_port" 2048 $((MESSAGES / 2)) 10 >/dev/null
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 
-printf '%-8s %-12s %14s %14s %8s\n' size concurrency "direct msg/s" "relayed msg/s" ratio
-for size in 2048 102400; do
-  count=$MESSAGES
-  [ "$size" -gt 10000 ] && count=$((MESSAGES / 5))
-  for c in $CONCURRENCY; do
-    direct=$(run "$sink_port" "$size" "$count" "$c")
-    relayed=$(run "$relay_port" "$size" "$count" "$c")
-    ratio=$(python3 -c "print(f'{$relayed / $direct:.2f}')")
-    printf '%-8s %-12s %14s %14s %8s\n' "$((size / 1024)) KB" "$c" "$direct" "$relayed" "$ratio"
+if [ "$MODE" = relay ]; then
+  start_relay 7 relay; relay_port=$RELAY_PORT
+  run "$relay_port" 2048 "$WARMUP" 10 >/dev/null   # JIT warm-up
+  printf '%-8s %-12s %14s %14s %8s\n' size concurrency "direct msg/s" "relayed msg/s" ratio
+  for size in 2048 102400; do
+    count=$MESSAGES
+    [ "$size" -gt 10000 ] && count=$((MESSAGES / 5))
+    for c in $CONCURRENCY; do
+      direct=$(run "$sink_port" "$size" "$count" "$c")
+      relayed=$(run "$relay_port" "$size" "$count" "$c")
+      printf '%-8s %-12s %14s %14s %8s\n' "$((size / 1024)) KB" "$c" "$direct" "$relayed" "$(ratio "$relayed" "$direct")"
+    done
   done
-done
+elif [ "$MODE" = limits ]; then
+  REDIS=$(command -v redis-server || echo /usr/bin/redis-server)
+  [ -x "$REDIS" ] || { echo "needs redis-server" >&2; exit 2; }
+  redis_port=$(free_port)
+  "$REDIS" --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no > "$work/redis.log" 2>&1 &
+  pids+=($!)
+  wait_port "$redis_port"
+  start_relay 7 none --limits none; none=$RELAY_PORT
+  start_relay 8 local --limits local; local_=$RELAY_PORT
+  start_relay 9 fleet --limits fleet --redis "redis://127.0.0.1:$redis_port"; fleet=$RELAY_PORT
+  for p in "$none" "$local_" "$fleet"; do run "$p" 2048 "$WARMUP" 10 >/dev/null; done
+  printf '%-12s %16s %16s %16s\n' concurrency "no limits msg/s" "3 local msg/s" "3 in Redis msg/s"
+  for c in $CONCURRENCY; do
+    a=$(run "$none" 2048 "$MESSAGES" "$c")
+    b=$(run "$local_" 2048 "$MESSAGES" "$c")
+    f=$(run "$fleet" 2048 "$MESSAGES" "$c")
+    printf '%-12s %16s %16s %16s\n' "$c" "$a" "$b" "$f"
+  done
+  if grep -q '"ratelimit:' "$work"/*-audit.jsonl; then echo "warning: a limit refused during the run" >&2; fi
+else
+  echo "usage: relay-load.sh [relay|limits]" >&2; exit 2
+fi

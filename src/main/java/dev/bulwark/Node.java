@@ -1,48 +1,131 @@
 package dev.bulwark;
 
+import dev.bulwark.audit.AuditFile;
 import dev.bulwark.audit.AuditSink;
+import dev.bulwark.audit.JsonAuditLog;
 import dev.bulwark.check.Filter;
+import dev.bulwark.ops.Metrics;
+import dev.bulwark.ops.OpsServer;
+import dev.bulwark.ops.Readiness;
+import dev.bulwark.ops.VersionInfo;
+import dev.bulwark.ratelimit.LimitSpec;
+import dev.bulwark.ratelimit.RateLimiter;
+import dev.bulwark.ratelimit.RedisSettings;
 import dev.bulwark.relay.NextHop;
 import dev.bulwark.relay.NextHopConfig;
 import dev.bulwark.site.Pem;
 import dev.bulwark.site.SiteSettings;
+import dev.bulwark.site.SiteSettingsException;
 import dev.bulwark.smtp.SmtpServer;
 import dev.bulwark.smtp.SmtpSettings;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
- * One running Bulwark node: the SMTP listener, the next hop, and where audit records go, wired
- * from the site settings and a compiled policy.
+ * One running Bulwark node, wired from the site settings and a compiled policy: the SMTP listener,
+ * the next hop, rate limits (in process, or fleet-wide through Redis), audit records (standard
+ * output, optionally a file) and the operations listener (metrics, health, version).
  */
 public final class Node implements AutoCloseable {
 
-    private final SmtpServer smtp;
-    private final NextHop nextHop;
-
-    private Node(SmtpServer smtp, NextHop nextHop) {
-        this.smtp = smtp;
-        this.nextHop = nextHop;
+    /** What a node runs: the policy, its rate limits, and what it reports about itself. */
+    public record Parts(Filter filter, List<LimitSpec> rateLimits, VersionInfo version, BooleanSupplier selfVerified,
+            OutputStream auditOut, AuditSink extraAudit) {
+        public Parts {
+            rateLimits = List.copyOf(rateLimits);
+        }
     }
 
+    private final SmtpServer smtp;
+    private final NextHop nextHop;
+    private final Optional<OpsServer> ops;
+    private final Deque<AutoCloseable> resources;
+
+    private Node(SmtpServer smtp, NextHop nextHop, Optional<OpsServer> ops, Deque<AutoCloseable> resources) {
+        this.smtp = smtp;
+        this.nextHop = nextHop;
+        this.ops = ops;
+        this.resources = resources;
+    }
+
+    /** Starts a node with no rate limits, audit to nothing but {@code audit} (tests, benchmarks). */
     public static Node start(SiteSettings site, Filter filter, AuditSink audit) {
-        NextHopConfig hop = NextHopConfig.of(site.nextHop().host(), site.nextHop().port(), site.hostname())
-                .withTimeouts(Duration.ofSeconds(10), site.nextHopTimeout(), site.nextHopTimeout().multipliedBy(2))
-                .withTls(site.nextHopTls(), site.nextHopCa().map(Pem::trustContext))
-                .withPool(64, Duration.ofSeconds(10), site.nextHopConnections());
-        NextHop nextHop = new NextHop(hop);
-        SmtpSettings smtp = SmtpSettings.of(site.hostname(), site.listen())
-                .withTrustedBalancers(site.trustedBalancers())
-                .withSpool(site.spoolDirectory(), 1024 * 1024);
-        if (site.tlsCert().isPresent() && site.tlsKey().isPresent()) {
-            smtp = smtp.withTls(Pem.serverContext(site.tlsCert().get(), site.tlsKey().get()));
+        return start(site, new Parts(filter, List.of(), new VersionInfo("dev", "unknown", filter.digest(), "unsigned"),
+                () -> true, OutputStream.nullOutputStream(), audit));
+    }
+
+    /**
+     * Starts everything or nothing: if any part cannot start (a bad Redis URI, a port in use), the
+     * parts already started are closed and the error names the setting.
+     */
+    public static Node start(SiteSettings site, Parts parts) {
+        Deque<AutoCloseable> started = new ArrayDeque<>();
+        try {
+            RateLimiter limiter = RateLimiter.builder(parts.rateLimits()).redis(redis(site)).build();
+            started.push(limiter);
+            Metrics metrics = Metrics.create(parts.version(), () -> !limiter.fleetConfigured() || limiter.fleetHealthy());
+            AuditSink audit = new JsonAuditLog(parts.auditOut());
+            if (site.auditFile().isPresent()) {
+                AuditFile file = AuditFile.open(site.auditFile().get());
+                started.push(file);
+                audit = audit.and(file);
+            }
+            audit = audit.and(metrics).and(parts.extraAudit());
+            NextHop nextHop = new NextHop(NextHopConfig.of(site.nextHop().host(), site.nextHop().port(), site.hostname())
+                    .withTimeouts(Duration.ofSeconds(10), site.nextHopTimeout(), site.nextHopTimeout().multipliedBy(2))
+                    .withTls(site.nextHopTls(), site.nextHopCa().map(Pem::trustContext))
+                    .withPool(64, Duration.ofSeconds(10), site.nextHopConnections()));
+            started.push(nextHop);
+            SmtpSettings smtpSettings = SmtpSettings.of(site.hostname(), site.listen())
+                    .withTrustedBalancers(site.trustedBalancers())
+                    .withSpool(site.spoolDirectory(), 1024 * 1024);
+            if (site.tlsCert().isPresent() && site.tlsKey().isPresent()) {
+                smtpSettings = smtpSettings.withTls(Pem.serverContext(site.tlsCert().get(), site.tlsKey().get()));
+            }
+            SmtpServer smtp = startSmtp(site, smtpSettings, parts.filter(), limiter, nextHop, audit, metrics);
+            started.push(smtp);
+            Optional<OpsServer> ops = Optional.empty();
+            if (site.metricsListen().isPresent()) {
+                Readiness readiness = Readiness.of(parts.selfVerified(), nextHop::probe);
+                ops = Optional.of(OpsServer.start(site.metricsListen().get(), metrics, readiness, parts.version()));
+                started.push(ops.get());
+            }
+            return new Node(smtp, nextHop, ops, started);
+        } catch (IOException e) {
+            closeAll(started);
+            throw new SiteSettingsException(List.of("audit.file: " + e.getMessage()));
+        } catch (RuntimeException e) {
+            closeAll(started);
+            throw e;
+        }
+    }
+
+    private static SmtpServer startSmtp(SiteSettings site, SmtpSettings settings, Filter filter, RateLimiter limiter,
+            NextHop nextHop, AuditSink audit, Metrics metrics) {
+        try {
+            return SmtpServer.start(settings, filter, limiter, nextHop, audit, metrics, Clock.systemUTC());
+        } catch (RuntimeException e) {
+            throw new SiteSettingsException(List.of("listen: cannot listen on " + site.listen() + ": "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())));
+        }
+    }
+
+    private static Optional<RedisSettings> redis(SiteSettings site) {
+        if (site.redisUri().isEmpty()) {
+            return Optional.empty();
         }
         try {
-            return new Node(SmtpServer.start(smtp, filter, nextHop, audit, Clock.systemUTC()), nextHop);
-        } catch (RuntimeException e) {
-            nextHop.close();
-            throw e;
+            return Optional.of(RedisSettings.parse(site.redisUri().get()).withTimeout(site.redisTimeout()));
+        } catch (IllegalArgumentException e) {
+            throw new SiteSettingsException(List.of("redis.uri: " + e.getMessage()));
         }
     }
 
@@ -50,17 +133,26 @@ public final class Node implements AutoCloseable {
         return smtp.port();
     }
 
+    public Optional<InetSocketAddress> opsAddress() {
+        return ops.map(OpsServer::address);
+    }
+
     public NextHop nextHop() {
         return nextHop;
     }
 
-    Optional<Integer> activeConnections() {
-        return Optional.of(smtp.activeConnections());
-    }
-
     @Override
     public void close() {
-        smtp.close();
-        nextHop.close();
+        closeAll(resources);
+    }
+
+    private static void closeAll(Deque<AutoCloseable> resources) {
+        while (!resources.isEmpty()) {
+            try {
+                resources.pop().close();
+            } catch (Exception e) {
+                System.err.println("bulwark: error while stopping: " + e.getMessage());
+            }
+        }
     }
 }

@@ -13,7 +13,10 @@ public final class Cli {
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
+            case "check" -> CheckCommand.run(rest, out, err);
+            case "policy" -> PolicyCommand.run(rest, out, err);
             case "fleet" -> FleetCommand.run(rest, out, err);
+            case "demo" -> DemoCommand.run(rest, out, err);
             case "version" -> VersionCommand.run(rest, out, err);
             case "verify" -> VerifyCommand.run(rest, out, err);
             default -> usage(err);
@@ -22,6 +25,11 @@ public final class Cli {
 
     private static int usage(PrintStream err) {
         err.println("usage: bulwark <command>");
+        err.println("  demo [--policy DIR] [--port N] [--no-samples]   (development: embedded next hop)");
+        err.println("  check [--policy DIR] [--client IP] [--helo NAME] [--from ADDR] [--to ADDR]... FILE");
+        err.println("  policy compile DIR [--canonical] [--embed CLASSES_DIR]");
+        err.println("  policy test DIR [--all]");
+        err.println("  policy measure DIR --ham FOLDER... --spam FOLDER...");
         err.println("  fleet [--timeout SECONDS] HOST:PORT...");
         err.println("  version");
         err.println("  verify [--key PUBLIC_KEY.pem] [RUNTIME_DIR]");

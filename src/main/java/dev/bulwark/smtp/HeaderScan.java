@@ -1,7 +1,6 @@
 package dev.bulwark.smtp;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
@@ -17,10 +16,9 @@ import java.util.Optional;
 record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
 
     static HeaderScan of(Spool spool, long headerEnd) throws IOException {
-        byte[] header;
-        try (InputStream in = spool.open()) {
-            header = in.readNBytes((int) Math.min(headerEnd, Integer.MAX_VALUE - 16));
-        }
+        java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream((int) Math.min(headerEnd, 1 << 20));
+        spool.copy(0, headerEnd, copy);
+        byte[] header = copy.toByteArray();
         long subject = -1;
         Optional<String> messageId = Optional.empty();
         int lineStart = 0;

@@ -64,13 +64,14 @@ final class TraceHeaders {
                 head.append(header(h));
             }
             if (subjectPrefix.isPresent() && scan.subjectValueOffset() < 0) {
-                head.append("Subject: ").append(clean(subjectPrefix.get())).append("\r\n");
+                head.append("Subject: ").append(clean(subjectPrefix.get()).strip()).append("\r\n");
             }
             out.write(head.toString().getBytes(StandardCharsets.UTF_8));
             if (subjectPrefix.isPresent() && scan.subjectValueOffset() >= 0) {
                 long at = scan.subjectValueOffset();
                 message.copy(0, at, out);
-                out.write((clean(subjectPrefix.get()) + " ").getBytes(StandardCharsets.UTF_8));
+                String p = clean(subjectPrefix.get());
+                out.write((p.endsWith(" ") ? p : p + " ").getBytes(StandardCharsets.UTF_8));
                 message.copy(at, message.size(), out);
             } else {
                 copyAll(message, out);

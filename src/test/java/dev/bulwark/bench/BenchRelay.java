@@ -1,30 +1,38 @@
 package dev.bulwark.bench;
 
 import dev.bulwark.Node;
-import dev.bulwark.audit.AuditSink;
-import dev.bulwark.audit.JsonAuditLog;
 import dev.bulwark.check.Connection;
 import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.Filter;
 import dev.bulwark.check.Limits;
 import dev.bulwark.check.RelayDomains;
+import dev.bulwark.ops.VersionInfo;
+import dev.bulwark.policy.CompiledPolicy;
+import dev.bulwark.ratelimit.LimitSpec;
 import dev.bulwark.site.SiteSettings;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The relay the load script measures: a real node with the repository's policy, next hop as given.
- * Only the per-client connection cap is raised, because every load-generator connection comes from
- * 127.0.0.1. Prints {@code ready PORT}, then runs until standard input closes.
+ * Prints {@code ready PORT}, then runs until standard input closes.
  *
- * <p>Usage: {@code BenchRelay NEXT_HOP_HOST:PORT [AUDIT_FILE]}
+ * <p>Usage: {@code BenchRelay NEXT_HOP_HOST:PORT [--limits none|local|fleet] [--redis URI] [--audit FILE]}
+ *
+ * <p>Every load-generator connection comes from 127.0.0.1, so the policy's per-client caps are
+ * lifted. With {@code --limits}, the policy's first three rate limits (connect, mail, rcpt) are
+ * consulted on every message, with capacities so large they never refuse: the run measures their
+ * cost, not their effect. {@code fleet} keeps them in Redis.
  */
 public final class BenchRelay {
 
     public static void main(String[] args) throws Exception {
-        Filter policy = loadPolicy(Path.of("policy"));
+        CompiledPolicy policy = CompiledPolicy.compile(Path.of("policy"));
         Filter filter = new Filter() {
             @Override
             public String digest() {
@@ -46,27 +54,36 @@ public final class BenchRelay {
                 return policy.begin(connection);
             }
         };
-        SiteSettings site = SiteSettings.of(Map.of("hostname", "bench.relay", "listen", "127.0.0.1:0", "next-hop", args[0]));
-        AuditSink audit = AuditSink.NONE;
-        OutputStream file = null;
-        if (args.length > 1) {
-            file = new FileOutputStream(args[1], true);
-            audit = new JsonAuditLog(file);
+        String limits = "none";
+        Map<String, String> site = new HashMap<>(Map.of("hostname", "bench.relay", "listen", "127.0.0.1:0",
+                "next-hop", args[0], "next-hop.max-connections", "200"));
+        OutputStream audit = OutputStream.nullOutputStream();
+        for (int i = 1; i < args.length; i++) {
+            switch (args[i]) {
+                case "--limits" -> limits = args[++i];
+                case "--redis" -> site.put("redis.uri", args[++i]);
+                case "--audit" -> audit = new FileOutputStream(args[++i], true);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
         }
-        try (Node node = Node.start(site, filter, audit)) {
+        List<LimitSpec> specs = new ArrayList<>();
+        if (!limits.equals("none")) {
+            LimitSpec.Scope scope = limits.equals("fleet") ? LimitSpec.Scope.FLEET : LimitSpec.Scope.LOCAL;
+            for (LimitSpec s : policy.rateLimits().subList(0, 3)) {
+                specs.add(new LimitSpec(s.id(), s.stage(), s.key(), s.ipv4Prefix(), s.ipv6Prefix(), 1_000_000_000L,
+                        s.period(), s.cost(), scope, false));
+            }
+        }
+        VersionInfo version = new VersionInfo("bench", "bench", policy.digest(), "unsigned");
+        try (Node node = Node.start(SiteSettings.of(site),
+                new Node.Parts(filter, specs, version, () -> true, audit, r -> {}))) {
             System.out.println("ready " + node.smtpPort());
             System.out.flush();
             while (System.in.read() >= 0) {
                 // runs until the script closes our standard input
             }
         } finally {
-            if (file != null) {
-                file.close();
-            }
+            audit.close();
         }
-    }
-
-    static Filter loadPolicy(Path dir) throws Exception {
-        return dev.bulwark.testing.TestFilter.relayingFor("example.com");
     }
 }

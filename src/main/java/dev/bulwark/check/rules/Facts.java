@@ -1,0 +1,156 @@
+package dev.bulwark.check.rules;
+
+import dev.bulwark.check.Message;
+import dev.bulwark.check.Stage;
+import dev.bulwark.check.mime.MimeParser;
+import dev.bulwark.check.mime.ParsedMessage;
+import dev.bulwark.envelope.Mailbox;
+import dev.bulwark.envelope.ReversePath;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What conditions read: the session's facts so far. One instance per session, owned by its
+ * {@link RuleEvaluation}; the message is read and parsed only when a rule first needs it.
+ */
+public final class Facts {
+
+    private final InetAddress client;
+    private Stage stage = Stage.CONNECT;
+    private String helo = "";
+    private ReversePath sender = ReversePath.nullPath();
+    private Mailbox recipient;
+    private final List<Mailbox> recipients = new ArrayList<>();
+    private Message message;
+    private byte[] raw;
+    private ParsedMessage parsed;
+    private String lowerText;
+    private String lowerSubject;
+    private final RuleSet.Literals literals;
+    private java.util.function.Predicate<String> bodyLiterals;
+    private java.util.function.Predicate<String> rawLiterals;
+
+    Facts(InetAddress client, RuleSet.Literals literals) {
+        this.client = client;
+        this.literals = literals;
+    }
+
+
+    public Stage stage() {
+        return stage;
+    }
+
+    public InetAddress client() {
+        return client;
+    }
+
+    /** The HELO/EHLO argument, empty if the client has not greeted. */
+    public String helo() {
+        return helo;
+    }
+
+    public ReversePath sender() {
+        return sender;
+    }
+
+    /** The recipient being judged at the RCPT stage. */
+    public Mailbox recipient() {
+        return recipient;
+    }
+
+    /** Every recipient of the transaction that rules have not refused. */
+    public List<Mailbox> recipients() {
+        return recipients;
+    }
+
+    public long size() {
+        return message == null ? 0 : message.size();
+    }
+
+    /** The raw message bytes. */
+    public byte[] raw() {
+        if (raw == null) {
+            try (InputStream in = message.open()) {
+                raw = in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the message", e);
+            }
+        }
+        return raw;
+    }
+
+    public ParsedMessage parsed() {
+        if (parsed == null) {
+            parsed = MimeParser.parse(raw());
+        }
+        return parsed;
+    }
+
+    /** The decoded text, case-folded ({@link Fold}). */
+    String foldedText() {
+        if (lowerText == null) {
+            lowerText = Fold.fold(parsed().text());
+        }
+        return lowerText;
+    }
+
+    String foldedSubject() {
+        if (lowerSubject == null) {
+            lowerSubject = Fold.fold(parsed().subject());
+        }
+        return lowerSubject;
+    }
+
+    /** Which prefilter literals the decoded text contains: one scan for every body pattern. */
+    java.util.function.Predicate<String> bodyLiterals() {
+        if (bodyLiterals == null) {
+            bodyLiterals = literals.body().scan(foldedText());
+        }
+        return bodyLiterals;
+    }
+
+    /** Which prefilter literals the raw message contains. */
+    java.util.function.Predicate<String> rawLiterals() {
+        if (rawLiterals == null) {
+            rawLiterals = literals.raw().scanAscii(raw());
+        }
+        return rawLiterals;
+    }
+
+    void stage(Stage s) {
+        this.stage = s;
+    }
+
+    void helo(String h) {
+        this.helo = h;
+    }
+
+    void sender(ReversePath s) {
+        this.sender = s;
+    }
+
+    void recipient(Mailbox r) {
+        this.recipient = r;
+    }
+
+    void message(Message m) {
+        this.message = m;
+        this.raw = null;
+        this.parsed = null;
+        this.lowerText = null;
+        this.lowerSubject = null;
+        this.bodyLiterals = null;
+        this.rawLiterals = null;
+    }
+
+    void resetTransaction() {
+        sender = ReversePath.nullPath();
+        recipient = null;
+        recipients.clear();
+        message(null);
+    }
+}

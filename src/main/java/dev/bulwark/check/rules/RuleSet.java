@@ -1,0 +1,133 @@
+package dev.bulwark.check.rules;
+
+import dev.bulwark.check.Stage;
+import dev.bulwark.envelope.Mailbox;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * The compiled rules of a policy, with score thresholds, the default tag and the quarantine
+ * mailbox. Immutable and shared by every session.
+ */
+public final class RuleSet {
+
+    /** Score thresholds; each is optional. When present, tag &lt; quarantine &lt; reject. */
+    public record Thresholds(OptionalDouble tag, OptionalDouble quarantine, OptionalDouble reject) {
+        public Thresholds {
+            Objects.requireNonNull(tag, "tag");
+            Objects.requireNonNull(quarantine, "quarantine");
+            Objects.requireNonNull(reject, "reject");
+        }
+
+        public static Thresholds none() {
+            return new Thresholds(OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty());
+        }
+    }
+
+    private final Map<Stage, List<Rule>> rules;
+    private final Thresholds thresholds;
+    private final Action.TagSpec defaultTag;
+    private final Optional<Mailbox> quarantine;
+    private final boolean[] earlyReject;
+    private final Literals literals;
+
+    /** The literal scanners for body and raw patterns (see {@link Prefilter}). */
+    record Literals(LiteralScanner body, LiteralScanner raw) {}
+
+    public RuleSet(Map<Stage, List<Rule>> rules, Thresholds thresholds, Action.TagSpec defaultTag,
+            Optional<Mailbox> quarantine) {
+        EnumMap<Stage, List<Rule>> copy = new EnumMap<>(Stage.class);
+        for (Stage s : Stage.values()) {
+            copy.put(s, List.copyOf(rules.getOrDefault(s, List.of())));
+        }
+        this.rules = copy;
+        this.thresholds = Objects.requireNonNull(thresholds, "thresholds");
+        this.defaultTag = Objects.requireNonNull(defaultTag, "defaultTag");
+        this.quarantine = Objects.requireNonNull(quarantine, "quarantine");
+        this.earlyReject = earlyReject(copy);
+        java.util.Set<String> body = new java.util.LinkedHashSet<>();
+        java.util.Set<String> raw = new java.util.LinkedHashSet<>();
+        for (List<Rule> rs : copy.values()) {
+            for (Rule r : rs) {
+                collect(r.when(), body, raw);
+            }
+        }
+        this.literals = new Literals(new LiteralScanner(body), new LiteralScanner(raw));
+    }
+
+    private static void collect(Condition c, java.util.Set<String> body, java.util.Set<String> raw) {
+        switch (c) {
+            case Condition.All a -> a.conditions().forEach(x -> collect(x, body, raw));
+            case Condition.Any a -> a.conditions().forEach(x -> collect(x, body, raw));
+            case Condition.Not n -> collect(n.condition(), body, raw);
+            case Condition.BodyMatches b -> b.regex().prefilter().atoms(body);
+            case Condition.RawMatches r -> {
+                java.util.Set<String> atoms = new java.util.LinkedHashSet<>();
+                r.regex().prefilter().atoms(atoms);
+                for (String a : atoms) {
+                    // Raw bytes are scanned as ASCII (LiteralScanner.scanAscii); a literal that is
+                    // not ASCII is left out, and an unknown literal counts as present, so its
+                    // pattern always runs.
+                    if (a.chars().allMatch(ch -> ch < 128)) {
+                        raw.add(a);
+                    }
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    Literals literals() {
+        return literals;
+    }
+
+    /**
+     * The reject threshold may fire before DATA only at a stage after which no rule can lower the
+     * score or allowlist the transaction: otherwise an early reject could refuse mail that the
+     * policy would have let through.
+     */
+    private static boolean[] earlyReject(Map<Stage, List<Rule>> rules) {
+        Stage[] stages = Stage.values();
+        boolean[] early = new boolean[stages.length];
+        boolean safe = true;
+        for (int i = stages.length - 1; i >= 0; i--) {
+            early[i] = safe;
+            for (Rule r : rules.get(stages[i])) {
+                if (r.shadow()) {
+                    continue;
+                }
+                if (r.action() instanceof Action.Accept
+                        || (r.action() instanceof Action.Score s && s.points() < 0)) {
+                    safe = false;
+                }
+            }
+        }
+        return early;
+    }
+
+    public List<Rule> rules(Stage stage) {
+        return rules.get(stage);
+    }
+
+    public Thresholds thresholds() {
+        return thresholds;
+    }
+
+    public Action.TagSpec defaultTag() {
+        return defaultTag;
+    }
+
+    public Optional<Mailbox> quarantine() {
+        return quarantine;
+    }
+
+    /** Whether the reject threshold may refuse at this stage (always at DATA). */
+    public boolean earlyRejectAt(Stage stage) {
+        return earlyReject[stage.ordinal()];
+    }
+}

@@ -1,0 +1,269 @@
+package dev.bulwark.cli;
+
+import dev.bulwark.check.Stage;
+import dev.bulwark.envelope.Mailbox;
+import dev.bulwark.envelope.ReversePath;
+import dev.bulwark.policy.CompiledPolicy;
+import dev.bulwark.policy.Diagnostic;
+import dev.bulwark.policy.Envelope;
+import dev.bulwark.policy.PolicyException;
+import dev.bulwark.policy.PolicyTests;
+import dev.bulwark.policy.Simulation;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code policy compile DIR} prints diagnostics and the digest (and with {@code --embed} writes the
+ * canonical form into a class-path directory: the build's step that bakes the policy into the
+ * runtime); {@code policy test DIR} runs the gate; {@code policy measure} reports catch and
+ * false-positive rates over corpus folders.
+ */
+final class PolicyCommand {
+    private PolicyCommand() {}
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length < 2) {
+            err.println("usage: bulwark policy compile|test|measure DIR [options]");
+            return 2;
+        }
+        Path dir = Path.of(args[1]);
+        List<String> options = List.of(args).subList(2, args.length);
+        try {
+            return switch (args[0]) {
+                case "compile" -> compile(dir, options, out, err);
+                case "test" -> test(dir, options, out, err);
+                case "measure" -> measure(dir, options, out, err);
+                default -> {
+                    err.println("unknown policy command '" + args[0] + "': compile, test or measure");
+                    yield 2;
+                }
+            };
+        } catch (PolicyException e) {
+            e.diagnostics().forEach(err::println);
+            err.println(e.errors().size() + " error(s)");
+            return 1;
+        } catch (NoSuchFileException e) {
+            err.println(e.getFile() + ": no such file");
+            return 1;
+        } catch (IOException e) {
+            err.println("cannot read the policy: " + e);
+            return 1;
+        }
+    }
+
+    static CompiledPolicy load(Path dir, PrintStream err) throws PolicyException, IOException {
+        CompiledPolicy p = CompiledPolicy.compile(dir);
+        for (Diagnostic d : p.warnings()) {
+            err.println(d);
+        }
+        return p;
+    }
+
+    private static int compile(Path dir, List<String> options, PrintStream out, PrintStream err)
+            throws PolicyException, IOException {
+        CompiledPolicy p = load(dir, err);
+        for (int i = 0; i < options.size(); i++) {
+            switch (options.get(i)) {
+                case "--canonical" -> out.print(p.canonicalForm());
+                case "--embed" -> {
+                    if (i + 1 >= options.size()) {
+                        err.println("--embed needs a directory");
+                        return 2;
+                    }
+                    Path classes = Path.of(options.get(++i));
+                    p.writeEmbedded(classes);
+                    err.println("embedded policy " + p.digest() + " in " + classes.resolve(CompiledPolicy.EMBEDDED_DIR));
+                }
+                default -> {
+                    err.println("unknown option " + options.get(i));
+                    return 2;
+                }
+            }
+        }
+        out.println("digest " + p.digest());
+        return 0;
+    }
+
+    private static int test(Path dir, List<String> options, PrintStream out, PrintStream err)
+            throws PolicyException, IOException {
+        boolean all = options.contains("--all");
+        CompiledPolicy p = load(dir, err);
+        List<PolicyTests.Case> cases = PolicyTests.load(dir, p);
+        PolicyTests.Report report = PolicyTests.run(p, cases);
+        if (all || report.failed() > 0) {
+            out.print(report.table(all));
+        }
+        for (String note : report.coverage()) {
+            out.println("note: " + note);
+        }
+        out.println("policy " + p.digest());
+        out.println("policy-tests: " + report.passed() + " passed, " + report.failed() + " failed");
+        return report.failed() == 0 ? 0 : 1;
+    }
+
+    /**
+     * Runs every message of the folders through the policy with a neutral envelope (a client in
+     * TEST-NET-2 greeting with a proper name, the Return-Path as sender, one relay-domain recipient)
+     * and prints what the policy did with ham and with spam.
+     */
+    private static int measure(Path dir, List<String> options, PrintStream out, PrintStream err)
+            throws PolicyException, IOException {
+        List<Path> ham = new ArrayList<>();
+        List<Path> spam = new ArrayList<>();
+        boolean verbose = false;
+        int rounds = 1;
+        List<Path> target = null;
+        for (int i = 0; i < options.size(); i++) {
+            String o = options.get(i);
+            switch (o) {
+                case "--ham" -> target = ham;
+                case "--spam" -> target = spam;
+                case "--verbose" -> verbose = true;
+                case "--rounds" -> {
+                    if (i + 1 >= options.size() || !options.get(i + 1).matches("[1-9][0-9]{0,3}")) {
+                        err.println("--rounds needs a number from 1 to 9999");
+                        return 2;
+                    }
+                    rounds = Integer.parseInt(options.get(++i));
+                }
+                default -> {
+                    if (target == null) {
+                        err.println("name folders after --ham or --spam");
+                        return 2;
+                    }
+                    target.add(Path.of(o));
+                }
+            }
+        }
+        if (ham.isEmpty() && spam.isEmpty()) {
+            err.println("usage: bulwark policy measure DIR --ham FOLDER... --spam FOLDER...");
+            return 2;
+        }
+        CompiledPolicy p = load(dir, err);
+        String recipient = "user@" + p.relayDomainEntries().stream().filter(d -> !d.startsWith("."))
+                .findFirst().orElse("example.com");
+        Map<String, Map<String, Integer>> table = new LinkedHashMap<>();
+        Map<String, Integer> totals = new LinkedHashMap<>();
+        List<byte[]> all = new ArrayList<>();
+        List<Envelope> envelopes = new ArrayList<>();
+        for (String kind : List.of("ham", "spam")) {
+            Map<String, Integer> counts = new LinkedHashMap<>();
+            for (String v : List.of("deliver", "accept", "tag", "quarantine", "discard", "reject", "defer")) {
+                counts.put(v, 0);
+            }
+            int n = 0;
+            for (Path folder : kind.equals("ham") ? ham : spam) {
+                for (Path f : messages(folder)) {
+                    byte[] message = Simulation.asReceived(Files.readAllBytes(f));
+                    Envelope env = new Envelope(InetAddress.getByName("198.51.100.25"), "mail.example.org",
+                            returnPath(message), List.of(recipient));
+                    Simulation.Outcome o = Simulation.run(p, env, message);
+                    all.add(message);
+                    envelopes.add(env);
+                    counts.merge(o.verdictName(), 1, Integer::sum);
+                    n++;
+                    if (verbose) {
+                        out.println(kind + " " + o.verdictName() + " " + f.getFileName() + " score "
+                                + dev.bulwark.check.rules.RuleEvaluation.formatScore(o.score()) + " " + o.fired());
+                    }
+                }
+            }
+            table.put(kind, counts);
+            totals.put(kind, n);
+        }
+        out.printf("%-6s %6s %8s %7s %5s %11s %8s %7s %6s%n", "folder", "total", "deliver", "accept", "tag",
+                "quarantine", "discard", "reject", "defer");
+        for (String kind : table.keySet()) {
+            Map<String, Integer> c = table.get(kind);
+            out.printf("%-6s %6d %8d %7d %5d %11d %8d %7d %6d%n", kind, totals.get(kind), c.get("deliver"),
+                    c.get("accept"), c.get("tag"), c.get("quarantine"), c.get("discard"), c.get("reject"),
+                    c.get("defer"));
+        }
+        int spamTotal = totals.get("spam");
+        int hamTotal = totals.get("ham");
+        int spamBlocked = blocked(table.get("spam"));
+        int spamFlagged = spamBlocked + table.get("spam").get("tag");
+        int hamBlocked = blocked(table.get("ham"));
+        int hamFlagged = hamBlocked + table.get("ham").get("tag");
+        out.printf("catch rate: %s blocked (reject/quarantine/discard), %s flagged (blocked or tagged)%n",
+                pct(spamBlocked, spamTotal), pct(spamFlagged, spamTotal));
+        out.printf("false positives: %s blocked, %s flagged%n", pct(hamBlocked, hamTotal), pct(hamFlagged, hamTotal));
+        if (rounds > 1) {
+            speed(p, all, envelopes, rounds, out);
+        }
+        out.println("policy " + p.digest());
+        return 0;
+    }
+
+    /**
+     * Evaluation speed on this thread, in messages per CPU-second (the CPU time of this thread, so a
+     * busy machine slows the wall clock but not the figure), best of the rounds after the first.
+     */
+    private static void speed(CompiledPolicy p, List<byte[]> messages, List<Envelope> envelopes, int rounds,
+            PrintStream out) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        double bestCpu = 0;
+        double bestWall = 0;
+        for (int r = 0; r < rounds; r++) {
+            long cpu = mx.getCurrentThreadCpuTime();
+            long wall = System.nanoTime();
+            for (int i = 0; i < messages.size(); i++) {
+                Simulation.run(p, envelopes.get(i), messages.get(i));
+            }
+            double cpuRate = messages.size() / ((mx.getCurrentThreadCpuTime() - cpu) / 1e9);
+            double wallRate = messages.size() / ((System.nanoTime() - wall) / 1e9);
+            bestCpu = Math.max(bestCpu, cpuRate);
+            bestWall = Math.max(bestWall, wallRate);
+        }
+        out.printf("speed: %.0f messages per CPU-second on one thread (%.0f per second wall clock), best of %d rounds%n",
+                bestCpu, bestWall, rounds);
+    }
+
+    private static int blocked(Map<String, Integer> c) {
+        return c.get("reject") + c.get("quarantine") + c.get("discard");
+    }
+
+    private static String pct(int n, int total) {
+        return total == 0 ? "n/a" : String.format("%.1f%% (%d/%d)", 100.0 * n / total, n, total);
+    }
+
+    private static List<Path> messages(Path folder) throws IOException {
+        try (Stream<Path> s = Files.list(folder)) {
+            return s.filter(f -> !f.getFileName().toString().endsWith(".json") && Files.isRegularFile(f)).sorted()
+                    .toList();
+        }
+    }
+
+    /** The Return-Path header's address, which is what the sending MTA gave as MAIL FROM. */
+    static ReversePath returnPath(byte[] message) {
+        String head = new String(message, 0, Math.min(message.length, 8192), java.nio.charset.StandardCharsets.ISO_8859_1);
+        for (String line : head.split("\r\n")) {
+            if (line.isEmpty()) {
+                break;
+            }
+            if (line.regionMatches(true, 0, "Return-Path:", 0, 12)) {
+                String v = line.substring(12).trim();
+                try {
+                    String path = v.startsWith("<") ? v : "<" + v + ">";
+                    return dev.bulwark.envelope.Paths.parseReversePath(path);
+                } catch (RuntimeException e) {
+                    break;
+                }
+            }
+        }
+        return Mailbox.of("unknown@example.org");
+    }
+
+    static String stage(Stage s) {
+        return s.key();
+    }
+}

@@ -1,0 +1,179 @@
+package dev.bulwark.policy;
+
+import dev.bulwark.check.Connection;
+import dev.bulwark.check.Evaluation;
+import dev.bulwark.check.Filter;
+import dev.bulwark.check.Limits;
+import dev.bulwark.check.RelayDomains;
+import dev.bulwark.check.rules.RuleEvaluation;
+import dev.bulwark.check.rules.RuleSet;
+import dev.bulwark.envelope.Mailbox;
+import dev.bulwark.ratelimit.LimitSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A compiled policy: immutable, shared by every session, the {@link Filter} the SMTP layer runs.
+ *
+ * <p>The shipped server uses only {@link #embedded()}, the policy compiled into the runtime at
+ * build time. Development commands use {@link #compile(Path)} on a policy directory.
+ *
+ * <p>The {@link #digest()} is the SHA-256 of {@link #canonicalForm()}: a normalized rendering of
+ * every semantic value (rules in order, lists sorted and normalized, limits with defaults made
+ * explicit). Comments, formatting, key order, descriptions and the way lists are split into files
+ * do not change it; any value that changes what the policy does does.
+ */
+public final class CompiledPolicy implements Filter {
+
+    /** Where the build puts the canonical form and its digest inside the runtime. */
+    public static final String EMBEDDED_DIR = "META-INF/bulwark/policy/";
+
+    public static final String EMBEDDED_POLICY = EMBEDDED_DIR + "policy.json";
+    public static final String EMBEDDED_DIGEST = EMBEDDED_DIR + "policy.sha256";
+
+    private final RuleSet rules;
+    private final Limits limits;
+    private final RelayDomains relayDomains;
+    private final List<String> relayEntries;
+    private final List<LimitSpec> rateLimits;
+    private final String canonical;
+    private final String digest;
+    private final List<Diagnostic> warnings;
+
+    private CompiledPolicy(PolicyCompiler.Output o) {
+        this.rules = o.rules();
+        this.limits = o.limits();
+        this.relayDomains = o.relayDomains();
+        this.relayEntries = o.relayEntries();
+        this.rateLimits = o.rateLimits();
+        this.canonical = o.canonical();
+        this.digest = o.digest();
+        this.warnings = o.warnings();
+    }
+
+    /**
+     * Compiles a policy directory: {@code DIR/inbound.yaml} and the lists in {@code DIR/lists/}.
+     * Diagnostics name files as {@code DIR} was given ({@code policy} gives {@code policy/inbound.yaml}).
+     *
+     * @throws PolicyException with every error and warning when there is at least one error
+     * @throws IOException when {@code inbound.yaml} or a list cannot be read
+     */
+    public static CompiledPolicy compile(Path dir) throws PolicyException, IOException {
+        return new CompiledPolicy(PolicyCompiler.compile(PolicySource.directory(dir)));
+    }
+
+    /** Compiles a canonical form (or any single-file policy without list files). */
+    public static CompiledPolicy fromCanonical(String name, String text) throws PolicyException {
+        return new CompiledPolicy(PolicyCompiler.compile(PolicySource.canonical(name, text)));
+    }
+
+    /**
+     * The policy compiled into this runtime. Its canonical form is read from the class path, its
+     * SHA-256 checked against the digest recorded beside it at build time, and compiled; the result's
+     * digest is checked again.
+     *
+     * @throws IllegalStateException when no policy was compiled in, or it does not match its digest
+     */
+    public static CompiledPolicy embedded() {
+        return verifyEmbedded(resource(EMBEDDED_POLICY), resource(EMBEDDED_DIGEST));
+    }
+
+    /** Checks a canonical form against its recorded digest and compiles it (see {@link #embedded()}). */
+    static CompiledPolicy verifyEmbedded(String text, String digestFile) {
+        String recorded = digestFile.trim();
+        String actual = PolicyCompiler.sha256(text);
+        if (!actual.equals(recorded)) {
+            throw new IllegalStateException("the embedded policy does not match its digest: recorded " + recorded
+                    + ", actual " + actual);
+        }
+        CompiledPolicy p;
+        try {
+            p = fromCanonical("embedded:" + EMBEDDED_POLICY, text);
+        } catch (PolicyException e) {
+            throw new IllegalStateException("the embedded policy does not compile:\n" + e.getMessage(), e);
+        }
+        if (!p.digest.equals(recorded)) {
+            throw new IllegalStateException("the embedded policy compiles to digest " + p.digest + ", not the recorded "
+                    + recorded + ": the runtime was built by a different compiler");
+        }
+        return p;
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = CompiledPolicy.class.getResourceAsStream("/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("no policy is compiled into this runtime: " + name
+                        + " is missing (build with mvn package)");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + name, e);
+        }
+    }
+
+    /** Writes the canonical form and its digest where {@link #embedded()} finds them under a class-path root. */
+    public void writeEmbedded(Path classesDir) throws IOException {
+        Path dir = classesDir.resolve(EMBEDDED_DIR);
+        Files.createDirectories(dir);
+        Files.writeString(classesDir.resolve(EMBEDDED_POLICY), canonical, StandardCharsets.UTF_8);
+        Files.writeString(classesDir.resolve(EMBEDDED_DIGEST), digest + "\n", StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public String digest() {
+        return digest;
+    }
+
+    @Override
+    public Limits limits() {
+        return limits;
+    }
+
+    @Override
+    public RelayDomains relayDomains() {
+        return relayDomains;
+    }
+
+    /** The relay domain entries as written in the canonical form ({@code .example.com} for subdomains). */
+    public List<String> relayDomainEntries() {
+        return relayEntries;
+    }
+
+    @Override
+    public Evaluation begin(Connection connection) {
+        Objects.requireNonNull(connection, "connection");
+        return new RuleEvaluation(rules, connection.client());
+    }
+
+    /** The rate limits the policy declares, in order, for the rate-limit enforcement to build buckets from. */
+    public List<LimitSpec> rateLimits() {
+        return rateLimits;
+    }
+
+    /** Where quarantined mail goes, if the policy quarantines. */
+    public Optional<Mailbox> quarantineMailbox() {
+        return rules.quarantine();
+    }
+
+    /** The canonical form: JSON (also valid policy YAML); its SHA-256 is the digest. */
+    public String canonicalForm() {
+        return canonical;
+    }
+
+    /** Warnings found while compiling. */
+    public List<Diagnostic> warnings() {
+        return warnings;
+    }
+
+    /** The compiled rules, for tools that inspect them. */
+    public RuleSet rules() {
+        return rules;
+    }
+}

@@ -1,0 +1,99 @@
+package dev.bulwark.policy;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes the canonical form: JSON (which is also YAML, so the compiler reads it back), two-space
+ * indentation, keys in the order the compiler put them, numbers in plain notation, strings with
+ * only the escapes JSON requires plus those YAML needs for line separators. The output is a pure
+ * function of the tree: the same policy always gives the same bytes.
+ */
+final class Json {
+    private Json() {}
+
+    static String write(Object tree) {
+        StringBuilder out = new StringBuilder(4096);
+        value(tree, out, 0);
+        out.append('\n');
+        return out.toString();
+    }
+
+    private static void value(Object v, StringBuilder out, int indent) {
+        switch (v) {
+            case String s -> string(s, out);
+            case Boolean b -> out.append(b);
+            case Long l -> out.append(l);
+            case Integer i -> out.append(i);
+            case BigDecimal d -> out.append(number(d));
+            case Map<?, ?> m -> object(m, out, indent);
+            case List<?> l -> array(l, out, indent);
+            default -> throw new IllegalArgumentException("not a canonical value: " + v.getClass());
+        }
+    }
+
+    static String number(BigDecimal d) {
+        BigDecimal s = d.stripTrailingZeros();
+        return s.scale() < 0 ? s.setScale(0).toPlainString() : s.toPlainString();
+    }
+
+    private static void object(Map<?, ?> m, StringBuilder out, int indent) {
+        if (m.isEmpty()) {
+            out.append("{}");
+            return;
+        }
+        out.append("{\n");
+        int i = 0;
+        for (Map.Entry<?, ?> e : m.entrySet()) {
+            pad(out, indent + 2);
+            string((String) e.getKey(), out);
+            out.append(": ");
+            value(e.getValue(), out, indent + 2);
+            out.append(++i < m.size() ? ",\n" : "\n");
+        }
+        pad(out, indent);
+        out.append('}');
+    }
+
+    private static void array(List<?> l, StringBuilder out, int indent) {
+        if (l.isEmpty()) {
+            out.append("[]");
+            return;
+        }
+        out.append("[\n");
+        for (int i = 0; i < l.size(); i++) {
+            pad(out, indent + 2);
+            value(l.get(i), out, indent + 2);
+            out.append(i + 1 < l.size() ? ",\n" : "\n");
+        }
+        pad(out, indent);
+        out.append(']');
+    }
+
+    private static void pad(StringBuilder out, int n) {
+        out.append(" ".repeat(n));
+    }
+
+    private static void string(String s, StringBuilder out) {
+        out.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\t' -> out.append("\\t");
+                case '\r' -> out.append("\\r");
+                default -> {
+                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == 0xfeff) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
+    }
+}

@@ -1,0 +1,65 @@
+package dev.bulwark.policy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Where a policy's text comes from: a directory ({@code inbound.yaml} and {@code lists/*.txt}) or
+ * a canonical form on its own (the policy compiled into the runtime). Names are for diagnostics.
+ */
+record PolicySource(String mainFile, String mainText, List<ListFile> lists, List<Pos> ignored) {
+
+    /** The entry file of a policy directory. */
+    static final String MAIN = "inbound.yaml";
+
+    record ListFile(String name, String file, String text) {}
+
+    PolicySource {
+        lists = List.copyOf(lists);
+        ignored = List.copyOf(ignored);
+    }
+
+    /**
+     * Reads a policy directory. Diagnostics name files relative to {@code dir} as given, so
+     * {@code policy} gives {@code policy/inbound.yaml}.
+     */
+    static PolicySource directory(Path dir) throws IOException {
+        return directory(dir, dir);
+    }
+
+    /** Reads {@code dir}, naming its files in diagnostics as if it were {@code shownAs}. */
+    static PolicySource directory(Path dir, Path shownAs) throws IOException {
+        Path main = dir.resolve(MAIN);
+        String mainText = Files.readString(main, StandardCharsets.UTF_8);
+        List<ListFile> lists = new ArrayList<>();
+        List<Pos> ignored = new ArrayList<>();
+        Path listDir = dir.resolve("lists");
+        if (Files.isDirectory(listDir)) {
+            try (Stream<Path> files = Files.list(listDir)) {
+                for (Path f : files.sorted().toList()) {
+                    String name = f.getFileName().toString();
+                    if (name.startsWith(".") || Files.isDirectory(f)) {
+                        continue;
+                    }
+                    String shown = shownAs.resolve("lists").resolve(name).toString();
+                    if (!name.endsWith(".txt")) {
+                        ignored.add(new Pos(shown, 1, 1));
+                        continue;
+                    }
+                    lists.add(new ListFile(name.substring(0, name.length() - 4), shown,
+                            Files.readString(f, StandardCharsets.UTF_8)));
+                }
+            }
+        }
+        return new PolicySource(shownAs.resolve(MAIN).toString(), mainText, lists, ignored);
+    }
+
+    static PolicySource canonical(String name, String text) {
+        return new PolicySource(name, text, List.of(), List.of());
+    }
+}

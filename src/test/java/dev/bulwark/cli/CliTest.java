@@ -1,0 +1,109 @@
+package dev.bulwark.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+
+    @TempDir
+    Path temp;
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void policyCompilePrintsTheDigest() {
+        Run r = cli("policy", "compile", "policy");
+        assertThat(r.code).isZero();
+        assertThat(r.out).matches("digest [0-9a-f]{64}\\n");
+        assertThat(r.err).isEmpty();
+    }
+
+    @Test
+    void policyCompileReportsEveryErrorAndFails() throws IOException {
+        Path dir = temp.resolve("p");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("inbound.yaml"), """
+                relay-domains: [example.com]
+                rules:
+                  data:
+                    - id: x
+                      when: {body-matches: '(unclosed'}
+                      acton: reject
+                """);
+        Run r = cli("policy", "compile", dir.toString());
+        assertThat(r.code).isEqualTo(1);
+        assertThat(r.err).isEqualTo(dir.resolve("inbound.yaml") + ":4:7: error: rule 'x' needs an 'action' or a 'score'\n"
+                + dir.resolve("inbound.yaml") + ":5:28: error: invalid regex in 'body-matches': missing closing ):"
+                + " \"(unclosed\"\n"
+                + dir.resolve("inbound.yaml") + ":6:7: error: unknown key 'acton' in a rule (did you mean 'action'?)\n"
+                + "3 error(s)\n");
+    }
+
+    @Test
+    void policyTestRunsTheGate() {
+        Run r = cli("policy", "test", "policy");
+        assertThat(r.code).as(r.out).isZero();
+        assertThat(r.out).containsPattern("policy-tests: \\d+ passed, 0 failed");
+    }
+
+    @Test
+    void checkPrintsEachStageTheVerdictAndWhatMatched() throws IOException {
+        Path message = temp.resolve("m.eml");
+        Files.writeString(message, """
+                From: a@example.org
+                Subject: hello
+                Date: Tue, 3 Sep 2024 10:00:00 +0000
+                Message-ID: <1@example.org>
+
+                XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X
+                """);
+        Run r = cli("check", "--policy", "policy", "--client", "198.51.100.9", "--helo", "mx.example.org", "--from",
+                "a@example.org", "--to", "bob@example.com", message.toString());
+        assertThat(r.code).isZero();
+        assertThat(r.out).contains("connect  198.51.100.9", "rcpt     <bob@example.com>")
+                .contains("fired  gtube: body-contains \"XJS*C4JDBQADN1")
+                .contains("verdict  reject \"Message identified as spam (GTUBE)\" (POLICY) at data, score 0");
+    }
+
+    @Test
+    void checkShowsScoresAndShadowHits() throws IOException {
+        Path message = temp.resolve("m.eml");
+        Files.writeString(message, "Subject: trip\nDate: x\nMessage-ID: <1@x>\n\nhttps://bit.ly/abc\n");
+        Run r = cli("check", "--policy", "policy", "--helo", "198.51.100.25", message.toString());
+        assertThat(r.out).contains("fired  helo-bare-ip (+2.5): helo-is bare-ip: \"198.51.100.25\"")
+                .contains("shadow url-shortener: url-host-in inline: bit.ly matches bit.ly")
+                .contains("verdict  deliver at data, score 2.5");
+    }
+
+    @Test
+    void checkUsesTheEmbeddedPolicyByDefault() throws IOException {
+        Path message = temp.resolve("m.eml");
+        Files.writeString(message, "Subject: hi\n\nhello\n");
+        Run r = cli("check", message.toString());
+        assertThat(r.code).isZero();
+        assertThat(r.out).startsWith("policy   embedded ");
+    }
+
+    @Test
+    void unknownCommandsPrintUsage() {
+        Run r = cli("frobnicate");
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err).startsWith("usage: bulwark <command>");
+    }
+}
