@@ -293,8 +293,9 @@ public final class Packager {
                   echo "bulwark: invalid BULWARK_HEAP '$heap': expected a size of at least 64m, such as 512m or 2g" >&2
                   exit 2
                 fi
-                # BULWARK_HEAP is the launcher's, not a site setting (those are BULWARK_* too).
-                unset BULWARK_HEAP JDK_JAVA_OPTIONS JAVA_TOOL_OPTIONS _JAVA_OPTIONS CLASSPATH
+                # BULWARK_HEAP (the launcher's) and BULWARK_SIGNING_KEY (the build's) are not site
+                # settings, which are the other BULWARK_* variables.
+                unset BULWARK_HEAP BULWARK_SIGNING_KEY JDK_JAVA_OPTIONS JAVA_TOOL_OPTIONS _JAVA_OPTIONS CLASSPATH
                 exec "$home/bin/java" -Xms16m -Xmx"$heap" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData \\
                   -Dbulwark.home="$home" \\
                   -cp "@CLASS_PATH@" \\

@@ -137,20 +137,21 @@ class PackagerTest {
         Files.writeString(launcher, Packager.launcher("dev.bulwark.Main", List.of("app/b.jar", "app/a.jar")));
         // A stand-in for the runtime's java that prints what it was given.
         Path java = bin.resolve("java");
-        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\necho \"JTO=${JAVA_TOOL_OPTIONS:-unset} HEAP=${BULWARK_HEAP:-unset}\"\n");
+        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\necho \"JTO=${JAVA_TOOL_OPTIONS:-unset} HEAP=${BULWARK_HEAP:-unset} KEY=${BULWARK_SIGNING_KEY:-unset}\"\n");
         for (Path p : List.of(launcher, java)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         Path link = Files.createDirectories(dir.resolve("usr/bin")).resolve("bulwark");
         Files.createSymbolicLink(link, launcher);
 
-        Result r = sh(link, Map.of("JAVA_TOOL_OPTIONS", "-javaagent:/tmp/evil.jar", "BULWARK_HEAP", "512m"), "verify", "a b");
+        Result r = sh(link, Map.of("JAVA_TOOL_OPTIONS", "-javaagent:/tmp/evil.jar",
+                "BULWARK_HEAP", "512m", "BULWARK_SIGNING_KEY", "/tmp/key.pem"), "verify", "a b");
 
         String real = home.toRealPath().toString();
         assertThat(r.exit()).isZero();
         assertThat(r.out().lines().toList()).containsExactly("-Xms16m", "-Xmx512m", "-XX:+UseSerialGC",
                 "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData", "-Dbulwark.home=" + real, "-cp",
-                real + "/app/b.jar:" + real + "/app/a.jar", "dev.bulwark.Main", "verify", "a b", "JTO=unset HEAP=unset");
+                real + "/app/b.jar:" + real + "/app/a.jar", "dev.bulwark.Main", "verify", "a b", "JTO=unset HEAP=unset KEY=unset");
     }
 
     @Test
