@@ -173,7 +173,8 @@ public class MeasureRuntime {
                     return;
                 }
             } catch (IOException notYet) {
-                Thread.onSpinWait();
+                // Poll every 5 ms: a busy loop would take a core from the JVM being measured.
+                java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
             }
         }
         throw new IllegalStateException("no 220 banner within 30 s");
