@@ -17,6 +17,8 @@ public final class Cli {
             case "policy" -> PolicyCommand.run(rest, out, err);
             case "fleet" -> FleetCommand.run(rest, out, err);
             case "demo" -> DemoCommand.run(rest, out, err);
+            case "version" -> VersionCommand.run(rest, out, err);
+            case "verify" -> VerifyCommand.run(rest, out, err);
             default -> usage(err);
         };
     }
@@ -29,6 +31,8 @@ public final class Cli {
         err.println("  policy test DIR [--all]");
         err.println("  policy measure DIR --ham FOLDER... --spam FOLDER...");
         err.println("  fleet [--timeout SECONDS] HOST:PORT...");
+        err.println("  version");
+        err.println("  verify [--key PUBLIC_KEY.pem] [RUNTIME_DIR]");
         return 2;
     }
 }

@@ -1,0 +1,523 @@
+package dev.bulwark.runtime;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.lang.module.ModuleFinder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyPair;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.Deflater;
+import java.util.zip.GZIPOutputStream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Build-time tool, run by Maven at {@code package} on the JDK 25 toolchain: links the runtime,
+ * puts the application in it, writes the manifest (signed when a key is given) and the archive
+ * {@code bulwark-VERSION-DIGEST12.tar.gz}. Every step is a function of its inputs, so two builds of
+ * one commit give byte-identical archives.
+ *
+ * <pre>
+ * bulwark/
+ *   bin/bulwark            launcher (POSIX sh)
+ *   bin/java, lib/, conf/, legal/, release   jlink runtime of the JDK modules the application needs
+ *   app/*.jar              the application jar and its runtime dependencies (class path)
+ *   policy/policy.json     copy of the compiled policy the server loads from the application jar
+ *   policy/policy.sha256   its digest
+ *   sbom.cdx.json          CycloneDX SBOM of the jars in app/
+ *   MANIFEST.json          version, commit, policy digest, SHA-256 of every other file
+ *   MANIFEST.json.sig      Ed25519 signature over MANIFEST.json (signed builds only)
+ * </pre>
+ */
+public final class Packager {
+
+    static final String ROOT = "bulwark";
+    static final String POLICY_JSON_RESOURCE = "META-INF/bulwark/policy/policy.json";
+
+    private Packager() {}
+
+    /** Options, all {@code --name=value}; see the runtime execution in {@code pom.xml}. */
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = options(args);
+        if (o.containsKey("normalize-modes")) {
+            normalizeModes(Path.of(o.get("normalize-modes")));
+            return;
+        }
+        Path appJar = Path.of(required(o, "app-jar"));
+        Path libs = Path.of(required(o, "libs"));
+        Path work = Path.of(required(o, "work"));
+        Path outDir = Path.of(required(o, "out"));
+        String version = required(o, "version");
+        long mtime = epochSeconds(required(o, "timestamp"));
+        Path basedir = Path.of(o.getOrDefault("basedir", "."));
+        String keyPath = o.getOrDefault("signing-key", "").strip();
+        if (keyPath.isEmpty()) {
+            keyPath = Optional.ofNullable(System.getenv("BULWARK_SIGNING_KEY")).orElse("").strip();
+        }
+        Optional<KeyPair> key = keyPath.isEmpty() ? Optional.empty() : Optional.of(Signing.readPrivateKey(Path.of(keyPath)));
+
+        List<Path> jars = new ArrayList<>();
+        jars.add(appJar);
+        try (Stream<Path> s = Files.list(libs)) {
+            s.filter(p -> p.getFileName().toString().endsWith(".jar"))
+                    .sorted(Comparator.comparing(p -> p.getFileName().toString()))
+                    .forEach(jars::add);
+        }
+        List<String> modules = modules(jars, set(o.getOrDefault("add-modules", "")),
+                unreached(o.getOrDefault("unreached", "")));
+        log("modules: " + String.join(",", modules));
+
+        Path home = work.resolve(ROOT);
+        deleteTree(work);
+        Files.createDirectories(work);
+        link(modules, home, Boolean.parseBoolean(o.getOrDefault("cds", "true")));
+        install(home, jars, appJar, o.get("sbom"), o.getOrDefault("main-class", "dev.bulwark.Main"));
+
+        Git git = Git.describe(basedir);
+        RuntimeManifest m = seal(home, version, git.commit(), git.dirty(), Runtime.version().toString(), key);
+        Path archive = outDir.resolve(ROOT + "-" + version + "-" + m.policyDigest().substring(0, 12) + ".tar.gz");
+        archive(home, archive, mtime);
+        String sha = Digests.sha256Hex(archive);
+        Files.writeString(outDir.resolve(archive.getFileName() + ".sha256"), sha + "  " + archive.getFileName() + "\n");
+        log("runtime " + archive + " (" + Files.size(archive) / 1024 + " KiB, sha256 " + sha + ")");
+        log("commit " + git.commit() + (git.dirty() ? " (dirty)" : "") + ", policy " + m.policyDigest() + ", "
+                + m.signingKey().map(k -> "signed with Ed25519 key " + k.fingerprint()).orElse("UNSIGNED (no signing key given)"));
+    }
+
+    /**
+     * The JDK modules to link: those the classes in the jars reference (jdeps), plus {@code add}
+     * (modules reached by name at run time, which jdeps cannot see: JNDI DNS, extra charsets), less
+     * each module of {@code unreached} whose every referencing class lies under one of the class-name
+     * prefixes given for it, provided no class outside those prefixes refers to a class inside them
+     * (code the application never runs, such as Angus' image content handlers). Otherwise the module
+     * stays and the log says why: a new use is never silently cut off. What static references cannot
+     * show (reflection, service loading) is the reviewer's judgement, recorded beside the list in pom.xml.
+     */
+    static List<String> modules(List<Path> jars, Set<String> add, Map<String, List<String>> unreached) {
+        // ALL-SYSTEM: otherwise a modular jar's `requires static` modules are not resolved and
+        // the classes it uses from them show as "not found" instead of under their module.
+        List<String> args = new ArrayList<>(List.of("--add-modules", "ALL-SYSTEM", "--ignore-missing-deps",
+                "-verbose:class", "--multi-release", Integer.toString(Runtime.version().feature())));
+        jars.forEach(j -> args.add(j.toString()));
+        String out = run("jdeps", args);
+        Map<String, Set<String>> referencedFrom = new TreeMap<>();
+        List<String[]> edges = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            // "   origin.Class   -> target.Class   module-or-jar"
+            String[] f = line.strip().split("\\s+");
+            if (f.length >= 4 && f[1].equals("->")) {
+                edges.add(f);
+                String module = f[f.length - 1];
+                // jdeps also names modular jars among the inputs; those stay on the class path.
+                if (ModuleFinder.ofSystem().find(module).isPresent()) {
+                    referencedFrom.computeIfAbsent(module, m -> new TreeSet<>()).add(f[0]);
+                }
+            }
+        }
+        Set<String> modules = new TreeSet<>(referencedFrom.keySet());
+        unreached.forEach((module, prefixes) -> {
+            java.util.function.Predicate<String> inside = c -> prefixes.stream().anyMatch(c::startsWith);
+            Optional<String> outsideUser = referencedFrom.getOrDefault(module, Set.of()).stream()
+                    .filter(inside.negate()).findFirst();
+            Optional<String[]> entry = edges.stream()
+                    .filter(e -> !inside.test(e[0]) && inside.test(e[2])).findFirst();
+            if (outsideUser.isPresent()) {
+                log("keeping " + module + ": " + outsideUser.get() + " uses it, and is not under " + prefixes);
+            } else if (entry.isPresent()) {
+                log("keeping " + module + ": " + entry.get()[0] + " uses " + entry.get()[2] + ", under " + prefixes);
+            } else {
+                modules.remove(module);
+            }
+        });
+        modules.addAll(add);
+        return List.copyOf(modules);
+    }
+
+    private static void link(List<String> modules, Path home, boolean cds) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--add-modules", String.join(",", modules),
+                "--strip-debug", "--no-header-files", "--no-man-pages", "--compress", "zip-6", "--output", home.toString()));
+        if (cds) {
+            args.add("--generate-cds-archive");
+        }
+        log(run("jlink", args).strip());
+        if (cds) {
+            // The archive for uncompressed oops serves only heaps of 32 GB and more.
+            Files.deleteIfExists(home.resolve("lib/server/classes_nocoops.jsa"));
+        }
+        // Only java is needed; keytool and jwebserver (a file server) have no place on a node.
+        try (Stream<Path> s = Files.list(home.resolve("bin"))) {
+            for (Path p : s.toList()) {
+                if (!p.getFileName().toString().equals("java")) {
+                    Files.delete(p);
+                }
+            }
+        }
+        materializeLinks(home);
+    }
+
+    /**
+     * Sets 0755 on directories and owner-executable files and 0644 on all others under {@code dir}.
+     * Run on target/classes before the jar: the jar records each entry's mode, which otherwise
+     * follows the builder's umask (077 gave a different jar than 022).
+     */
+    static void normalizeModes(Path dir) throws IOException {
+        Set<PosixFilePermission> open = PosixFilePermissions.fromString("rwxr-xr-x");
+        Set<PosixFilePermission> plain = PosixFilePermissions.fromString("rw-r--r--");
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.toList()) {
+                if (Files.isSymbolicLink(p)) {
+                    continue;
+                }
+                boolean exec = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) || Files.getPosixFilePermissions(p,
+                        LinkOption.NOFOLLOW_LINKS).contains(PosixFilePermission.OWNER_EXECUTE);
+                Files.setPosixFilePermissions(p, exec ? open : plain);
+            }
+        }
+    }
+
+    /** Replaces symbolic links (jlink links duplicate legal notices) by copies, so the runtime holds only plain files. */
+    static void materializeLinks(Path dir) throws IOException {
+        List<Path> links;
+        try (Stream<Path> s = Files.walk(dir)) {
+            links = s.filter(Files::isSymbolicLink).sorted().toList();
+        }
+        for (Path link : links) {
+            Path target = link.toRealPath();
+            if (!target.startsWith(dir.toRealPath())) {
+                throw new IOException(link + " points outside the runtime, to " + target);
+            }
+            Files.delete(link);
+            Files.copy(target, link);
+        }
+    }
+
+    private static void install(Path home, List<Path> jars, Path appJar, String sbom, String mainClass) throws IOException {
+        Path app = Files.createDirectories(home.resolve("app"));
+        List<String> classPath = new ArrayList<>();
+        for (Path jar : jars) {
+            Path target = app.resolve(jar.getFileName().toString());
+            if (Files.exists(target)) {
+                throw new IOException("two jars named " + jar.getFileName() + " on the class path");
+            }
+            Files.copy(jar, target);
+            classPath.add("app/" + jar.getFileName());
+        }
+        Path launcher = home.resolve("bin/bulwark");
+        Files.writeString(launcher, launcher(mainClass, classPath), StandardCharsets.UTF_8);
+        launcher.toFile().setExecutable(true, false);
+
+        Path policy = Files.createDirectories(home.resolve("policy"));
+        try (ZipFile zip = new ZipFile(appJar.toFile())) {
+            byte[] json = entry(zip, POLICY_JSON_RESOURCE, appJar);
+            String digest = new String(entry(zip, RuntimeIntegrity.POLICY_DIGEST_RESOURCE, appJar), StandardCharsets.UTF_8).strip();
+            if (!Digests.sha256Hex(json).equals(digest)) {
+                throw new IOException(appJar + ": " + POLICY_JSON_RESOURCE + " does not match " + RuntimeIntegrity.POLICY_DIGEST_RESOURCE);
+            }
+            Files.write(policy.resolve("policy.json"), json);
+            Files.writeString(policy.resolve("policy.sha256"), digest + "\n");
+        }
+        if (sbom != null && !sbom.isBlank()) {
+            Files.copy(Path.of(sbom), home.resolve("sbom.cdx.json"));
+        }
+    }
+
+    private static byte[] entry(ZipFile zip, String name, Path jar) throws IOException {
+        ZipEntry e = zip.getEntry(name);
+        if (e == null) {
+            throw new IOException(jar + " has no compiled policy (" + name + "): the policy must be compiled into "
+                    + "target/classes before packaging");
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /**
+     * The launcher. It runs this runtime's own java with this runtime's jars in a fixed order, and
+     * clears the variables through which the JVM would take options or agents from the
+     * environment: what runs is what the manifest lists. {@code BULWARK_HEAP} sets the maximum heap.
+     * The heap starts small (16 MiB) and grows under load: an idle node stays near 70 MB resident.
+     */
+    static String launcher(String mainClass, List<String> classPath) {
+        StringBuilder cp = new StringBuilder();
+        for (String entry : classPath) {
+            cp.append(cp.isEmpty() ? "" : ":").append("$home/").append(entry);
+        }
+        return """
+                #!/bin/sh
+                # Bulwark launcher, written at build time; listed in MANIFEST.json like every runtime file.
+                # Environment: BULWARK_HEAP  maximum Java heap, at least 64m (default 256m).
+                set -eu
+                self=$0
+                while [ -h "$self" ]; do
+                  link=$(readlink "$self")
+                  case $link in
+                    /*) self=$link ;;
+                    *) self=$(dirname "$self")/$link ;;
+                  esac
+                done
+                home=$(cd "$(dirname "$self")/.." && pwd -P)
+                heap=${BULWARK_HEAP:-256m}
+                num=${heap%[kKmMgG]}
+                case $num in
+                  ''|*[!0-9]*|??????????*) kib=0 ;;
+                  *) case ${heap#"$num"} in
+                       k|K) kib=$num ;;
+                       m|M) kib=$((num * 1024)) ;;
+                       g|G) kib=$((num * 1048576)) ;;
+                       *) kib=$((num / 1024)) ;;
+                     esac ;;
+                esac
+                if [ "$kib" -lt 65536 ]; then
+                  echo "bulwark: invalid BULWARK_HEAP '$heap': expected a size of at least 64m, such as 512m or 2g" >&2
+                  exit 2
+                fi
+                # BULWARK_HEAP (the launcher's) and BULWARK_SIGNING_KEY (the build's) are not site
+                # settings, which are the other BULWARK_* variables.
+                unset BULWARK_HEAP BULWARK_SIGNING_KEY JDK_JAVA_OPTIONS JAVA_TOOL_OPTIONS _JAVA_OPTIONS CLASSPATH
+                exec "$home/bin/java" -Xms16m -Xmx"$heap" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData \\
+                  -Dbulwark.home="$home" \\
+                  -cp "@CLASS_PATH@" \\
+                  @MAIN_CLASS@ "$@"
+                """.replace("@CLASS_PATH@", cp).replace("@MAIN_CLASS@", mainClass);
+    }
+
+    /**
+     * Writes {@value RuntimeManifest#FILE} for every file under {@code home} and, given a key,
+     * {@value RuntimeManifest#SIGNATURE_FILE}. The policy digest is read from {@code policy/policy.sha256}.
+     */
+    static RuntimeManifest seal(Path home, String version, String commit, boolean dirty, String jdk,
+            Optional<KeyPair> key) throws IOException {
+        Files.deleteIfExists(home.resolve(RuntimeManifest.FILE));
+        Files.deleteIfExists(home.resolve(RuntimeManifest.SIGNATURE_FILE));
+        List<RuntimeManifest.Entry> entries = new ArrayList<>();
+        for (Path p : regularFiles(home)) {
+            entries.add(new RuntimeManifest.Entry(RuntimeIntegrity.slashed(home.relativize(p)), Files.size(p),
+                    Digests.sha256Hex(p)));
+        }
+        entries.sort(Comparator.comparing(RuntimeManifest.Entry::path));
+        String digest = Files.readString(home.resolve(RuntimeIntegrity.POLICY_DIGEST_FILE), StandardCharsets.UTF_8).strip();
+        RuntimeManifest m = new RuntimeManifest(version, commit, dirty, digest, jdk,
+                key.map(k -> RuntimeManifest.SigningKey.of(k.getPublic())), entries);
+        byte[] json = m.toJson();
+        Files.write(home.resolve(RuntimeManifest.FILE), json);
+        if (key.isPresent()) {
+            String sig = Base64.getEncoder().encodeToString(Signing.sign(key.get(), json));
+            Files.writeString(home.resolve(RuntimeManifest.SIGNATURE_FILE), sig + "\n");
+        }
+        return m;
+    }
+
+    /**
+     * Archives {@code home} as a gzip'd ustar whose entries are sorted by path, all with modification
+     * time {@code mtime}, owner root, mode 0755 for directories and executables and 0644 otherwise.
+     * The gzip header carries no time or name.
+     */
+    static void archive(Path home, Path archive, long mtime) throws IOException {
+        String root = home.getFileName().toString();
+        Map<String, Path> entries = new LinkedHashMap<>();
+        try (Stream<Path> s = Files.walk(home)) {
+            s.map(p -> Map.entry(root + (p.equals(home) ? "" : "/" + RuntimeIntegrity.slashed(home.relativize(p))), p))
+                    .sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> entries.put(e.getKey(), e.getValue()));
+        }
+        Files.createDirectories(archive.toAbsolutePath().getParent());
+        Path tmp = archive.resolveSibling(archive.getFileName() + ".tmp");
+        try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
+                TarWriter tar = new TarWriter(new MaxGzip(file), mtime)) {
+            for (Map.Entry<String, Path> e : entries.entrySet()) {
+                Path p = e.getValue();
+                if (Files.isSymbolicLink(p)) {
+                    throw new IOException(p + ": symbolic links are not archived");
+                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                    tar.directory(e.getKey());
+                } else {
+                    int mode = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
+                            .contains(PosixFilePermission.OWNER_EXECUTE) ? 0755 : 0644;
+                    try (InputStream in = Files.newInputStream(p)) {
+                        tar.file(e.getKey(), mode, Files.size(p), in);
+                    }
+                }
+            }
+        }
+        Files.move(tmp, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static List<Path> regularFiles(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            List<Path> files = new ArrayList<>();
+            for (Path p : s.toList()) {
+                if (Files.isSymbolicLink(p)) {
+                    throw new IOException(p + ": a symbolic link; the runtime holds only plain files");
+                }
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    files.add(p);
+                }
+            }
+            return files;
+        }
+    }
+
+    /** The git commit of {@code basedir}, and whether the work tree differs from it. */
+    record Git(String commit, boolean dirty) {
+        static Git describe(Path basedir) {
+            Optional<String> head = git(basedir, "rev-parse", "--verify", "HEAD");
+            if (head.isEmpty()) {
+                return new Git("unknown", false);
+            }
+            Optional<String> status = git(basedir, "status", "--porcelain");
+            return new Git(head.get().strip(), status.map(s -> !s.isBlank()).orElse(true));
+        }
+
+        private static Optional<String> git(Path dir, String... args) {
+            List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
+            cmd.addAll(List.of(args));
+            try {
+                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                    return Optional.empty();
+                }
+                return p.exitValue() == 0 ? Optional.of(out) : Optional.empty();
+            } catch (IOException e) {
+                return Optional.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** gzip at the highest level; the JDK's header has no time, no name and a fixed OS byte. */
+    private static final class MaxGzip extends GZIPOutputStream {
+        MaxGzip(OutputStream out) throws IOException {
+            super(out, 1 << 16);
+            def.setLevel(Deflater.BEST_COMPRESSION);
+        }
+    }
+
+    /**
+     * Runs a JDK tool of the JDK running the packager, in a process of its own. Not through
+     * ToolProvider: jlink run in this JVM wrote a different lib/modules depending on what the JVM had
+     * done before (reading the signing key changed 59 bytes), and a fresh process has no such history.
+     */
+    private static String run(String tool, List<String> args) {
+        Path exe = Path.of(System.getProperty("java.home"), "bin", tool);
+        if (!Files.isExecutable(exe)) {
+            throw new IllegalStateException("this JDK (" + System.getProperty("java.home") + ") has no " + tool
+                    + ": run the packager on a full JDK 25");
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(exe.toString());
+        cmd.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().keySet().removeAll(List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"));
+        try {
+            Path err = Files.createTempFile("bulwark-" + tool, ".err");
+            try {
+                Process p = pb.redirectError(err.toFile()).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                int rc = p.waitFor();
+                if (rc != 0) {
+                    throw new IllegalStateException(tool + " failed (exit " + rc + "):\n" + out + Files.readString(err));
+                }
+                return out;
+            } finally {
+                Files.deleteIfExists(err);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + exe, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + tool, e);
+        }
+    }
+
+    static long epochSeconds(String timestamp) {
+        // project.build.outputTimestamp is either ISO-8601 or seconds since the epoch.
+        return timestamp.chars().allMatch(Character::isDigit) ? Long.parseLong(timestamp)
+                : Instant.parse(timestamp).getEpochSecond();
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private static Set<String> set(String csv) {
+        Set<String> s = new TreeSet<>();
+        for (String m : csv.split("[,\\s]+")) {
+            if (!m.isBlank()) {
+                s.add(m.strip());
+            }
+        }
+        return s;
+    }
+
+    /** {@code module:prefix|prefix,module:prefix} */
+    private static Map<String, List<String>> unreached(String spec) {
+        Map<String, List<String>> m = new TreeMap<>();
+        for (String item : set(spec)) {
+            int colon = item.indexOf(':');
+            if (colon < 1) {
+                throw new IllegalArgumentException("expected module:package.prefix in --unreached, got '" + item + "'");
+            }
+            m.put(item.substring(0, colon), List.of(item.substring(colon + 1).split("\\|")));
+        }
+        return m;
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (!a.startsWith("--") || eq < 0) {
+                throw new IllegalArgumentException("expected --name=value, got '" + a + "'");
+            }
+            o.put(a.substring(2, eq), a.substring(eq + 1));
+        }
+        return o;
+    }
+
+    private static String required(Map<String, String> o, String name) {
+        String v = o.get(name);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("missing option --" + name);
+        }
+        return v;
+    }
+
+    private static void log(String line) {
+        if (!line.isEmpty()) {
+            System.out.println("[runtime] " + line);
+        }
+    }
+}
