@@ -13,6 +13,7 @@ public final class Cli {
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
+            case "serve" -> ServeCommand.run(rest, out, err);
             case "check" -> CheckCommand.run(rest, out, err);
             case "policy" -> PolicyCommand.run(rest, out, err);
             case "fleet" -> FleetCommand.run(rest, out, err);
@@ -25,6 +26,7 @@ public final class Cli {
 
     private static int usage(PrintStream err) {
         err.println("usage: bulwark <command>");
+        err.println("  serve [--site FILE] [--development]   the relay, with the policy compiled into this runtime");
         err.println("  demo [--policy DIR] [--port N] [--no-samples]   (development: embedded next hop)");
         err.println("  check [--policy DIR] [--client IP] [--helo NAME] [--from ADDR] [--to ADDR]... FILE");
         err.println("  policy compile DIR [--canonical] [--embed CLASSES_DIR]");

@@ -51,6 +51,8 @@ final class Conversation implements Deadlines.Watched {
     Transaction transaction;
 
     private final ReentrantLock lock = new ReentrantLock();
+    private final java.util.concurrent.atomic.AtomicBoolean slotReleased = new java.util.concurrent.atomic.AtomicBoolean();
+    private Runnable releaseSlot = () -> {};
     private volatile long deadline = Long.MAX_VALUE;
     private volatile Reply onExpiry = Replies.COMMAND_TIMEOUT;
     private boolean closed;
@@ -103,8 +105,24 @@ final class Conversation implements Deadlines.Watched {
         }
     }
 
+    /** What to do once this session no longer counts against the connection caps. */
+    void onSlotRelease(Runnable release) {
+        this.releaseSlot = release;
+    }
+
+    /**
+     * Stops counting this session against the connection caps, once. Done before the final reply,
+     * so a client that reconnects the moment it reads "221" is not refused for its own old session.
+     */
+    void releaseSlot() {
+        if (slotReleased.compareAndSet(false, true)) {
+            releaseSlot.run();
+        }
+    }
+
     /** Sends a final reply (421, 221...) and closes the connection. */
     void close(Reply reply) {
+        releaseSlot();
         lock.lock();
         try {
             if (closed) {

@@ -79,6 +79,7 @@ final class Gatekeeper implements SessionHandler {
             }
             return refuse(connection, r, c.sessionHits);
         }
+        c.onSlotRelease(() -> release(client));
         conversations.put(session, c);
         context.connections().opened();
         c.arm(context.limits().commandTimeout(), Replies.COMMAND_TIMEOUT);
@@ -94,7 +95,7 @@ final class Gatekeeper implements SessionHandler {
             try {
                 c.ended();
             } finally {
-                release(c.connection.client());
+                c.releaseSlot();
                 context.connections().closed();
             }
         }

@@ -1,0 +1,109 @@
+package dev.bulwark.cli;
+
+import dev.bulwark.Node;
+import dev.bulwark.audit.AuditSink;
+import dev.bulwark.ops.VersionInfo;
+import dev.bulwark.policy.CompiledPolicy;
+import dev.bulwark.runtime.RuntimeIntegrity;
+import dev.bulwark.runtime.ServeCheck;
+import dev.bulwark.site.SiteSettings;
+import dev.bulwark.site.SiteSettingsException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code bulwark serve [--site FILE] [--development]}: runs a node. Before anything listens, the
+ * runtime checks every one of its files against its manifest and refuses to start on any
+ * difference; then it loads the policy compiled into it (never a policy directory) and the site
+ * settings, and serves until it is stopped.
+ */
+final class ServeCommand {
+
+    private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
+
+    /** Exit status for unusable settings or a runtime that failed its self-check (sysexits EX_CONFIG). */
+    static final int REFUSED = 78;
+
+    private ServeCommand() {}
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Optional<Path> siteFile = Optional.empty();
+        boolean development = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--site" -> {
+                    if (++i >= args.length) {
+                        return usage(err);
+                    }
+                    siteFile = Optional.of(Path.of(args[i]));
+                }
+                case "--development" -> development = true;
+                default -> {
+                    return usage(err);
+                }
+            }
+        }
+        ServeCheck check = RuntimeIntegrity.beforeServe(development);
+        if (check instanceof ServeCheck.Refused refused) {
+            err.println("bulwark serve: refusing to start: " + refused.reason());
+            return REFUSED;
+        }
+        if (check instanceof ServeCheck.Development d) {
+            err.println("bulwark serve: " + d.notice());
+        }
+        CompiledPolicy policy;
+        try {
+            policy = CompiledPolicy.embedded();
+        } catch (IllegalStateException e) {
+            err.println("bulwark serve: refusing to start: " + e.getMessage());
+            return REFUSED;
+        }
+        VersionInfo version = switch (check) {
+            case ServeCheck.Verified v -> new VersionInfo(v.manifest().version(), v.manifest().commit(),
+                    policy.digest(), v.manifest().signingKey().map(k -> "signed " + k.fingerprint()).orElse("unsigned"));
+            case ServeCheck.Development d -> new VersionInfo("development", "unknown", policy.digest(), "unverified");
+            case ServeCheck.Refused r -> throw new IllegalStateException(r.reason());
+        };
+        SiteSettings site;
+        try {
+            site = SiteSettings.load(siteFile, System.getenv());
+        } catch (SiteSettingsException e) {
+            e.problems().forEach(p -> err.println("bulwark serve: " + p));
+            return REFUSED;
+        }
+        boolean verified = check instanceof ServeCheck.Verified;
+        Node node;
+        try {
+            node = Node.start(site, new Node.Parts(policy, policy.rateLimits(), version, () -> verified, out,
+                    AuditSink.NONE));
+        } catch (SiteSettingsException e) {
+            e.problems().forEach(p -> err.println("bulwark serve: " + p));
+            return REFUSED;
+        }
+        log.info("serving SMTP on {} for {}, next hop {}, policy {}, version {} ({})", site.listen().getAddress()
+                .getHostAddress() + ":" + node.smtpPort(), String.join(" ", policy.relayDomainEntries()), site.nextHop(),
+                policy.digest(), version.version(), version.signature());
+        node.opsAddress().ifPresent(a -> log.info("operations listener on {}", a));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            log.info("stopping");
+            node.close();
+            stopped.countDown();
+        }, "bulwark-stop"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static int usage(PrintStream err) {
+        err.println("usage: bulwark serve [--site FILE] [--development]");
+        return 2;
+    }
+}
