@@ -17,6 +17,7 @@
 import argparse
 import os
 import smtplib
+import re
 import socket
 import socketserver
 import sys
@@ -137,7 +138,8 @@ def probe(args):
 
 def send(args):
     with open(args.message, "rb") as f:
-        message = f.read()
+        # SMTP lines end with CRLF; smtplib sends bytes as they are, and Bulwark refuses bare LF.
+        message = re.sub(rb"\r?\n", b"\r\n", f.read())
     try:
         with smtplib.SMTP("127.0.0.1", args.port, timeout=120) as client:
             client.ehlo("boot-test.bulwark.test")
