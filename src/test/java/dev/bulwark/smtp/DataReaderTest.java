@@ -72,4 +72,21 @@ class DataReaderTest {
     void failsWhenTheClientLeavesBeforeTheEnd() {
         assertThatThrownBy(() -> read("Subject: cut\r\n\r\nhalf a mess", 1000, 1000)).isInstanceOf(EOFException.class);
     }
+
+    @Test
+    void reportsTheLimitAMessageCrossesFirst() throws Exception {
+        String wire = "Subject: " + "a".repeat(30) + "\r\n\r\nbody\r\n.\r\n";
+        try (Spool spool = new Spool(spoolDir, 1000)) {
+            InputStream in = new BufferedInputStream(new ByteArrayInputStream(wire.getBytes(StandardCharsets.US_ASCII)));
+            assertThat(new DataReader(1000, 20, 30, spool).read(in).problem()).isEqualTo(DataReader.Problem.LINE_TOO_LONG);
+        }
+        try (Spool spool = new Spool(spoolDir, 1000)) {
+            InputStream in = new BufferedInputStream(new ByteArrayInputStream(wire.getBytes(StandardCharsets.US_ASCII)));
+            assertThat(new DataReader(1000, 35, 12, spool).read(in).problem()).isEqualTo(DataReader.Problem.HEADER_TOO_BIG);
+        }
+        try (Spool spool = new Spool(spoolDir, 1000)) {
+            InputStream in = new BufferedInputStream(new ByteArrayInputStream(wire.getBytes(StandardCharsets.US_ASCII)));
+            assertThat(new DataReader(10, 35, 100, spool).read(in).problem()).isEqualTo(DataReader.Problem.TOO_BIG);
+        }
+    }
 }
