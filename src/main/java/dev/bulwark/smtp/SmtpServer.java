@@ -71,6 +71,9 @@ public final class SmtpServer implements AutoCloseable {
                 .hostName(settings.hostname())
                 .softwareName("Bulwark")
                 .executorService(executor)
+                // The library's default backlog of 50 overflows in a burst of connections: the kernel
+                // then drops handshakes and clients wait seconds for SYN-ACK retransmissions.
+                .backlog(Math.max(1024, limits.maxConnections()))
                 // Our gatekeeper enforces the real cap with an enhanced-code reply; the library's
                 // own cap only stops runaway accepting.
                 .maxConnections(limits.maxConnections() + 64)
