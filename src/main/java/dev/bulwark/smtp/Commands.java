@@ -591,7 +591,7 @@ final class Commands {
         int injected = in.available();
         if (injected > 0) {
             in.skipNBytes(injected);
-            log.info("session {}: discarded {} octets pipelined after STARTTLS", c.sessionId(), injected);
+            log.info("{}: discarded {} octets pipelined after STARTTLS", c.logTag(), injected);
         }
         abandon(c);
         c.reply(Replies.READY_TLS);
@@ -604,7 +604,7 @@ final class Commands {
         try {
             ssl.startHandshake();
         } catch (IOException e) {
-            log.info("session {}: TLS handshake failed: {}", c.sessionId(), e.getMessage());
+            log.info("{}: TLS handshake failed: {}", c.logTag(), e.getMessage());
             c.session.quit();
             return;
         }
@@ -631,7 +631,7 @@ final class Commands {
         try {
             c.evaluation.reset();
         } catch (RuntimeException e) {
-            log.error("session {}: policy reset failed", c.sessionId(), e);
+            log.error("{}: policy reset failed", c.logTag(), e);
         }
     }
 

@@ -69,6 +69,12 @@ final class Conversation implements Deadlines.Watched {
         return connection.sessionId();
     }
 
+    /** How log lines name this session: its id and the policy that decides for it. */
+    String logTag() {
+        String digest = context.filter().digest();
+        return "session " + sessionId() + " policy " + digest.substring(0, Math.min(12, digest.length()));
+    }
+
     boolean isTls() {
         return session.isTLSStarted();
     }
@@ -178,7 +184,7 @@ final class Conversation implements Deadlines.Watched {
         } finally {
             lock.unlock();
         }
-        log.info("session {}: {}", sessionId(), reply.text());
+        log.info("{}: {}", logTag(), reply.text());
         Transaction t = transaction;
         if (t != null) {
             audit(t, "tempfail", List.of(), reply, Optional.empty(), 0, Optional.empty());
@@ -194,7 +200,7 @@ final class Conversation implements Deadlines.Watched {
         try {
             return check.get();
         } catch (RuntimeException e) {
-            log.error("session {}: policy check at {} failed", sessionId(), stage.key(), e);
+            log.error("{}: policy check at {} failed", logTag(), stage.key(), e);
             return Decision.of(new Verdict.Defer(Verdict.Reason.CHECK_FAILED, Optional.empty()),
                     new Hit("internal-error", stage, e.getClass().getSimpleName() + ": " + e.getMessage(), 0, false));
         }
@@ -209,7 +215,7 @@ final class Conversation implements Deadlines.Watched {
         try {
             outcome = context.limiter().consume(stage, subject);
         } catch (RuntimeException e) {
-            log.error("session {}: rate limits at {} failed", sessionId(), stage.key(), e);
+            log.error("{}: rate limits at {} failed", logTag(), stage.key(), e);
             hits.add(new Hit("internal-error", stage, e.getClass().getSimpleName() + ": " + e.getMessage(), 0, false));
             return Optional.of(Replies.CHECK_FAILED);
         }
@@ -231,7 +237,7 @@ final class Conversation implements Deadlines.Watched {
             try {
                 evaluation.reset();
             } catch (RuntimeException e) {
-                log.error("session {}: policy reset failed", sessionId(), e);
+                log.error("{}: policy reset failed", logTag(), e);
             }
         }
     }

@@ -60,7 +60,8 @@ final class Gatekeeper implements SessionHandler {
             Evaluation evaluation = context.filter().begin(connection);
             c = new Conversation(context, session, connection, evaluation);
         } catch (RuntimeException e) {
-            log.error("session {}: policy could not start", connection.sessionId(), e);
+            log.error("session {} policy {}: policy could not start", connection.sessionId(),
+                    context.filter().digest().substring(0, 12), e);
             release(client);
             return refuse(connection, Replies.CHECK_FAILED, "internal-error");
         }

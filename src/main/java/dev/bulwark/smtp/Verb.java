@@ -52,7 +52,7 @@ final class Verb implements Command {
             try {
                 handler.handle(c, line);
             } catch (RuntimeException e) {
-                log.error("session {}: {} failed", c.sessionId(), name, e);
+                log.error("{}: {} failed", c.logTag(), name, e);
                 Commands.abandon(c);
                 c.reply(Replies.CHECK_FAILED);
             }
