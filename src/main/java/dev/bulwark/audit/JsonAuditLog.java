@@ -1,5 +1,7 @@
 package dev.bulwark.audit;
 
+import dev.bulwark.json.Json;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

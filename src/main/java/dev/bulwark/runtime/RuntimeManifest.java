@@ -1,6 +1,8 @@
 package dev.bulwark.runtime;
 
-import dev.bulwark.audit.Json;
+import dev.bulwark.json.JsonReader;
+
+import dev.bulwark.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
 import java.security.PublicKey;

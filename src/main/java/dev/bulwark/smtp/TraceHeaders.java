@@ -1,6 +1,6 @@
 package dev.bulwark.smtp;
 
-import dev.bulwark.audit.Json;
+import dev.bulwark.json.Json;
 import dev.bulwark.check.Verdict;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.relay.Payload;

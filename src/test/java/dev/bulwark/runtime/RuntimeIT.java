@@ -1,5 +1,7 @@
 package dev.bulwark.runtime;
 
+import dev.bulwark.json.JsonReader;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -1,11 +1,18 @@
-package dev.bulwark.audit;
+package dev.bulwark.json;
 
-/** Minimal JSON string encoding (RFC 8259), enough for flat audit and version documents. */
+/**
+ * JSON output (RFC 8259): string literals and numbers. The one encoder for audit records, version
+ * documents and the policy's canonical form; since the canonical form's bytes are hashed into the
+ * policy digest, which characters are escaped must not change.
+ */
 public final class Json {
 
     private Json() {}
 
-    /** Appends {@code s} as a JSON string literal, quotes included. */
+    /**
+     * Appends {@code s} as a JSON string literal, quotes included. Control characters (C0 and C1),
+     * U+2028, U+2029 and U+FEFF are escaped, so a line never breaks and no byte-order mark appears.
+     */
     public static StringBuilder string(StringBuilder out, String s) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
@@ -14,10 +21,10 @@ public final class Json {
                 case '"' -> out.append("\\\"");
                 case '\\' -> out.append("\\\\");
                 case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
+                case '\r' -> out.append("\\r");
                 default -> {
-                    if (c < 0x20 || c == 0x2028 || c == 0x2029 || Character.isSurrogate(c) && !validSurrogate(s, i)) {
+                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == 0xfeff) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);
@@ -26,14 +33,6 @@ public final class Json {
             }
         }
         return out.append('"');
-    }
-
-    private static boolean validSurrogate(String s, int i) {
-        char c = s.charAt(i);
-        if (Character.isHighSurrogate(c)) {
-            return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
-        }
-        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
     }
 
     /** Formats a number the way JSON wants it (no NaN, no trailing ".0" for integers). */

@@ -1,4 +1,4 @@
-package dev.bulwark.runtime;
+package dev.bulwark.json;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -6,15 +6,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict RFC 8259 reader for the manifest: objects become {@code Map<String, Object>} (duplicate
+ * A strict RFC 8259 reader (for the runtime manifest and {@code /version} documents): objects become {@code Map<String, Object>} (duplicate
  * keys refused), arrays {@code List<Object>}, strings {@code String}, integers {@code Long}, true
- * and false {@code Boolean}, and null {@link #NULL}. Fractions and exponents are refused: the
- * manifest has none, and a verifier should not accept more than the writer produces.
+ * and false {@code Boolean}, and null {@link #NULL}. Fractions and exponents are refused: what
+ * Bulwark writes has none, and a verifier should not accept more than the writer produces.
  */
-final class JsonReader {
+public final class JsonReader {
 
     /** JSON {@code null}, so that no Java null ever leaves the reader. */
-    static final Object NULL = new Object() {
+    public static final Object NULL = new Object() {
         @Override
         public String toString() {
             return "null";
@@ -26,13 +26,28 @@ final class JsonReader {
     private final String text;
     private int pos;
 
-    private JsonReader(String text) {
+    private final boolean fractions;
+
+    private JsonReader(String text, boolean fractions) {
         this.text = text;
+        this.fractions = fractions;
     }
 
     /** Parses one JSON document; throws {@link IllegalArgumentException} naming the offset of the first error. */
-    static Object parse(String text) {
-        JsonReader r = new JsonReader(text);
+    public static Object parse(String text) {
+        return parse(text, false);
+    }
+
+    /**
+     * As {@link #parse(String)}, but numbers with fractions or exponents are read too, as
+     * {@link java.math.BigDecimal}: for documents other programs may extend, such as {@code /version}.
+     */
+    public static Object parseAnyNumbers(String text) {
+        return parse(text, true);
+    }
+
+    private static Object parse(String text, boolean fractions) {
+        JsonReader r = new JsonReader(text, fractions);
         Object v = r.value(0);
         r.skipSpace();
         if (r.pos != text.length()) {
@@ -157,7 +172,7 @@ final class JsonReader {
         }
     }
 
-    private Long number() {
+    private Object number() {
         int start = pos;
         if (peek() == '-') {
             pos++;
@@ -170,12 +185,47 @@ final class JsonReader {
             throw error("malformed number");
         }
         if (pos < text.length() && (text.charAt(pos) == '.' || text.charAt(pos) == 'e' || text.charAt(pos) == 'E')) {
-            throw error("only integers are expected");
+            if (!fractions) {
+                throw error("only integers are expected");
+            }
+            return decimal(start);
         }
         try {
             return Long.parseLong(digits);
         } catch (NumberFormatException e) {
             throw error("number out of range");
+        }
+    }
+
+    /** The rest of a number after its integer part: {@code [.digits][(e|E)[+|-]digits]}. */
+    private java.math.BigDecimal decimal(int start) {
+        if (peek() == '.') {
+            pos++;
+            int digits = pos;
+            while (pos < text.length() && Character.isDigit(text.charAt(pos))) {
+                pos++;
+            }
+            if (pos == digits) {
+                throw error("malformed number");
+            }
+        }
+        if (pos < text.length() && (text.charAt(pos) == 'e' || text.charAt(pos) == 'E')) {
+            pos++;
+            if (pos < text.length() && (text.charAt(pos) == '+' || text.charAt(pos) == '-')) {
+                pos++;
+            }
+            int digits = pos;
+            while (pos < text.length() && Character.isDigit(text.charAt(pos))) {
+                pos++;
+            }
+            if (pos == digits) {
+                throw error("malformed number");
+            }
+        }
+        try {
+            return new java.math.BigDecimal(text.substring(start, pos));
+        } catch (NumberFormatException e) {
+            throw error("malformed number");
         }
     }
 
