@@ -894,28 +894,34 @@ final class PolicyCompiler {
     }
 
     private Optional<Regex> regex(Node v, String key) {
-        Node patternNode = v;
-        boolean caseSensitive = false;
-        if (v instanceof MappingNode) {
-            Map<String, Yaml.Entry> m = Yaml.mapping(v, "'" + key + "'", Yaml.keys("pattern", "case-sensitive"),
-                    problems).orElse(null);
-            if (m == null) {
-                return Optional.empty();
-            }
-            if (!m.containsKey("pattern")) {
-                problems.error(Yaml.pos(v), "'" + key + "' needs a 'pattern'");
-                return Optional.empty();
-            }
-            patternNode = m.get("pattern").value();
-            if (m.containsKey("case-sensitive")) {
-                Optional<Boolean> b = Yaml.bool(m.get("case-sensitive").value(), "'case-sensitive'", problems);
-                if (b.isEmpty()) {
-                    return Optional.empty();
-                }
-                caseSensitive = b.get();
-            }
+        return cased(v, key, "pattern").flatMap(c -> compileRegex(c.value(), key, c.caseSensitive()));
+    }
+
+    /** A value written plainly, or as {@code {FIELD: value, case-sensitive: bool}}. */
+    private record Cased(Node value, boolean caseSensitive) {}
+
+    private Optional<Cased> cased(Node v, String key, String field) {
+        if (!(v instanceof MappingNode)) {
+            return Optional.of(new Cased(v, false));
         }
-        return compileRegex(patternNode, key, caseSensitive);
+        Map<String, Yaml.Entry> m = Yaml.mapping(v, "'" + key + "'", Yaml.keys(field, "case-sensitive"), problems)
+                .orElse(null);
+        if (m == null) {
+            return Optional.empty();
+        }
+        if (!m.containsKey(field)) {
+            problems.error(Yaml.pos(v), "'" + key + "' needs a '" + field + "'");
+            return Optional.empty();
+        }
+        boolean caseSensitive = false;
+        if (m.containsKey("case-sensitive")) {
+            Optional<Boolean> b = Yaml.bool(m.get("case-sensitive").value(), "'case-sensitive'", problems);
+            if (b.isEmpty()) {
+                return Optional.empty();
+            }
+            caseSensitive = b.get();
+        }
+        return Optional.of(new Cased(m.get(field).value(), caseSensitive));
     }
 
     private Optional<Regex> compileRegex(Node patternNode, String key, boolean caseSensitive) {
@@ -962,29 +968,8 @@ final class PolicyCompiler {
     }
 
     private Optional<Text> text(Node v, String key) {
-        Node textNode = v;
-        boolean caseSensitive = false;
-        if (v instanceof MappingNode) {
-            Map<String, Yaml.Entry> m = Yaml.mapping(v, "'" + key + "'", Yaml.keys("text", "case-sensitive"),
-                    problems).orElse(null);
-            if (m == null) {
-                return Optional.empty();
-            }
-            if (!m.containsKey("text")) {
-                problems.error(Yaml.pos(v), "'" + key + "' needs a 'text'");
-                return Optional.empty();
-            }
-            textNode = m.get("text").value();
-            if (m.containsKey("case-sensitive")) {
-                Optional<Boolean> b = Yaml.bool(m.get("case-sensitive").value(), "'case-sensitive'", problems);
-                if (b.isEmpty()) {
-                    return Optional.empty();
-                }
-                caseSensitive = b.get();
-            }
-        }
-        boolean cs = caseSensitive;
-        return Yaml.string(textNode, "the text of '" + key + "'", problems).map(s -> new Text(s, cs));
+        return cased(v, key, "text").flatMap(c -> Yaml.string(c.value(), "the text of '" + key + "'", problems)
+                .map(s -> new Text(s, c.caseSensitive())));
     }
 
     private static Map<String, Object> textCanon(Text t) {
