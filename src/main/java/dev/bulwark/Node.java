@@ -18,6 +18,7 @@ import dev.bulwark.site.SiteSettings;
 import dev.bulwark.site.SiteSettingsException;
 import dev.bulwark.smtp.SmtpServer;
 import dev.bulwark.smtp.SmtpSettings;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -37,8 +38,13 @@ import java.util.function.BooleanSupplier;
 public final class Node implements AutoCloseable {
 
     /** What a node runs: the policy, its rate limits, and what it reports about itself. */
-    public record Parts(Filter filter, List<LimitSpec> rateLimits, VersionInfo version, BooleanSupplier selfVerified,
-            OutputStream auditOut, AuditSink extraAudit) {
+    public record Parts(
+            Filter filter,
+            List<LimitSpec> rateLimits,
+            VersionInfo version,
+            BooleanSupplier selfVerified,
+            OutputStream auditOut,
+            AuditSink extraAudit) {
         public Parts {
             rateLimits = List.copyOf(rateLimits);
         }
@@ -49,17 +55,30 @@ public final class Node implements AutoCloseable {
     private final Optional<OpsServer> ops;
     private final Deque<AutoCloseable> resources;
 
-    private Node(SmtpServer smtp, NextHop nextHop, Optional<OpsServer> ops, Deque<AutoCloseable> resources) {
+    private Node(
+            SmtpServer smtp,
+            NextHop nextHop,
+            Optional<OpsServer> ops,
+            Deque<AutoCloseable> resources) {
         this.smtp = smtp;
         this.nextHop = nextHop;
         this.ops = ops;
         this.resources = resources;
     }
 
-    /** Starts a node with no rate limits, audit to nothing but {@code audit} (tests, benchmarks). */
+    /**
+     * Starts a node with no rate limits, audit to nothing but {@code audit} (tests, benchmarks).
+     */
     public static Node start(SiteSettings site, Filter filter, AuditSink audit) {
-        return start(site, new Parts(filter, List.of(), new VersionInfo("dev", "unknown", filter.digest(), "unsigned"),
-                () -> true, OutputStream.nullOutputStream(), audit));
+        return start(
+                site,
+                new Parts(
+                        filter,
+                        List.of(),
+                        new VersionInfo("dev", "unknown", filter.digest(), "unsigned"),
+                        () -> true,
+                        OutputStream.nullOutputStream(),
+                        audit));
     }
 
     /**
@@ -69,9 +88,13 @@ public final class Node implements AutoCloseable {
     public static Node start(SiteSettings site, Parts parts) {
         Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
-            RateLimiter limiter = RateLimiter.builder(parts.rateLimits()).redis(redis(site)).build();
+            RateLimiter limiter =
+                    RateLimiter.builder(parts.rateLimits()).redis(redis(site)).build();
             started.push(limiter);
-            Metrics metrics = Metrics.create(parts.version(), () -> !limiter.fleetConfigured() || limiter.fleetHealthy());
+            Metrics metrics =
+                    Metrics.create(
+                            parts.version(),
+                            () -> !limiter.fleetConfigured() || limiter.fleetHealthy());
             AuditSink audit = new JsonAuditLog(parts.auditOut());
             if (site.auditFile().isPresent()) {
                 AuditFile file = AuditFile.open(site.auditFile().get());
@@ -79,23 +102,44 @@ public final class Node implements AutoCloseable {
                 audit = audit.and(file);
             }
             audit = audit.and(metrics).and(parts.extraAudit());
-            NextHop nextHop = new NextHop(NextHopConfig.of(site.nextHop().host(), site.nextHop().port(), site.hostname())
-                    .withTimeouts(Duration.ofSeconds(10), site.nextHopTimeout(), site.nextHopTimeout().multipliedBy(2))
-                    .withTls(site.nextHopTls(), site.nextHopCa().map(Pem::trustContext))
-                    .withPool(64, Duration.ofSeconds(10), site.nextHopConnections()));
+            NextHop nextHop =
+                    new NextHop(
+                            NextHopConfig.of(
+                                            site.nextHop().host(),
+                                            site.nextHop().port(),
+                                            site.hostname())
+                                    .withTimeouts(
+                                            Duration.ofSeconds(10),
+                                            site.nextHopTimeout(),
+                                            site.nextHopTimeout().multipliedBy(2))
+                                    .withTls(
+                                            site.nextHopTls(),
+                                            site.nextHopCa().map(Pem::trustContext))
+                                    .withPool(
+                                            64, Duration.ofSeconds(10), site.nextHopConnections()));
             started.push(nextHop);
-            SmtpSettings smtpSettings = SmtpSettings.of(site.hostname(), site.listen())
-                    .withTrustedBalancers(site.trustedBalancers())
-                    .withSpool(site.spoolDirectory(), 1024 * 1024);
+            SmtpSettings smtpSettings =
+                    SmtpSettings.of(site.hostname(), site.listen())
+                            .withTrustedBalancers(site.trustedBalancers())
+                            .withSpool(site.spoolDirectory(), 1024 * 1024);
             if (site.tlsCert().isPresent() && site.tlsKey().isPresent()) {
-                smtpSettings = smtpSettings.withTls(Pem.serverContext(site.tlsCert().get(), site.tlsKey().get()));
+                smtpSettings =
+                        smtpSettings.withTls(
+                                Pem.serverContext(site.tlsCert().get(), site.tlsKey().get()));
             }
-            SmtpServer smtp = startSmtp(site, smtpSettings, parts.filter(), limiter, nextHop, audit, metrics);
+            SmtpServer smtp =
+                    startSmtp(site, smtpSettings, parts.filter(), limiter, nextHop, audit, metrics);
             started.push(smtp);
             Optional<OpsServer> ops = Optional.empty();
             if (site.metricsListen().isPresent()) {
                 Readiness readiness = Readiness.of(parts.selfVerified(), nextHop::probe);
-                ops = Optional.of(OpsServer.start(site.metricsListen().get(), metrics, readiness, parts.version()));
+                ops =
+                        Optional.of(
+                                OpsServer.start(
+                                        site.metricsListen().get(),
+                                        metrics,
+                                        readiness,
+                                        parts.version()));
                 started.push(ops.get());
             }
             return new Node(smtp, nextHop, ops, started);
@@ -108,13 +152,26 @@ public final class Node implements AutoCloseable {
         }
     }
 
-    private static SmtpServer startSmtp(SiteSettings site, SmtpSettings settings, Filter filter, RateLimiter limiter,
-            NextHop nextHop, AuditSink audit, Metrics metrics) {
+    private static SmtpServer startSmtp(
+            SiteSettings site,
+            SmtpSettings settings,
+            Filter filter,
+            RateLimiter limiter,
+            NextHop nextHop,
+            AuditSink audit,
+            Metrics metrics) {
         try {
-            return SmtpServer.start(settings, filter, limiter, nextHop, audit, metrics, Clock.systemUTC());
+            return SmtpServer.start(
+                    settings, filter, limiter, nextHop, audit, metrics, Clock.systemUTC());
         } catch (RuntimeException e) {
-            throw new SiteSettingsException(List.of("listen: cannot listen on " + site.listen() + ": "
-                    + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage())));
+            throw new SiteSettingsException(
+                    List.of(
+                            "listen: cannot listen on "
+                                    + site.listen()
+                                    + ": "
+                                    + (e.getCause() != null
+                                            ? e.getCause().getMessage()
+                                            : e.getMessage())));
         }
     }
 
@@ -123,7 +180,8 @@ public final class Node implements AutoCloseable {
             return Optional.empty();
         }
         try {
-            return Optional.of(RedisSettings.parse(site.redisUri().get()).withTimeout(site.redisTimeout()));
+            return Optional.of(
+                    RedisSettings.parse(site.redisUri().get()).withTimeout(site.redisTimeout()));
         } catch (IllegalArgumentException e) {
             throw new SiteSettingsException(List.of("redis.uri: " + e.getMessage()));
         }

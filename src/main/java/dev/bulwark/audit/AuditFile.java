@@ -10,13 +10,13 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Appends each audit record as one JSON line to a file (site setting {@code audit.file}). Every line
- * is handed to the operating system before {@link #record} returns (no buffer in the process), so a
- * node destroyed a moment later loses no line it has logged.
+ * Appends each audit record as one JSON line to a file (site setting {@code audit.file}). Every
+ * line is handed to the operating system before {@link #record} returns (no buffer in the process),
+ * so a node destroyed a moment later loses no line it has logged.
  *
  * <p>A file that cannot be written never disturbs mail flow: the first failure prints one line to
- * standard error (the journal), later failures are counted silently, and the next record tries
- * the file again; when it succeeds, one more line says how many records were lost.
+ * standard error (the journal), later failures are counted silently, and the next record tries the
+ * file again; when it succeeds, one more line says how many records were lost.
  */
 public final class AuditFile implements AuditSink, AutoCloseable {
 
@@ -26,15 +26,22 @@ public final class AuditFile implements AuditSink, AutoCloseable {
         FileChannel open(Path path) throws IOException;
     }
 
-    private static final Opener APPEND = path -> FileChannel.open(path,
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    private static final Opener APPEND =
+            path ->
+                    FileChannel.open(
+                            path,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE,
+                            StandardOpenOption.APPEND);
 
     private final Path path;
     private final Opener opener;
     private final PrintStream err;
     private final ReentrantLock lock = new ReentrantLock();
+
     /** Null after a failure: the next record reopens the file. */
     private FileChannel channel;
+
     private long lost;
     private boolean closed;
 
@@ -65,7 +72,9 @@ public final class AuditFile implements AuditSink, AutoCloseable {
 
     @Override
     public void record(AuditRecord record) {
-        ByteBuffer line = ByteBuffer.wrap((JsonAuditLog.format(record) + "\n").getBytes(StandardCharsets.UTF_8));
+        ByteBuffer line =
+                ByteBuffer.wrap(
+                        (JsonAuditLog.format(record) + "\n").getBytes(StandardCharsets.UTF_8));
         lock.lock();
         try {
             if (closed) {
@@ -83,8 +92,12 @@ public final class AuditFile implements AuditSink, AutoCloseable {
                 return;
             }
             if (lost > 0) {
-                err.println("bulwark: audit file " + path + " is writable again; " + lost
-                        + " record(s) were not written to it (standard output has them)");
+                err.println(
+                        "bulwark: audit file "
+                                + path
+                                + " is writable again; "
+                                + lost
+                                + " record(s) were not written to it (standard output has them)");
                 lost = 0;
             }
         } finally {
@@ -94,8 +107,13 @@ public final class AuditFile implements AuditSink, AutoCloseable {
 
     private void failed(Exception e) {
         if (lost == 0) {
-            err.println("bulwark: cannot write audit file " + path + ": " + reason(e)
-                    + "; mail flow continues, records go to standard output only until the file is writable again");
+            err.println(
+                    "bulwark: cannot write audit file "
+                            + path
+                            + ": "
+                            + reason(e)
+                            + "; mail flow continues, records go to standard output only until the"
+                            + " file is writable again");
         }
         lost++;
         if (channel != null) {

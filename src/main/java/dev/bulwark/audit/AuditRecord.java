@@ -1,6 +1,7 @@
 package dev.bulwark.audit;
 
 import dev.bulwark.check.Stage;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -34,8 +35,8 @@ import java.util.Optional;
  * @param nextHopReply the next hop's final answer, for the log only
  * @param reply our final answer to the client
  * @param durationsMs milliseconds per stage (session, transaction, rcpt, data, relay)
- * @param nextHop the next hop's final part in a transaction, structured for metrics: empty when
- *     the transaction never reached the point of asking the next hop for a final answer
+ * @param nextHop the next hop's final part in a transaction, structured for metrics: empty when the
+ *     transaction never reached the point of asking the next hop for a final answer
  */
 public record AuditRecord(
         Instant time,
@@ -70,14 +71,52 @@ public record AuditRecord(
         Objects.requireNonNull(nextHop, "nextHop");
     }
 
-    /** A record without a structured next-hop outcome (connection records, or before it is known). */
-    public AuditRecord(Instant time, Kind kind, String sessionId, Optional<String> transactionId, String client,
-            Optional<String> balancer, Optional<String> helo, Optional<String> tls, Optional<String> sender,
-            List<RecipientOutcome> recipients, Optional<String> messageId, long size, String verdict, double score,
-            List<String> rules, List<String> shadowRules, String policyDigest, Optional<String> nextHopReply,
-            String reply, Map<String, Long> durationsMs) {
-        this(time, kind, sessionId, transactionId, client, balancer, helo, tls, sender, recipients, messageId, size,
-                verdict, score, rules, shadowRules, policyDigest, nextHopReply, reply, durationsMs, Optional.empty());
+    /**
+     * A record without a structured next-hop outcome (connection records, or before it is known).
+     */
+    public AuditRecord(
+            Instant time,
+            Kind kind,
+            String sessionId,
+            Optional<String> transactionId,
+            String client,
+            Optional<String> balancer,
+            Optional<String> helo,
+            Optional<String> tls,
+            Optional<String> sender,
+            List<RecipientOutcome> recipients,
+            Optional<String> messageId,
+            long size,
+            String verdict,
+            double score,
+            List<String> rules,
+            List<String> shadowRules,
+            String policyDigest,
+            Optional<String> nextHopReply,
+            String reply,
+            Map<String, Long> durationsMs) {
+        this(
+                time,
+                kind,
+                sessionId,
+                transactionId,
+                client,
+                balancer,
+                helo,
+                tls,
+                sender,
+                recipients,
+                messageId,
+                size,
+                verdict,
+                score,
+                rules,
+                shadowRules,
+                policyDigest,
+                nextHopReply,
+                reply,
+                durationsMs,
+                Optional.empty());
     }
 
     /** What a record is about. */
@@ -99,7 +138,8 @@ public record AuditRecord(
      * @param rules ids of the rules and limits that refused this recipient (empty when accepted, or
      *     when the next hop refused it)
      */
-    public record RecipientOutcome(String address, boolean accepted, String reply, List<String> rules) {
+    public record RecipientOutcome(
+            String address, boolean accepted, String reply, List<String> rules) {
 
         public RecipientOutcome {
             Objects.requireNonNull(address, "address");
@@ -124,7 +164,8 @@ public record AuditRecord(
      * @param delivery how long streaming the message and waiting for the final reply took; empty
      *     when no message was streamed
      */
-    public record NextHopOutcome(Stage stage, int code, boolean answered, Optional<Duration> delivery) {
+    public record NextHopOutcome(
+            Stage stage, int code, boolean answered, Optional<Duration> delivery) {
 
         public NextHopOutcome {
             Objects.requireNonNull(stage, "stage");

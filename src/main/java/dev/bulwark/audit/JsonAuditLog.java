@@ -104,8 +104,13 @@ public final class JsonAuditLog implements AuditSink {
             return;
         }
         AuditRecord.NextHopOutcome o = outcome.get();
-        b.append("{\"stage\":\"").append(o.stage().key()).append("\",\"code\":").append(o.code())
-                .append(",\"answered\":").append(o.answered()).append(",\"delivery_ms\":");
+        b.append("{\"stage\":\"")
+                .append(o.stage().key())
+                .append("\",\"code\":")
+                .append(o.code())
+                .append(",\"answered\":")
+                .append(o.answered())
+                .append(",\"delivery_ms\":");
         if (o.delivery().isPresent()) {
             b.append(o.delivery().get().toMillis());
         } else {

@@ -5,8 +5,8 @@ import dev.bulwark.envelope.Mailbox;
 /**
  * The policy's view of one SMTP session. Not thread-safe: one session thread calls it, in SMTP
  * order: {@link #connect()} once, {@link #helo} whenever the client greets, then per transaction
- * {@link #mail}, {@link #rcpt} for each recipient, {@link #data} once, and {@link #reset()} when the
- * transaction ends for any reason (delivered, refused, RSET, new HELO).
+ * {@link #mail}, {@link #rcpt} for each recipient, {@link #data} once, and {@link #reset()} when
+ * the transaction ends for any reason (delivered, refused, RSET, new HELO).
  *
  * <p>Every method returns a value and never {@code null}; the default is "no opinion". An exception
  * thrown from any method is treated by the caller as a temporary failure (fail closed).

@@ -47,20 +47,25 @@ public record Limits(
         positive(maxCommands, "maxCommands");
         positive(maxErrors, "maxErrors");
         if (maxCommandLine < 512 || maxCommandLine > COMMAND_LINE_CAP) {
-            throw new IllegalArgumentException(maxCommandLine
-                    + " is not a valid maxCommandLine: it must be between 512 and " + COMMAND_LINE_CAP);
+            throw new IllegalArgumentException(
+                    maxCommandLine
+                            + " is not a valid maxCommandLine: it must be between 512 and "
+                            + COMMAND_LINE_CAP);
         }
         if (commandTimeout.isNegative() || commandTimeout.isZero()) {
-            throw new IllegalArgumentException(commandTimeout + " is not a valid commandTimeout: it must be positive");
+            throw new IllegalArgumentException(
+                    commandTimeout + " is not a valid commandTimeout: it must be positive");
         }
         if (dataTimeout.isNegative() || dataTimeout.isZero()) {
-            throw new IllegalArgumentException(dataTimeout + " is not a valid dataTimeout: it must be positive");
+            throw new IllegalArgumentException(
+                    dataTimeout + " is not a valid dataTimeout: it must be positive");
         }
     }
 
     private static void positive(long value, String name) {
         if (value <= 0) {
-            throw new IllegalArgumentException(value + " is not a valid " + name + ": it must be positive");
+            throw new IllegalArgumentException(
+                    value + " is not a valid " + name + ": it must be positive");
         }
     }
 
@@ -81,32 +86,92 @@ public record Limits(
     }
 
     public Limits withMaxMessageSize(long value) {
-        return new Limits(value, maxRecipients, maxCommandLine, maxDataLine, maxHeaderBytes, commandTimeout,
-                dataTimeout, maxConnections, maxConnectionsPerClient, maxCommands, maxErrors);
+        return new Limits(
+                value,
+                maxRecipients,
+                maxCommandLine,
+                maxDataLine,
+                maxHeaderBytes,
+                commandTimeout,
+                dataTimeout,
+                maxConnections,
+                maxConnectionsPerClient,
+                maxCommands,
+                maxErrors);
     }
 
     public Limits withMaxRecipients(int value) {
-        return new Limits(maxMessageSize, value, maxCommandLine, maxDataLine, maxHeaderBytes, commandTimeout,
-                dataTimeout, maxConnections, maxConnectionsPerClient, maxCommands, maxErrors);
+        return new Limits(
+                maxMessageSize,
+                value,
+                maxCommandLine,
+                maxDataLine,
+                maxHeaderBytes,
+                commandTimeout,
+                dataTimeout,
+                maxConnections,
+                maxConnectionsPerClient,
+                maxCommands,
+                maxErrors);
     }
 
     public Limits withTimeouts(Duration command, Duration data) {
-        return new Limits(maxMessageSize, maxRecipients, maxCommandLine, maxDataLine, maxHeaderBytes, command,
-                data, maxConnections, maxConnectionsPerClient, maxCommands, maxErrors);
+        return new Limits(
+                maxMessageSize,
+                maxRecipients,
+                maxCommandLine,
+                maxDataLine,
+                maxHeaderBytes,
+                command,
+                data,
+                maxConnections,
+                maxConnectionsPerClient,
+                maxCommands,
+                maxErrors);
     }
 
     public Limits withConnections(int total, int perClient) {
-        return new Limits(maxMessageSize, maxRecipients, maxCommandLine, maxDataLine, maxHeaderBytes, commandTimeout,
-                dataTimeout, total, perClient, maxCommands, maxErrors);
+        return new Limits(
+                maxMessageSize,
+                maxRecipients,
+                maxCommandLine,
+                maxDataLine,
+                maxHeaderBytes,
+                commandTimeout,
+                dataTimeout,
+                total,
+                perClient,
+                maxCommands,
+                maxErrors);
     }
 
     public Limits withLines(int commandLine, int dataLine, int headerBytes) {
-        return new Limits(maxMessageSize, maxRecipients, commandLine, dataLine, headerBytes, commandTimeout,
-                dataTimeout, maxConnections, maxConnectionsPerClient, maxCommands, maxErrors);
+        return new Limits(
+                maxMessageSize,
+                maxRecipients,
+                commandLine,
+                dataLine,
+                headerBytes,
+                commandTimeout,
+                dataTimeout,
+                maxConnections,
+                maxConnectionsPerClient,
+                maxCommands,
+                maxErrors);
     }
 
     public Limits withSessionCaps(int commands, int errors) {
-        return new Limits(maxMessageSize, maxRecipients, maxCommandLine, maxDataLine, maxHeaderBytes, commandTimeout,
-                dataTimeout, maxConnections, maxConnectionsPerClient, commands, errors);
+        return new Limits(
+                maxMessageSize,
+                maxRecipients,
+                maxCommandLine,
+                maxDataLine,
+                maxHeaderBytes,
+                commandTimeout,
+                dataTimeout,
+                maxConnections,
+                maxConnectionsPerClient,
+                commands,
+                errors);
     }
 }

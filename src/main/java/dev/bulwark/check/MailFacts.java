@@ -1,6 +1,7 @@
 package dev.bulwark.check;
 
 import dev.bulwark.envelope.ReversePath;
+
 import java.util.Objects;
 import java.util.OptionalLong;
 
@@ -14,7 +15,11 @@ import java.util.OptionalLong;
  * @param tls the session is encrypted
  */
 public record MailFacts(
-        ReversePath sender, OptionalLong declaredSize, boolean smtpUtf8, boolean eightBitMime, boolean tls) {
+        ReversePath sender,
+        OptionalLong declaredSize,
+        boolean smtpUtf8,
+        boolean eightBitMime,
+        boolean tls) {
 
     public MailFacts {
         Objects.requireNonNull(sender, "sender");

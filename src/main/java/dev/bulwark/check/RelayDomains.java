@@ -2,6 +2,7 @@ package dev.bulwark.check;
 
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.Path;
+
 import java.net.IDN;
 import java.util.Collection;
 import java.util.HashSet;
@@ -10,8 +11,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The domains this node relays for. An entry {@code example.com} matches that domain only; an
- * entry {@code .example.com} matches every subdomain of it (not the domain itself).
+ * The domains this node relays for. An entry {@code example.com} matches that domain only; an entry
+ * {@code .example.com} matches every subdomain of it (not the domain itself).
  *
  * <p>A recipient is relayable only if it is written plainly: no address literal, no trailing dot,
  * and no {@code %}, {@code !} or {@code @} in the local part, since a next hop that honours the

@@ -1,6 +1,7 @@
 package dev.bulwark.check;
 
 import dev.bulwark.envelope.Mailbox;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,8 +17,8 @@ public sealed interface Verdict {
     record Continue() implements Verdict {}
 
     /**
-     * Allowlisted: skip the remaining rule evaluation for this transaction and relay. Never bypasses
-     * relay domains, protocol limits or the next hop's own answer.
+     * Allowlisted: skip the remaining rule evaluation for this transaction and relay. Never
+     * bypasses relay domains, protocol limits or the next hop's own answer.
      */
     record Accept() implements Verdict {}
 

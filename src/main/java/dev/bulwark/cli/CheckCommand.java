@@ -9,6 +9,7 @@ import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.policy.Envelope;
 import dev.bulwark.policy.PolicyException;
 import dev.bulwark.policy.Simulation;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -53,32 +54,68 @@ final class CheckCommand {
             }
         }
         if (file == null) {
-            err.println("usage: bulwark check [--policy DIR] [--client IP] [--helo NAME] [--from ADDR] [--to ADDR]... FILE");
+            err.println(
+                    "usage: bulwark check [--policy DIR] [--client IP] [--helo NAME] [--from ADDR]"
+                            + " [--to ADDR]... FILE");
             return 2;
         }
         try {
-            CompiledPolicy policy = policyDir == null ? CompiledPolicy.embedded() : PolicyCommand.load(policyDir, err);
+            CompiledPolicy policy =
+                    policyDir == null
+                            ? CompiledPolicy.embedded()
+                            : PolicyCommand.load(policyDir, err);
             if (to.isEmpty()) {
-                to.add("user@" + policy.relayDomainEntries().stream().filter(d -> !d.startsWith(".")).findFirst()
-                        .orElse("example.com"));
+                to.add(
+                        "user@"
+                                + policy.relayDomainEntries().stream()
+                                        .filter(d -> !d.startsWith("."))
+                                        .findFirst()
+                                        .orElse("example.com"));
             }
             InetAddress address = InetAddress.ofLiteral(client);
-            ReversePath sender = Paths.parseReversePath(from.equals("<>") || from.startsWith("<") ? from : "<" + from + ">");
-            byte[] message = Simulation.asReceived(file.equals(Path.of("-")) ? System.in.readAllBytes()
-                    : Files.readAllBytes(file));
-            Simulation.Outcome o = Simulation.run(policy, new Envelope(address, helo, sender, to), message);
-            out.println("policy   " + (policyDir == null ? "embedded" : policyDir.toString()) + " " + policy.digest());
+            ReversePath sender =
+                    Paths.parseReversePath(
+                            from.equals("<>") || from.startsWith("<") ? from : "<" + from + ">");
+            byte[] message =
+                    Simulation.asReceived(
+                            file.equals(Path.of("-"))
+                                    ? System.in.readAllBytes()
+                                    : Files.readAllBytes(file));
+            Simulation.Outcome o =
+                    Simulation.run(policy, new Envelope(address, helo, sender, to), message);
+            out.println(
+                    "policy   "
+                            + (policyDir == null ? "embedded" : policyDir.toString())
+                            + " "
+                            + policy.digest());
             for (Simulation.Step s : o.steps()) {
-                out.printf("%-8s %-32s %-10s score %s%n", s.stage().key(), clip(s.argument()),
-                        Simulation.name(s.decision().verdict()), RuleEvaluation.formatScore(s.decision().score()));
+                out.printf(
+                        "%-8s %-32s %-10s score %s%n",
+                        s.stage().key(),
+                        clip(s.argument()),
+                        Simulation.name(s.decision().verdict()),
+                        RuleEvaluation.formatScore(s.decision().score()));
                 for (Hit h : s.decision().hits()) {
-                    out.printf("         %s %s%s: %s%n", h.shadow() ? "shadow" : "fired ", h.ruleId(),
-                            h.score() != 0 ? " (" + (h.score() > 0 ? "+" : "") + RuleEvaluation.formatScore(h.score())
-                                    + ")" : "", h.detail());
+                    out.printf(
+                            "         %s %s%s: %s%n",
+                            h.shadow() ? "shadow" : "fired ",
+                            h.ruleId(),
+                            h.score() != 0
+                                    ? " ("
+                                            + (h.score() > 0 ? "+" : "")
+                                            + RuleEvaluation.formatScore(h.score())
+                                            + ")"
+                                    : "",
+                            h.detail());
                 }
             }
-            out.println("verdict  " + describe(o.verdict()) + " at " + o.stage().key() + ", score "
-                    + RuleEvaluation.formatScore(o.score()));
+            out.println(
+                    "verdict  "
+                            + describe(o.verdict())
+                            + " at "
+                            + o.stage().key()
+                            + ", score "
+                            + RuleEvaluation.formatScore(o.score()));
             return 0;
         } catch (PolicyException e) {
             e.diagnostics().forEach(err::println);
@@ -101,11 +138,25 @@ final class CheckCommand {
 
     private static String describe(Verdict v) {
         return switch (v) {
-            case Verdict.Reject r -> "reject" + r.text().map(t -> " \"" + t + "\"").orElse("") + " (" + r.reason() + ")";
-            case Verdict.Defer d -> "defer" + d.text().map(t -> " \"" + t + "\"").orElse("") + " (" + d.reason() + ")";
+            case Verdict.Reject r ->
+                    "reject"
+                            + r.text().map(t -> " \"" + t + "\"").orElse("")
+                            + " ("
+                            + r.reason()
+                            + ")";
+            case Verdict.Defer d ->
+                    "defer"
+                            + d.text().map(t -> " \"" + t + "\"").orElse("")
+                            + " ("
+                            + d.reason()
+                            + ")";
             case Verdict.Quarantine q -> "quarantine to " + q.mailbox().address();
-            case Verdict.Tag t -> "tag" + t.subjectPrefix().map(p -> " subject \"" + p + "\"").orElse("")
-                    + t.headers().stream().map(h -> " " + h.name() + ": " + h.value()).reduce("", String::concat);
+            case Verdict.Tag t ->
+                    "tag"
+                            + t.subjectPrefix().map(p -> " subject \"" + p + "\"").orElse("")
+                            + t.headers().stream()
+                                    .map(h -> " " + h.name() + ": " + h.value())
+                                    .reduce("", String::concat);
             default -> Simulation.name(v);
         };
     }

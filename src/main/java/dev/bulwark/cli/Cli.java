@@ -3,7 +3,10 @@ package dev.bulwark.cli;
 import java.io.PrintStream;
 import java.util.Arrays;
 
-/** The command line: {@code serve}, {@code demo}, {@code check}, {@code policy}, {@code verify}, {@code fleet}. */
+/**
+ * The command line: {@code serve}, {@code demo}, {@code check}, {@code policy}, {@code verify},
+ * {@code fleet}.
+ */
 public final class Cli {
     private Cli() {}
 
@@ -26,9 +29,15 @@ public final class Cli {
 
     private static int usage(PrintStream err) {
         err.println("usage: bulwark <command>");
-        err.println("  serve [--site FILE] [--development]   the relay, with the policy compiled into this runtime");
-        err.println("  demo [--policy DIR] [--port N] [--no-samples]   (development: embedded next hop)");
-        err.println("  check [--policy DIR] [--client IP] [--helo NAME] [--from ADDR] [--to ADDR]... FILE");
+        err.println(
+                "  serve [--site FILE] [--development]   the relay, with the policy compiled into"
+                        + " this runtime");
+        err.println(
+                "  demo [--policy DIR] [--port N] [--no-samples]   (development: embedded next"
+                        + " hop)");
+        err.println(
+                "  check [--policy DIR] [--client IP] [--helo NAME] [--from ADDR] [--to ADDR]..."
+                        + " FILE");
         err.println("  policy compile DIR [--canonical] [--embed CLASSES_DIR]");
         err.println("  policy test DIR [--all]");
         err.println("  policy measure DIR --ham FOLDER... --spam FOLDER...");

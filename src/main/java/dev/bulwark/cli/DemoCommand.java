@@ -2,6 +2,7 @@ package dev.bulwark.cli;
 
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
+
 import dev.bulwark.Node;
 import dev.bulwark.audit.AuditRecord;
 import dev.bulwark.audit.AuditSink;
@@ -10,8 +11,10 @@ import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.policy.Diagnostic;
 import dev.bulwark.policy.PolicyException;
 import dev.bulwark.site.SiteSettings;
+
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -55,7 +58,9 @@ final class DemoCommand {
                 case "--no-samples" -> samples = false;
                 case "--samples-only" -> stay = false;
                 default -> {
-                    err.println("usage: bulwark demo [--policy DIR] [--port N] [--no-samples] [--samples-only]");
+                    err.println(
+                            "usage: bulwark demo [--policy DIR] [--port N] [--no-samples]"
+                                    + " [--samples-only]");
                     return 2;
                 }
             }
@@ -69,32 +74,74 @@ final class DemoCommand {
             }
             return 1;
         } catch (IOException e) {
-            err.println("bulwark demo: cannot read the policy in " + policyDir + ": " + e.getMessage());
+            err.println(
+                    "bulwark demo: cannot read the policy in " + policyDir + ": " + e.getMessage());
             return 1;
         }
         if (!portFree(port)) {
-            err.println("bulwark demo: port " + port + " is taken; using a free one instead (or pass --port N)");
+            err.println(
+                    "bulwark demo: port "
+                            + port
+                            + " is taken; using a free one instead (or pass --port N)");
             port = 0;
         }
-        GreenMail nextHop = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
+        GreenMail nextHop =
+                new GreenMail(
+                        new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
         nextHop.start();
-        SiteSettings site = SiteSettings.of(Map.of(
-                "hostname", "demo.bulwark.test",
-                "listen", "127.0.0.1:" + port,
-                "next-hop", "127.0.0.1:" + nextHop.getSmtp().getPort(),
-                "metrics.listen", "127.0.0.1:0"));
+        SiteSettings site =
+                SiteSettings.of(
+                        Map.of(
+                                "hostname",
+                                "demo.bulwark.test",
+                                "listen",
+                                "127.0.0.1:" + port,
+                                "next-hop",
+                                "127.0.0.1:" + nextHop.getSmtp().getPort(),
+                                "metrics.listen",
+                                "127.0.0.1:0"));
         VersionInfo version = new VersionInfo("demo", "working tree", policy.digest(), "unsigned");
-        Narrator narrator = new Narrator(out, nextHop,
-                policy.quarantineMailbox().map(Object::toString).orElse("the quarantine mailbox"));
-        try (Node node = Node.start(site, new Node.Parts(policy, policy.rateLimits(), version, () -> true,
-                OutputStream.nullOutputStream(), narrator))) {
+        Narrator narrator =
+                new Narrator(
+                        out,
+                        nextHop,
+                        policy.quarantineMailbox()
+                                .map(Object::toString)
+                                .orElse("the quarantine mailbox"));
+        try (Node node =
+                Node.start(
+                        site,
+                        new Node.Parts(
+                                policy,
+                                policy.rateLimits(),
+                                version,
+                                () -> true,
+                                OutputStream.nullOutputStream(),
+                                narrator))) {
             int smtpPort = node.smtpPort();
-            out.println("Bulwark demo: relaying for " + String.join(", ", policy.relayDomainEntries()) + " with the policy in "
-                    + policyDir + " (digest " + policy.digest().substring(0, 12) + "...)");
-            out.println("  SMTP on 127.0.0.1:" + smtpPort + ", next hop: an embedded mail server (GreenMail) on 127.0.0.1:"
-                    + nextHop.getSmtp().getPort());
-            node.opsAddress().ifPresent(a -> out.println("  metrics http://127.0.0.1:" + a.getPort() + "/metrics, version "
-                    + "http://127.0.0.1:" + a.getPort() + "/version"));
+            out.println(
+                    "Bulwark demo: relaying for "
+                            + String.join(", ", policy.relayDomainEntries())
+                            + " with the policy in "
+                            + policyDir
+                            + " (digest "
+                            + policy.digest().substring(0, 12)
+                            + "...)");
+            out.println(
+                    "  SMTP on 127.0.0.1:"
+                            + smtpPort
+                            + ", next hop: an embedded mail server (GreenMail) on 127.0.0.1:"
+                            + nextHop.getSmtp().getPort());
+            node.opsAddress()
+                    .ifPresent(
+                            a ->
+                                    out.println(
+                                            "  metrics http://127.0.0.1:"
+                                                    + a.getPort()
+                                                    + "/metrics, version "
+                                                    + "http://127.0.0.1:"
+                                                    + a.getPort()
+                                                    + "/version"));
             out.println();
             if (samples) {
                 out.println("Sending sample messages from policy/tests/messages:");
@@ -105,9 +152,15 @@ final class DemoCommand {
                 return 0;
             }
             out.println("Send your own, for example:");
-            out.println("  curl -s smtp://127.0.0.1:" + smtpPort + " --mail-from you@example.org --mail-rcpt bob@example.com \\");
+            out.println(
+                    "  curl -s smtp://127.0.0.1:"
+                            + smtpPort
+                            + " --mail-from you@example.org --mail-rcpt bob@example.com \\");
             out.println("       --upload-file " + policyDir.resolve("tests/messages/plain.eml"));
-            out.println("  swaks --server 127.0.0.1:" + smtpPort + " --to bob@example.com --body 'hello'");
+            out.println(
+                    "  swaks --server 127.0.0.1:"
+                            + smtpPort
+                            + " --to bob@example.com --body 'hello'");
             out.println("Each transaction is shown below. Ctrl-C stops the demo.");
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
@@ -125,17 +178,30 @@ final class DemoCommand {
     private record Sample(String file, String recipient, String expectation) {}
 
     private static void sendSamples(Path policyDir, int port, PrintStream out) {
-        List<Sample> samples = List.of(
-                new Sample("plain.eml", "bob@example.com", "an ordinary message: delivered"),
-                new Sample("adv-offer.eml", "bob@example.com", "a sales pitch: tagged with [SPAM]"),
-                new Sample("phishing.eml", "bob@example.com", "phishing: quarantined"),
-                new Sample("gtube.eml", "bob@example.com", "the GTUBE test string: rejected"),
-                new Sample("double-extension.eml", "bob@example.com", "invoice.pdf.exe: rejected"),
-                new Sample("plain.eml", "someone@elsewhere.example", "a domain we do not relay for: refused"));
+        List<Sample> samples =
+                List.of(
+                        new Sample(
+                                "plain.eml", "bob@example.com", "an ordinary message: delivered"),
+                        new Sample(
+                                "adv-offer.eml",
+                                "bob@example.com",
+                                "a sales pitch: tagged with [SPAM]"),
+                        new Sample("phishing.eml", "bob@example.com", "phishing: quarantined"),
+                        new Sample(
+                                "gtube.eml", "bob@example.com", "the GTUBE test string: rejected"),
+                        new Sample(
+                                "double-extension.eml",
+                                "bob@example.com",
+                                "invoice.pdf.exe: rejected"),
+                        new Sample(
+                                "plain.eml",
+                                "someone@elsewhere.example",
+                                "a domain we do not relay for: refused"));
         for (Sample s : samples) {
             out.println("- " + s.expectation());
             try {
-                byte[] message = Files.readAllBytes(policyDir.resolve("tests/messages").resolve(s.file()));
+                byte[] message =
+                        Files.readAllBytes(policyDir.resolve("tests/messages").resolve(s.file()));
                 send(port, "alice@example.org", s.recipient(), message);
             } catch (IOException e) {
                 out.println("  could not send " + s.file() + ": " + e.getMessage());
@@ -148,7 +214,9 @@ final class DemoCommand {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
             socket.setSoTimeout(30_000);
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader in =
+                    new BufferedReader(
+                            new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
             OutputStream o = socket.getOutputStream();
             reply(in);
             command(o, in, "EHLO mail.example.org");
@@ -158,7 +226,10 @@ final class DemoCommand {
                 command(o, in, "QUIT");
                 return;
             }
-            String text = new String(message, StandardCharsets.UTF_8).replace("\r\n", "\n").replace("\n", "\r\n");
+            String text =
+                    new String(message, StandardCharsets.UTF_8)
+                            .replace("\r\n", "\n")
+                            .replace("\n", "\r\n");
             if (!text.endsWith("\r\n")) {
                 text += "\r\n";
             }
@@ -169,7 +240,8 @@ final class DemoCommand {
         }
     }
 
-    private static String command(OutputStream o, BufferedReader in, String line) throws IOException {
+    private static String command(OutputStream o, BufferedReader in, String line)
+            throws IOException {
         o.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
         o.flush();
         return reply(in);
@@ -217,7 +289,9 @@ final class DemoCommand {
         @Override
         public void record(AuditRecord r) {
             StringBuilder b = new StringBuilder();
-            b.append(LocalTime.now().format(TIME)).append("  ").append(String.format("%-10s", r.verdict()));
+            b.append(LocalTime.now().format(TIME))
+                    .append("  ")
+                    .append(String.format("%-10s", r.verdict()));
             if (r.kind() == AuditRecord.Kind.CONNECTION) {
                 b.append(" connection from ").append(r.client()).append(" refused");
             } else {
@@ -237,11 +311,29 @@ final class DemoCommand {
             if (!r.reply().isEmpty()) {
                 b.append("\n            reply: ").append(r.reply());
             }
-            r.transactionId().flatMap(this::delivered).ifPresent(headers -> b.append("\n            at the next hop, for ")
-                    .append(r.verdict().equals("quarantine") ? quarantine + " (the quarantine mailbox)"
-                            : String.join(", ", r.recipients().stream().filter(AuditRecord.RecipientOutcome::accepted)
-                                    .map(AuditRecord.RecipientOutcome::address).toList()))
-                    .append(": ").append(headers));
+            r.transactionId()
+                    .flatMap(this::delivered)
+                    .ifPresent(
+                            headers ->
+                                    b.append("\n            at the next hop, for ")
+                                            .append(
+                                                    r.verdict().equals("quarantine")
+                                                            ? quarantine
+                                                                    + " (the quarantine mailbox)"
+                                                            : String.join(
+                                                                    ", ",
+                                                                    r.recipients().stream()
+                                                                            .filter(
+                                                                                    AuditRecord
+                                                                                                    .RecipientOutcome
+                                                                                            ::accepted)
+                                                                            .map(
+                                                                                    AuditRecord
+                                                                                                    .RecipientOutcome
+                                                                                            ::address)
+                                                                            .toList()))
+                                            .append(": ")
+                                            .append(headers));
             out.println(b);
         }
 
@@ -251,7 +343,11 @@ final class DemoCommand {
                 try {
                     String[] stamp = m.getHeader("X-Bulwark");
                     if (stamp != null && stamp[0].endsWith("id=" + transactionId)) {
-                        return java.util.Optional.of("Subject: " + m.getSubject() + "\n            X-Bulwark: " + stamp[0]);
+                        return java.util.Optional.of(
+                                "Subject: "
+                                        + m.getSubject()
+                                        + "\n            X-Bulwark: "
+                                        + stamp[0]);
                     }
                 } catch (MessagingException e) {
                     return java.util.Optional.of("unreadable message: " + e.getMessage());

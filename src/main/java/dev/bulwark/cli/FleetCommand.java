@@ -1,6 +1,7 @@
 package dev.bulwark.cli;
 
 import dev.bulwark.ops.VersionInfo;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -59,7 +60,12 @@ public final class FleetCommand {
                 }
                 Optional<Duration> t = seconds(args[++i]);
                 if (t.isEmpty()) {
-                    return usage(err, "'" + args[i] + "' is not a valid --timeout: give a positive number of seconds");
+                    return usage(
+                            err,
+                            "'"
+                                    + args[i]
+                                    + "' is not a valid --timeout: give a positive number of"
+                                    + " seconds");
                 }
                 timeout = t.get();
             } else if (a.equals("-h") || a.equals("--help")) {
@@ -76,16 +82,19 @@ public final class FleetCommand {
             }
         }
         if (nodes.isEmpty()) {
-            return usage(err, "name at least one node as HOST:PORT (the node's metrics.listen address)");
+            return usage(
+                    err, "name at least one node as HOST:PORT (the node's metrics.listen address)");
         }
         List<Answer> answers = ask(nodes, timeout);
         return report(answers, out, err);
     }
 
-    private static final String USAGE_TEXT = """
+    private static final String USAGE_TEXT =
+            """
             usage: bulwark fleet [--timeout SECONDS] HOST:PORT...
               Asks each node's operations listener (site setting metrics.listen) for /version and
-              exits 0 only if all answered with the same version, commit and policy digest.""";
+              exits 0 only if all answered with the same version, commit and policy digest.\
+            """;
 
     private static int usage(PrintStream err, String problem) {
         err.println("bulwark fleet: " + problem);
@@ -112,15 +121,18 @@ public final class FleetCommand {
         String port = colon < 0 ? "" : node.substring(colon + 1);
         boolean bracketed = host.startsWith("[") && host.endsWith("]");
         if (host.isEmpty() || port.isEmpty() || (host.contains(":") && !bracketed)) {
-            return Optional.of("'" + node + "' is not a valid node: write HOST:PORT, IPv6 as [ADDRESS]:PORT");
+            return Optional.of(
+                    "'" + node + "' is not a valid node: write HOST:PORT, IPv6 as [ADDRESS]:PORT");
         }
         try {
             int p = Integer.parseInt(port);
             if (p < 1 || p > 65535) {
-                return Optional.of("'" + node + "' is not a valid node: port " + port + " is not in 1..65535");
+                return Optional.of(
+                        "'" + node + "' is not a valid node: port " + port + " is not in 1..65535");
             }
         } catch (NumberFormatException e) {
-            return Optional.of("'" + node + "' is not a valid node: port '" + port + "' is not a number");
+            return Optional.of(
+                    "'" + node + "' is not a valid node: port '" + port + "' is not a number");
         }
         try {
             URI.create("http://" + node + "/version");
@@ -148,10 +160,15 @@ public final class FleetCommand {
             for (int i = 0; i < nodes.size(); i++) {
                 Future<Answer> f = pending.get(i);
                 try {
-                    answers.add(f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+                    answers.add(
+                            f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
                 } catch (TimeoutException e) {
                     f.cancel(true);
-                    answers.add(failed(nodes.get(i), "no complete answer within " + seconds(timeout.multipliedBy(2))));
+                    answers.add(
+                            failed(
+                                    nodes.get(i),
+                                    "no complete answer within "
+                                            + seconds(timeout.multipliedBy(2))));
                 } catch (ExecutionException e) {
                     answers.add(failed(nodes.get(i), e.getCause().toString()));
                 } catch (InterruptedException e) {
@@ -165,10 +182,13 @@ public final class FleetCommand {
     }
 
     private static Answer ask(String node, Duration timeout) {
-        // HttpURLConnection (java.base) rather than java.net.http: one JDK module less in the image.
+        // HttpURLConnection (java.base) rather than java.net.http: one JDK module less in the
+        // image.
         HttpURLConnection http;
         try {
-            http = (HttpURLConnection) URI.create("http://" + node + "/version").toURL().openConnection();
+            http =
+                    (HttpURLConnection)
+                            URI.create("http://" + node + "/version").toURL().openConnection();
         } catch (IOException e) {
             return failed(node, reason(e));
         }
@@ -195,7 +215,9 @@ public final class FleetCommand {
             }
             return new Answer(node, v, Optional.empty());
         } catch (SocketTimeoutException e) {
-            return failed(node, (connected ? "no answer" : "no connection") + " within " + seconds(timeout));
+            return failed(
+                    node,
+                    (connected ? "no answer" : "no connection") + " within " + seconds(timeout));
         } catch (ConnectException e) {
             return failed(node, "connection refused");
         } catch (UnknownHostException e) {
@@ -212,7 +234,10 @@ public final class FleetCommand {
     }
 
     private static String seconds(Duration d) {
-        return (d.toMillis() % 1000 == 0 ? Long.toString(d.toSeconds()) : Double.toString(d.toMillis() / 1000.0)) + " s";
+        return (d.toMillis() % 1000 == 0
+                        ? Long.toString(d.toSeconds())
+                        : Double.toString(d.toMillis() / 1000.0))
+                + " s";
     }
 
     private static Answer failed(String node, String error) {
@@ -231,12 +256,14 @@ public final class FleetCommand {
             }
         }
         int quorum = answered;
-        Optional<List<String>> majority = counts.entrySet().stream()
-                .filter(e -> e.getValue() * 2 > quorum)
-                .map(Map.Entry::getKey)
-                .findFirst();
+        Optional<List<String>> majority =
+                counts.entrySet().stream()
+                        .filter(e -> e.getValue() * 2 > quorum)
+                        .map(Map.Entry::getKey)
+                        .findFirst();
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NODE", "VERSION", "COMMIT", "POLICY DIGEST", "SIGNATURE", "STATUS"});
+        rows.add(
+                new String[] {"NODE", "VERSION", "COMMIT", "POLICY DIGEST", "SIGNATURE", "STATUS"});
         List<String> odd = new ArrayList<>();
         for (Answer a : answers) {
             String status;
@@ -246,26 +273,36 @@ public final class FleetCommand {
             } else if (counts.size() == 1 || majority.equals(a.identity())) {
                 status = "ok";
             } else {
-                status = "DRIFT: " + (majority.isPresent() ? differences(a.identity().orElseThrow(), majority.get())
-                        + " differs from the majority" : "no majority agrees");
+                status =
+                        "DRIFT: "
+                                + (majority.isPresent()
+                                        ? differences(a.identity().orElseThrow(), majority.get())
+                                                + " differs from the majority"
+                                        : "no majority agrees");
                 odd.add(a.node());
             }
-            rows.add(new String[] {
-                a.node(),
-                a.version().map(VersionInfo::version).orElse("-"),
-                a.version().map(VersionInfo::commit).orElse("-"),
-                a.version().map(VersionInfo::policyDigest).orElse("-"),
-                a.version().map(VersionInfo::signature).orElse("-"),
-                status,
-            });
+            rows.add(
+                    new String[] {
+                        a.node(),
+                        a.version().map(VersionInfo::version).orElse("-"),
+                        a.version().map(VersionInfo::commit).orElse("-"),
+                        a.version().map(VersionInfo::policyDigest).orElse("-"),
+                        a.version().map(VersionInfo::signature).orElse("-"),
+                        status,
+                    });
         }
         printTable(rows, out);
         if (odd.isEmpty()) {
             out.println(answers.size() + " node(s) agree");
             return AGREE;
         }
-        err.println("bulwark fleet: " + odd.size() + " of " + answers.size() + " node(s) failed or drifted: "
-                + String.join(", ", odd));
+        err.println(
+                "bulwark fleet: "
+                        + odd.size()
+                        + " of "
+                        + answers.size()
+                        + " node(s) failed or drifted: "
+                        + String.join(", ", odd));
         return DRIFT;
     }
 

@@ -9,6 +9,7 @@ import dev.bulwark.policy.Envelope;
 import dev.bulwark.policy.PolicyException;
 import dev.bulwark.policy.PolicyTests;
 import dev.bulwark.policy.Simulation;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -43,7 +44,8 @@ final class PolicyCommand {
                 case "test" -> test(dir, options, out, err);
                 case "measure" -> measure(dir, options, out, err);
                 default -> {
-                    err.println("unknown policy command '" + args[0] + "': compile, test or measure");
+                    err.println(
+                            "unknown policy command '" + args[0] + "': compile, test or measure");
                     yield 2;
                 }
             };
@@ -81,7 +83,11 @@ final class PolicyCommand {
                     }
                     Path classes = Path.of(options.get(++i));
                     p.writeEmbedded(classes);
-                    err.println("embedded policy " + p.digest() + " in " + classes.resolve(CompiledPolicy.EMBEDDED_DIR));
+                    err.println(
+                            "embedded policy "
+                                    + p.digest()
+                                    + " in "
+                                    + classes.resolve(CompiledPolicy.EMBEDDED_DIR));
                 }
                 default -> {
                     err.println("unknown option " + options.get(i));
@@ -112,8 +118,8 @@ final class PolicyCommand {
 
     /**
      * Runs every message of the folders through the policy with a neutral envelope (a client in
-     * TEST-NET-2 greeting with a proper name, the Return-Path as sender, one relay-domain recipient)
-     * and prints what the policy did with ham and with spam.
+     * TEST-NET-2 greeting with a proper name, the Return-Path as sender, one relay-domain
+     * recipient) and prints what the policy did with ham and with spam.
      */
     private static int measure(Path dir, List<String> options, PrintStream out, PrintStream err)
             throws PolicyException, IOException {
@@ -149,43 +155,85 @@ final class PolicyCommand {
             return 2;
         }
         CompiledPolicy p = load(dir, err);
-        String recipient = "user@" + p.relayDomainEntries().stream().filter(d -> !d.startsWith("."))
-                .findFirst().orElse("example.com");
+        String recipient =
+                "user@"
+                        + p.relayDomainEntries().stream()
+                                .filter(d -> !d.startsWith("."))
+                                .findFirst()
+                                .orElse("example.com");
         Map<String, Map<String, Integer>> table = new LinkedHashMap<>();
         Map<String, Integer> totals = new LinkedHashMap<>();
         List<byte[]> all = new ArrayList<>();
         List<Envelope> envelopes = new ArrayList<>();
         for (String kind : List.of("ham", "spam")) {
             Map<String, Integer> counts = new LinkedHashMap<>();
-            for (String v : List.of("deliver", "accept", "tag", "quarantine", "discard", "reject", "defer")) {
+            for (String v :
+                    List.of(
+                            "deliver",
+                            "accept",
+                            "tag",
+                            "quarantine",
+                            "discard",
+                            "reject",
+                            "defer")) {
                 counts.put(v, 0);
             }
             int n = 0;
             for (Path folder : kind.equals("ham") ? ham : spam) {
                 for (Path f : messages(folder)) {
                     byte[] message = Simulation.asReceived(Files.readAllBytes(f));
-                    Envelope env = new Envelope(InetAddress.getByName("198.51.100.25"), "mail.example.org",
-                            returnPath(message), List.of(recipient));
+                    Envelope env =
+                            new Envelope(
+                                    InetAddress.getByName("198.51.100.25"),
+                                    "mail.example.org",
+                                    returnPath(message),
+                                    List.of(recipient));
                     Simulation.Outcome o = Simulation.run(p, env, message);
                     all.add(message);
                     envelopes.add(env);
                     counts.merge(o.verdictName(), 1, Integer::sum);
                     n++;
                     if (verbose) {
-                        out.println(kind + " " + o.verdictName() + " " + f.getFileName() + " score "
-                                + dev.bulwark.check.rules.RuleEvaluation.formatScore(o.score()) + " " + o.fired());
+                        out.println(
+                                kind
+                                        + " "
+                                        + o.verdictName()
+                                        + " "
+                                        + f.getFileName()
+                                        + " score "
+                                        + dev.bulwark.check.rules.RuleEvaluation.formatScore(
+                                                o.score())
+                                        + " "
+                                        + o.fired());
                     }
                 }
             }
             table.put(kind, counts);
             totals.put(kind, n);
         }
-        out.printf("%-6s %6s %8s %7s %5s %11s %8s %7s %6s%n", "folder", "total", "deliver", "accept", "tag",
-                "quarantine", "discard", "reject", "defer");
+        out.printf(
+                "%-6s %6s %8s %7s %5s %11s %8s %7s %6s%n",
+                "folder",
+                "total",
+                "deliver",
+                "accept",
+                "tag",
+                "quarantine",
+                "discard",
+                "reject",
+                "defer");
         for (String kind : table.keySet()) {
             Map<String, Integer> c = table.get(kind);
-            out.printf("%-6s %6d %8d %7d %5d %11d %8d %7d %6d%n", kind, totals.get(kind), c.get("deliver"),
-                    c.get("accept"), c.get("tag"), c.get("quarantine"), c.get("discard"), c.get("reject"),
+            out.printf(
+                    "%-6s %6d %8d %7d %5d %11d %8d %7d %6d%n",
+                    kind,
+                    totals.get(kind),
+                    c.get("deliver"),
+                    c.get("accept"),
+                    c.get("tag"),
+                    c.get("quarantine"),
+                    c.get("discard"),
+                    c.get("reject"),
                     c.get("defer"));
         }
         int spamTotal = totals.get("spam");
@@ -194,9 +242,13 @@ final class PolicyCommand {
         int spamFlagged = spamBlocked + table.get("spam").get("tag");
         int hamBlocked = blocked(table.get("ham"));
         int hamFlagged = hamBlocked + table.get("ham").get("tag");
-        out.printf("catch rate: %s blocked (reject/quarantine/discard), %s flagged (blocked or tagged)%n",
+        out.printf(
+                "catch rate: %s blocked (reject/quarantine/discard), %s flagged (blocked or"
+                        + " tagged)%n",
                 pct(spamBlocked, spamTotal), pct(spamFlagged, spamTotal));
-        out.printf("false positives: %s blocked, %s flagged%n", pct(hamBlocked, hamTotal), pct(hamFlagged, hamTotal));
+        out.printf(
+                "false positives: %s blocked, %s flagged%n",
+                pct(hamBlocked, hamTotal), pct(hamFlagged, hamTotal));
         if (rounds > 1) {
             speed(p, all, envelopes, rounds, out);
         }
@@ -205,12 +257,17 @@ final class PolicyCommand {
     }
 
     /**
-     * Evaluation speed on this thread, in messages per CPU-second (the CPU time of this thread, so a
-     * busy machine slows the wall clock but not the figure), best of the rounds after the first.
+     * Evaluation speed on this thread, in messages per CPU-second (the CPU time of this thread, so
+     * a busy machine slows the wall clock but not the figure), best of the rounds after the first.
      */
-    private static void speed(CompiledPolicy p, List<byte[]> messages, List<Envelope> envelopes, int rounds,
+    private static void speed(
+            CompiledPolicy p,
+            List<byte[]> messages,
+            List<Envelope> envelopes,
+            int rounds,
             PrintStream out) {
-        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.lang.management.ThreadMXBean mx =
+                java.lang.management.ManagementFactory.getThreadMXBean();
         double bestCpu = 0;
         double bestWall = 0;
         for (int r = 0; r < rounds; r++) {
@@ -224,7 +281,9 @@ final class PolicyCommand {
             bestCpu = Math.max(bestCpu, cpuRate);
             bestWall = Math.max(bestWall, wallRate);
         }
-        out.printf("speed: %.0f messages per CPU-second on one thread (%.0f per second wall clock), best of %d rounds%n",
+        out.printf(
+                "speed: %.0f messages per CPU-second on one thread (%.0f per second wall clock),"
+                        + " best of %d rounds%n",
                 bestCpu, bestWall, rounds);
     }
 
@@ -238,14 +297,23 @@ final class PolicyCommand {
 
     private static List<Path> messages(Path folder) throws IOException {
         try (Stream<Path> s = Files.list(folder)) {
-            return s.filter(f -> !f.getFileName().toString().endsWith(".json") && Files.isRegularFile(f)).sorted()
+            return s.filter(
+                            f ->
+                                    !f.getFileName().toString().endsWith(".json")
+                                            && Files.isRegularFile(f))
+                    .sorted()
                     .toList();
         }
     }
 
     /** The Return-Path header's address, which is what the sending MTA gave as MAIL FROM. */
     static ReversePath returnPath(byte[] message) {
-        String head = new String(message, 0, Math.min(message.length, 8192), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String head =
+                new String(
+                        message,
+                        0,
+                        Math.min(message.length, 8192),
+                        java.nio.charset.StandardCharsets.ISO_8859_1);
         for (String line : head.split("\r\n")) {
             if (line.isEmpty()) {
                 break;

@@ -8,12 +8,14 @@ import dev.bulwark.runtime.RuntimeIntegrity;
 import dev.bulwark.runtime.ServeCheck;
 import dev.bulwark.site.SiteSettings;
 import dev.bulwark.site.SiteSettingsException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code bulwark serve [--site FILE] [--development]}: runs a node. Before anything listens, the
@@ -25,7 +27,10 @@ final class ServeCommand {
 
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
-    /** Exit status for unusable settings or a runtime that failed its self-check (sysexits EX_CONFIG). */
+    /**
+     * Exit status for unusable settings or a runtime that failed its self-check (sysexits
+     * EX_CONFIG).
+     */
     static final int REFUSED = 78;
 
     private ServeCommand() {}
@@ -62,12 +67,22 @@ final class ServeCommand {
             err.println("bulwark serve: refusing to start: " + e.getMessage());
             return REFUSED;
         }
-        VersionInfo version = switch (check) {
-            case ServeCheck.Verified v -> new VersionInfo(v.manifest().version(), v.manifest().commit(),
-                    policy.digest(), v.manifest().signingKey().map(k -> "signed " + k.fingerprint()).orElse("unsigned"));
-            case ServeCheck.Development d -> new VersionInfo("development", "unknown", policy.digest(), "unverified");
-            case ServeCheck.Refused r -> throw new IllegalStateException(r.reason());
-        };
+        VersionInfo version =
+                switch (check) {
+                    case ServeCheck.Verified v ->
+                            new VersionInfo(
+                                    v.manifest().version(),
+                                    v.manifest().commit(),
+                                    policy.digest(),
+                                    v.manifest()
+                                            .signingKey()
+                                            .map(k -> "signed " + k.fingerprint())
+                                            .orElse("unsigned"));
+                    case ServeCheck.Development d ->
+                            new VersionInfo(
+                                    "development", "unknown", policy.digest(), "unverified");
+                    case ServeCheck.Refused r -> throw new IllegalStateException(r.reason());
+                };
         SiteSettings site;
         try {
             site = SiteSettings.load(siteFile, System.getenv());
@@ -78,22 +93,39 @@ final class ServeCommand {
         boolean verified = check instanceof ServeCheck.Verified;
         Node node;
         try {
-            node = Node.start(site, new Node.Parts(policy, policy.rateLimits(), version, () -> verified, out,
-                    AuditSink.NONE));
+            node =
+                    Node.start(
+                            site,
+                            new Node.Parts(
+                                    policy,
+                                    policy.rateLimits(),
+                                    version,
+                                    () -> verified,
+                                    out,
+                                    AuditSink.NONE));
         } catch (SiteSettingsException e) {
             e.problems().forEach(p -> err.println("bulwark serve: " + p));
             return REFUSED;
         }
-        log.info("serving SMTP on {} for {}, next hop {}, policy {}, version {} ({})", site.listen().getAddress()
-                .getHostAddress() + ":" + node.smtpPort(), String.join(" ", policy.relayDomainEntries()), site.nextHop(),
-                policy.digest(), version.version(), version.signature());
+        log.info(
+                "serving SMTP on {} for {}, next hop {}, policy {}, version {} ({})",
+                site.listen().getAddress().getHostAddress() + ":" + node.smtpPort(),
+                String.join(" ", policy.relayDomainEntries()),
+                site.nextHop(),
+                policy.digest(),
+                version.version(),
+                version.signature());
         node.opsAddress().ifPresent(a -> log.info("operations listener on {}", a));
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("stopping");
-            node.close();
-            stopped.countDown();
-        }, "bulwark-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    log.info("stopping");
+                                    node.close();
+                                    stopped.countDown();
+                                },
+                                "bulwark-stop"));
         try {
             stopped.await();
         } catch (InterruptedException e) {

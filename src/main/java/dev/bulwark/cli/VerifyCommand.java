@@ -3,6 +3,7 @@ package dev.bulwark.cli;
 import dev.bulwark.runtime.RuntimeIntegrity;
 import dev.bulwark.runtime.RuntimeManifest;
 import dev.bulwark.runtime.Verification;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -33,7 +34,8 @@ final class VerifyCommand {
         }
         Optional<Path> home = dir.or(RuntimeIntegrity::home);
         if (home.isEmpty()) {
-            err.println("bulwark: not running from a runtime: give the runtime directory to verify");
+            err.println(
+                    "bulwark: not running from a runtime: give the runtime directory to verify");
             return usage(err);
         }
         Optional<PublicKey> key = Optional.empty();
@@ -55,9 +57,19 @@ final class VerifyCommand {
             return 1;
         }
         RuntimeManifest m = v.manifest().orElseThrow();
-        out.println("verified " + home.get() + ": " + m.files().size() + " files match " + RuntimeManifest.FILE
-                + ", policy " + m.policyDigest() + ", "
-                + m.signingKey().map(k -> "signed by Ed25519 key " + k.fingerprint()).orElse("unsigned"));
+        out.println(
+                "verified "
+                        + home.get()
+                        + ": "
+                        + m.files().size()
+                        + " files match "
+                        + RuntimeManifest.FILE
+                        + ", policy "
+                        + m.policyDigest()
+                        + ", "
+                        + m.signingKey()
+                                .map(k -> "signed by Ed25519 key " + k.fingerprint())
+                                .orElse("unsigned"));
         return 0;
     }
 

@@ -3,6 +3,7 @@ package dev.bulwark.cli;
 import dev.bulwark.runtime.RuntimeIntegrity;
 import dev.bulwark.runtime.RuntimeManifest;
 import dev.bulwark.runtime.Verification;
+
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -22,12 +23,16 @@ final class VersionCommand {
         Optional<Path> home = RuntimeIntegrity.home();
         if (home.isEmpty()) {
             out.println("bulwark (development class path, not a runtime)");
-            out.println("policy     " + RuntimeIntegrity.classPathPolicyDigest().orElse("none compiled in"));
+            out.println(
+                    "policy     "
+                            + RuntimeIntegrity.classPathPolicyDigest().orElse("none compiled in"));
             return 0;
         }
         Verification v = RuntimeIntegrity.verifySignature(home.get());
         if (v.manifest().isEmpty()) {
-            err.println("bulwark: cannot read the runtime's manifest: " + v.firstProblem().orElseThrow());
+            err.println(
+                    "bulwark: cannot read the runtime's manifest: "
+                            + v.firstProblem().orElseThrow());
             return 1;
         }
         RuntimeManifest m = v.manifest().get();
@@ -44,7 +49,8 @@ final class VersionCommand {
         if (!v.ok()) {
             return "INVALID: " + v.firstProblem().orElseThrow();
         }
-        return m.signingKey().map(k -> "valid, Ed25519 key " + k.fingerprint())
+        return m.signingKey()
+                .map(k -> "valid, Ed25519 key " + k.fingerprint())
                 .orElse("unsigned (built without a signing key)");
     }
 }

@@ -113,7 +113,8 @@ public final class Paths {
             throw new PathSyntaxException("empty local part");
         }
         if (local.length() > MAX_LOCAL_PART) {
-            throw new PathSyntaxException("local part longer than " + MAX_LOCAL_PART + " characters");
+            throw new PathSyntaxException(
+                    "local part longer than " + MAX_LOCAL_PART + " characters");
         }
         if (local.startsWith("\"")) {
             for (int i = 1; i < local.length() - 1; i++) {
@@ -136,7 +137,8 @@ public final class Paths {
             }
             for (int i = 0; i < atom.length(); i++) {
                 if (!isAtext(atom.charAt(i))) {
-                    throw new PathSyntaxException("invalid character '" + atom.charAt(i) + "' in local part");
+                    throw new PathSyntaxException(
+                            "invalid character '" + atom.charAt(i) + "' in local part");
                 }
             }
         }
@@ -144,9 +146,12 @@ public final class Paths {
 
     private static boolean isAtext(char c) {
         if (c >= 0x80) {
-            return !Character.isISOControl(c) && !Character.isWhitespace(c); // RFC 6531 UTF8-non-ascii
+            return !Character.isISOControl(c)
+                    && !Character.isWhitespace(c); // RFC 6531 UTF8-non-ascii
         }
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+        return (c >= 'a' && c <= 'z')
+                || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9')
                 || "!#$%&'*+-/=?^_`{|}~".indexOf(c) >= 0;
     }
 
@@ -164,8 +169,12 @@ public final class Paths {
             }
             for (int i = 0; i < label.length(); i++) {
                 char c = label.charAt(i);
-                boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                        || c == '-' || (c >= 0x80 && Character.isLetterOrDigit(c));
+                boolean ok =
+                        (c >= 'a' && c <= 'z')
+                                || (c >= 'A' && c <= 'Z')
+                                || (c >= '0' && c <= '9')
+                                || c == '-'
+                                || (c >= 0x80 && Character.isLetterOrDigit(c));
                 if (!ok) {
                     return false;
                 }

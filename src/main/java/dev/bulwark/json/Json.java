@@ -24,7 +24,11 @@ public final class Json {
                 case '\t' -> out.append("\\t");
                 case '\r' -> out.append("\\r");
                 default -> {
-                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == 0xfeff) {
+                    if (c < 0x20
+                            || (c >= 0x7f && c <= 0x9f)
+                            || c == 0x2028
+                            || c == 0x2029
+                            || c == 0xfeff) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

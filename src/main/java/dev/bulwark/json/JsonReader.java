@@ -6,20 +6,22 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict RFC 8259 reader (for the runtime manifest and {@code /version} documents): objects become {@code Map<String, Object>} (duplicate
- * keys refused), arrays {@code List<Object>}, strings {@code String}, integers {@code Long}, true
- * and false {@code Boolean}, and null {@link #NULL}. Fractions and exponents are refused: what
- * Bulwark writes has none, and a verifier should not accept more than the writer produces.
+ * A strict RFC 8259 reader (for the runtime manifest and {@code /version} documents): objects
+ * become {@code Map<String, Object>} (duplicate keys refused), arrays {@code List<Object>}, strings
+ * {@code String}, integers {@code Long}, true and false {@code Boolean}, and null {@link #NULL}.
+ * Fractions and exponents are refused: what Bulwark writes has none, and a verifier should not
+ * accept more than the writer produces.
  */
 public final class JsonReader {
 
     /** JSON {@code null}, so that no Java null ever leaves the reader. */
-    public static final Object NULL = new Object() {
-        @Override
-        public String toString() {
-            return "null";
-        }
-    };
+    public static final Object NULL =
+            new Object() {
+                @Override
+                public String toString() {
+                    return "null";
+                }
+            };
 
     private static final int MAX_DEPTH = 16;
 
@@ -33,14 +35,17 @@ public final class JsonReader {
         this.fractions = fractions;
     }
 
-    /** Parses one JSON document; throws {@link IllegalArgumentException} naming the offset of the first error. */
+    /**
+     * Parses one JSON document; throws {@link IllegalArgumentException} naming the offset of the
+     * first error.
+     */
     public static Object parse(String text) {
         return parse(text, false);
     }
 
     /**
-     * As {@link #parse(String)}, but numbers with fractions or exponents are read too, as
-     * {@link java.math.BigDecimal}: for documents other programs may extend, such as {@code /version}.
+     * As {@link #parse(String)}, but numbers with fractions or exponents are read too, as {@link
+     * java.math.BigDecimal}: for documents other programs may extend, such as {@code /version}.
      */
     public static Object parseAnyNumbers(String text) {
         return parse(text, true);
@@ -184,7 +189,10 @@ public final class JsonReader {
         if (digits.isEmpty() || digits.equals("-") || digits.matches("-?0\\d+")) {
             throw error("malformed number");
         }
-        if (pos < text.length() && (text.charAt(pos) == '.' || text.charAt(pos) == 'e' || text.charAt(pos) == 'E')) {
+        if (pos < text.length()
+                && (text.charAt(pos) == '.'
+                        || text.charAt(pos) == 'e'
+                        || text.charAt(pos) == 'E')) {
             if (!fractions) {
                 throw error("only integers are expected");
             }

@@ -13,11 +13,12 @@ public interface ConnectionListener {
     void closed();
 
     /** Ignores everything. */
-    ConnectionListener NONE = new ConnectionListener() {
-        @Override
-        public void opened() {}
+    ConnectionListener NONE =
+            new ConnectionListener() {
+                @Override
+                public void opened() {}
 
-        @Override
-        public void closed() {}
-    };
+                @Override
+                public void closed() {}
+            };
 }

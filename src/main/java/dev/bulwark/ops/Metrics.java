@@ -2,12 +2,17 @@ package dev.bulwark.ops;
 
 import dev.bulwark.audit.AuditRecord;
 import dev.bulwark.audit.AuditSink;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,8 +24,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The node's Prometheus metrics. Fed by the audit records (as an {@link AuditSink}) and by the SMTP
@@ -40,8 +43,17 @@ public final class Metrics implements AuditSink, ConnectionListener {
     static final int MAX_RULE_IDS = 2000;
 
     /** The verdicts the SMTP layer writes; anything else is counted as {@code other}. */
-    static final List<String> VERDICTS = List.of(
-            "accept", "tag", "quarantine", "reject", "defer", "discard", "refused", "tempfail", "aborted");
+    static final List<String> VERDICTS =
+            List.of(
+                    "accept",
+                    "tag",
+                    "quarantine",
+                    "reject",
+                    "defer",
+                    "discard",
+                    "refused",
+                    "tempfail",
+                    "aborted");
 
     /** Rule ids with these prefixes are limits (protocol caps and rate limits). */
     private static final List<String> LIMIT_PREFIXES = List.of("limit:", "ratelimit:");
@@ -51,8 +63,10 @@ public final class Metrics implements AuditSink, ConnectionListener {
 
     private static final Duration[] LATENCY_BUCKETS = {
         Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
-        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
-        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+                Duration.ofSeconds(1),
+        Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofSeconds(30),
         Duration.ofSeconds(60),
     };
 
@@ -64,19 +78,25 @@ public final class Metrics implements AuditSink, ConnectionListener {
 
     private Metrics(PrometheusMeterRegistry registry) {
         this.registry = registry;
-        this.connections = Counter.builder("bulwark.connections")
-                .description("SMTP sessions started (connections that passed the gatekeeper)")
-                .register(registry);
+        this.connections =
+                Counter.builder("bulwark.connections")
+                        .description(
+                                "SMTP sessions started (connections that passed the gatekeeper)")
+                        .register(registry);
         Gauge.builder("bulwark.connections.active", active, AtomicInteger::get)
                 .description("SMTP sessions open now")
                 .register(registry);
-        this.connectionsRefused = Counter.builder("bulwark.connections.refused")
-                .description("Connections refused before the banner (caps, connect-stage rules)")
-                .register(registry);
-        this.nextHopLatency = Timer.builder("bulwark.next.hop.latency")
-                .description("Time from the start of DATA at the next hop to its final reply")
-                .serviceLevelObjectives(LATENCY_BUCKETS)
-                .register(registry);
+        this.connectionsRefused =
+                Counter.builder("bulwark.connections.refused")
+                        .description(
+                                "Connections refused before the banner (caps, connect-stage rules)")
+                        .register(registry);
+        this.nextHopLatency =
+                Timer.builder("bulwark.next.hop.latency")
+                        .description(
+                                "Time from the start of DATA at the next hop to its final reply")
+                        .serviceLevelObjectives(LATENCY_BUCKETS)
+                        .register(registry);
         for (String verdict : VERDICTS) {
             transactions(verdict); // every verdict is visible from the start, at 0
         }
@@ -92,9 +112,13 @@ public final class Metrics implements AuditSink, ConnectionListener {
      */
     public static Metrics create(VersionInfo version, BooleanSupplier rateLimitBackendUp) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        for (String name : List.of("bulwark.refusals", "bulwark.rate.limit.refusals", "bulwark.shadow.hits")) {
+        for (String name :
+                List.of("bulwark.refusals", "bulwark.rate.limit.refusals", "bulwark.shadow.hits")) {
             String tag = name.equals("bulwark.rate.limit.refusals") ? "limit" : "rule";
-            registry.config().meterFilter(MeterFilter.maximumAllowableTags(name, tag, MAX_RULE_IDS, MeterFilter.deny()));
+            registry.config()
+                    .meterFilter(
+                            MeterFilter.maximumAllowableTags(
+                                    name, tag, MAX_RULE_IDS, MeterFilter.deny()));
         }
         Gauge.builder("bulwark.build.info", () -> 1)
                 .description("What this node runs; the value is always 1")
@@ -102,8 +126,13 @@ public final class Metrics implements AuditSink, ConnectionListener {
                 .tag("commit", version.commit())
                 .tag("policy_digest", version.policyDigest())
                 .register(registry);
-        Gauge.builder("bulwark.rate.limit.backend.up", rateLimitBackendUp, s -> s.getAsBoolean() ? 1 : 0)
-                .description("1 while the configured rate-limit backend is in use, 0 while falling back to local buckets")
+        Gauge.builder(
+                        "bulwark.rate.limit.backend.up",
+                        rateLimitBackendUp,
+                        s -> s.getAsBoolean() ? 1 : 0)
+                .description(
+                        "1 while the configured rate-limit backend is in use, 0 while falling back"
+                                + " to local buckets")
                 .register(registry);
         return new Metrics(registry);
     }
@@ -155,18 +184,25 @@ public final class Metrics implements AuditSink, ConnectionListener {
                     .register(registry)
                     .increment();
         }
-        r.nextHop().ifPresent(hop -> {
-            hop.delivery().ifPresent(nextHopLatency::record);
-            if (!hop.positive()) {
-                String kind = !hop.answered() ? "unreachable" : hop.code() >= 500 ? "permanent" : "transient";
-                Counter.builder("bulwark.next.hop.errors")
-                        .description("Final next-hop answers that were not positive, or never came")
-                        .tag("stage", hop.stage().key())
-                        .tag("kind", kind)
-                        .register(registry)
-                        .increment();
-            }
-        });
+        r.nextHop()
+                .ifPresent(
+                        hop -> {
+                            hop.delivery().ifPresent(nextHopLatency::record);
+                            if (!hop.positive()) {
+                                String kind =
+                                        !hop.answered()
+                                                ? "unreachable"
+                                                : hop.code() >= 500 ? "permanent" : "transient";
+                                Counter.builder("bulwark.next.hop.errors")
+                                        .description(
+                                                "Final next-hop answers that were not positive, or"
+                                                        + " never came")
+                                        .tag("stage", hop.stage().key())
+                                        .tag("kind", kind)
+                                        .register(registry)
+                                        .increment();
+                            }
+                        });
     }
 
     private Counter transactions(String verdict) {
@@ -182,7 +218,9 @@ public final class Metrics implements AuditSink, ConnectionListener {
         }
         for (String id : rules.isEmpty() ? List.of(NO_RULE) : rules) {
             Counter.builder("bulwark.refusals")
-                    .description("4xx/5xx replies that refused a connection, sender, recipient or message, by rule and code")
+                    .description(
+                            "4xx/5xx replies that refused a connection, sender, recipient or"
+                                    + " message, by rule and code")
                     .tag("rule", id)
                     .tag("code", code)
                     .register(registry)

@@ -2,6 +2,10 @@ package dev.bulwark.ops;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,8 +14,6 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The operations listener (site setting {@code metrics.listen}), separate from SMTP:
@@ -47,41 +49,60 @@ public final class OpsServer implements AutoCloseable {
      *
      * @throws UncheckedIOException naming the address and the site setting when it cannot bind
      */
-    public static OpsServer start(InetSocketAddress listen, Metrics metrics, Readiness readiness, VersionInfo version) {
+    public static OpsServer start(
+            InetSocketAddress listen, Metrics metrics, Readiness readiness, VersionInfo version) {
         HttpServer server;
         try {
             server = HttpServer.create(listen, 64);
         } catch (IOException e) {
-            throw new UncheckedIOException("metrics.listen: cannot listen on " + listen + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "metrics.listen: cannot listen on " + listen + ": " + e.getMessage(), e);
         }
-        ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ops-", 0).factory());
+        ExecutorService executor =
+                Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ops-", 0).factory());
         byte[] versionJson = (version.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
-        server.createContext("/", exchange -> {
-            try (exchange) {
-                handle(exchange, metrics, readiness, versionJson);
-            } catch (IOException e) {
-                // The scraper went away mid-response; nothing to repair.
-                log.debug("ops request {} {} failed: {}", exchange.getRequestMethod(), exchange.getRequestURI(),
-                        e.getMessage());
-            } catch (RuntimeException e) {
-                // Closing the exchange without a complete response tells the client it failed.
-                log.error("ops request {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
-            }
-        });
+        server.createContext(
+                "/",
+                exchange -> {
+                    try (exchange) {
+                        handle(exchange, metrics, readiness, versionJson);
+                    } catch (IOException e) {
+                        // The scraper went away mid-response; nothing to repair.
+                        log.debug(
+                                "ops request {} {} failed: {}",
+                                exchange.getRequestMethod(),
+                                exchange.getRequestURI(),
+                                e.getMessage());
+                    } catch (RuntimeException e) {
+                        // Closing the exchange without a complete response tells the client it
+                        // failed.
+                        log.error(
+                                "ops request {} {} failed",
+                                exchange.getRequestMethod(),
+                                exchange.getRequestURI(),
+                                e);
+                    }
+                });
         server.setExecutor(executor);
         server.start();
         return new OpsServer(server, executor);
     }
 
-    private static void handle(HttpExchange exchange, Metrics metrics, Readiness readiness, byte[] versionJson)
+    private static void handle(
+            HttpExchange exchange, Metrics metrics, Readiness readiness, byte[] versionJson)
             throws IOException {
         String path = exchange.getRequestURI().getPath();
-        boolean known = switch (path) {
-            case "/metrics", "/healthz", "/readyz", "/version" -> true;
-            default -> false;
-        };
+        boolean known =
+                switch (path) {
+                    case "/metrics", "/healthz", "/readyz", "/version" -> true;
+                    default -> false;
+                };
         if (!known) {
-            respond(exchange, 404, TEXT, "not found; try /metrics, /healthz, /readyz or /version\n");
+            respond(
+                    exchange,
+                    404,
+                    TEXT,
+                    "not found; try /metrics, /healthz, /readyz or /version\n");
             return;
         }
         String method = exchange.getRequestMethod();
@@ -102,18 +123,24 @@ public final class OpsServer implements AutoCloseable {
                 if (status.ready()) {
                     respond(exchange, 200, TEXT, "ready\n");
                 } else {
-                    respond(exchange, 503, TEXT, "not ready: " + status.problem().orElse("unknown") + "\n");
+                    respond(
+                            exchange,
+                            503,
+                            TEXT,
+                            "not ready: " + status.problem().orElse("unknown") + "\n");
                 }
             }
             default -> respond(exchange, 200, JSON, versionJson);
         }
     }
 
-    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+    private static void respond(HttpExchange exchange, int status, String contentType, String body)
+            throws IOException {
         respond(exchange, status, contentType, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void respond(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+    private static void respond(HttpExchange exchange, int status, String contentType, byte[] body)
+            throws IOException {
         exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
         if (exchange.getRequestMethod().equals("HEAD")) {

@@ -8,10 +8,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * Whether the node should receive mail: its self-verification passed and the next hop answers.
- * The next-hop probe opens a real SMTP connection, so its result is kept for a short while; a
- * scraper or load balancer asking every second then costs the next hop one connection per period,
- * and concurrent askers share one probe.
+ * Whether the node should receive mail: its self-verification passed and the next hop answers. The
+ * next-hop probe opens a real SMTP connection, so its result is kept for a short while; a scraper
+ * or load balancer asking every second then costs the next hop one connection per period, and
+ * concurrent askers share one probe.
  */
 public final class Readiness {
 
@@ -41,7 +41,10 @@ public final class Readiness {
     private boolean probed;
     private boolean lastProbe;
 
-    private Readiness(BooleanSupplier selfVerified, BooleanSupplier nextHopAnswers, Duration cache,
+    private Readiness(
+            BooleanSupplier selfVerified,
+            BooleanSupplier nextHopAnswers,
+            Duration cache,
             LongSupplier nanoTime) {
         this.selfVerified = Objects.requireNonNull(selfVerified, "selfVerified");
         this.nextHopAnswers = Objects.requireNonNull(nextHopAnswers, "nextHopAnswers");
@@ -51,18 +54,22 @@ public final class Readiness {
 
     /**
      * @param selfVerified whether the runtime's self-verification against its manifest passed
-     * @param nextHopAnswers a probe of the next hop, such as {@code NextHop::probe}; may block
-     *     for the next hop's connect timeout
+     * @param nextHopAnswers a probe of the next hop, such as {@code NextHop::probe}; may block for
+     *     the next hop's connect timeout
      */
     public static Readiness of(BooleanSupplier selfVerified, BooleanSupplier nextHopAnswers) {
         return of(selfVerified, nextHopAnswers, DEFAULT_PROBE_CACHE, System::nanoTime);
     }
 
     /** As {@link #of(BooleanSupplier, BooleanSupplier)}, with the cache period and clock given. */
-    public static Readiness of(BooleanSupplier selfVerified, BooleanSupplier nextHopAnswers, Duration probeCache,
+    public static Readiness of(
+            BooleanSupplier selfVerified,
+            BooleanSupplier nextHopAnswers,
+            Duration probeCache,
             LongSupplier nanoTime) {
         if (probeCache.isNegative()) {
-            throw new IllegalArgumentException(probeCache + " is not a valid probe cache period: must not be negative");
+            throw new IllegalArgumentException(
+                    probeCache + " is not a valid probe cache period: must not be negative");
         }
         return new Readiness(selfVerified, nextHopAnswers, probeCache, nanoTime);
     }
@@ -80,7 +87,8 @@ public final class Readiness {
 
     private boolean nextHopAnswers() {
         // Held across the probe on purpose: callers that arrive meanwhile wait and reuse its result
-        // instead of opening connections of their own. A ReentrantLock does not pin virtual threads.
+        // instead of opening connections of their own. A ReentrantLock does not pin virtual
+        // threads.
         probing.lock();
         try {
             long now = nanoTime.getAsLong();

@@ -2,6 +2,7 @@ package dev.bulwark.ops;
 
 import dev.bulwark.json.Json;
 import dev.bulwark.json.JsonReader;
+
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;

@@ -9,6 +9,7 @@ import dev.bulwark.check.rules.RuleEvaluation;
 import dev.bulwark.check.rules.RuleSet;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.ratelimit.LimitSpec;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -60,7 +61,8 @@ public final class CompiledPolicy implements Filter {
 
     /**
      * Compiles a policy directory: {@code DIR/inbound.yaml} and the lists in {@code DIR/lists/}.
-     * Diagnostics name files as {@code DIR} was given ({@code policy} gives {@code policy/inbound.yaml}).
+     * Diagnostics name files as {@code DIR} was given ({@code policy} gives {@code
+     * policy/inbound.yaml}).
      *
      * @throws PolicyException with every error and warning when there is at least one error
      * @throws IOException when {@code inbound.yaml} or a list cannot be read
@@ -76,8 +78,8 @@ public final class CompiledPolicy implements Filter {
 
     /**
      * The policy compiled into this runtime. Its canonical form is read from the class path, its
-     * SHA-256 checked against the digest recorded beside it at build time, and compiled; the result's
-     * digest is checked again.
+     * SHA-256 checked against the digest recorded beside it at build time, and compiled; the
+     * result's digest is checked again.
      *
      * @throws IllegalStateException when no policy was compiled in, or it does not match its digest
      */
@@ -85,23 +87,34 @@ public final class CompiledPolicy implements Filter {
         return verifyEmbedded(resource(EMBEDDED_POLICY), resource(EMBEDDED_DIGEST));
     }
 
-    /** Checks a canonical form against its recorded digest and compiles it (see {@link #embedded()}). */
+    /**
+     * Checks a canonical form against its recorded digest and compiles it (see {@link
+     * #embedded()}).
+     */
     static CompiledPolicy verifyEmbedded(String text, String digestFile) {
         String recorded = digestFile.trim();
         String actual = PolicyCompiler.sha256(text);
         if (!actual.equals(recorded)) {
-            throw new IllegalStateException("the embedded policy does not match its digest: recorded " + recorded
-                    + ", actual " + actual);
+            throw new IllegalStateException(
+                    "the embedded policy does not match its digest: recorded "
+                            + recorded
+                            + ", actual "
+                            + actual);
         }
         CompiledPolicy p;
         try {
             p = fromCanonical("embedded:" + EMBEDDED_POLICY, text);
         } catch (PolicyException e) {
-            throw new IllegalStateException("the embedded policy does not compile:\n" + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "the embedded policy does not compile:\n" + e.getMessage(), e);
         }
         if (!p.digest.equals(recorded)) {
-            throw new IllegalStateException("the embedded policy compiles to digest " + p.digest + ", not the recorded "
-                    + recorded + ": the runtime was built by a different compiler");
+            throw new IllegalStateException(
+                    "the embedded policy compiles to digest "
+                            + p.digest
+                            + ", not the recorded "
+                            + recorded
+                            + ": the runtime was built by a different compiler");
         }
         return p;
     }
@@ -109,8 +122,10 @@ public final class CompiledPolicy implements Filter {
     private static String resource(String name) {
         try (InputStream in = CompiledPolicy.class.getResourceAsStream("/" + name)) {
             if (in == null) {
-                throw new IllegalStateException("no policy is compiled into this runtime: " + name
-                        + " is missing (build with mvn package)");
+                throw new IllegalStateException(
+                        "no policy is compiled into this runtime: "
+                                + name
+                                + " is missing (build with mvn package)");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -118,12 +133,16 @@ public final class CompiledPolicy implements Filter {
         }
     }
 
-    /** Writes the canonical form and its digest where {@link #embedded()} finds them under a class-path root. */
+    /**
+     * Writes the canonical form and its digest where {@link #embedded()} finds them under a
+     * class-path root.
+     */
     public void writeEmbedded(Path classesDir) throws IOException {
         Path dir = classesDir.resolve(EMBEDDED_DIR);
         Files.createDirectories(dir);
         Files.writeString(classesDir.resolve(EMBEDDED_POLICY), canonical, StandardCharsets.UTF_8);
-        Files.writeString(classesDir.resolve(EMBEDDED_DIGEST), digest + "\n", StandardCharsets.UTF_8);
+        Files.writeString(
+                classesDir.resolve(EMBEDDED_DIGEST), digest + "\n", StandardCharsets.UTF_8);
     }
 
     @Override
@@ -141,7 +160,10 @@ public final class CompiledPolicy implements Filter {
         return relayDomains;
     }
 
-    /** The relay domain entries as written in the canonical form ({@code .example.com} for subdomains). */
+    /**
+     * The relay domain entries as written in the canonical form ({@code .example.com} for
+     * subdomains).
+     */
     public List<String> relayDomainEntries() {
         return relayEntries;
     }
@@ -152,7 +174,10 @@ public final class CompiledPolicy implements Filter {
         return new RuleEvaluation(rules, connection.client());
     }
 
-    /** The rate limits the policy declares, in order, for the rate-limit enforcement to build buckets from. */
+    /**
+     * The rate limits the policy declares, in order, for the rate-limit enforcement to build
+     * buckets from.
+     */
     public List<LimitSpec> rateLimits() {
         return rateLimits;
     }

@@ -4,8 +4,8 @@ import java.util.Comparator;
 import java.util.Objects;
 
 /**
- * One problem found in a policy, printed the way editors and CI annotators parse it:
- * {@code policy/inbound.yaml:14:9: error: message}. Lines and columns count from 1.
+ * One problem found in a policy, printed the way editors and CI annotators parse it: {@code
+ * policy/inbound.yaml:14:9: error: message}. Lines and columns count from 1.
  */
 public record Diagnostic(String file, int line, int column, Severity severity, String message)
         implements Comparable<Diagnostic> {
@@ -19,11 +19,12 @@ public record Diagnostic(String file, int line, int column, Severity severity, S
         }
     }
 
-    private static final Comparator<Diagnostic> ORDER = Comparator.comparing(Diagnostic::file)
-            .thenComparingInt(Diagnostic::line)
-            .thenComparingInt(Diagnostic::column)
-            .thenComparing(Diagnostic::severity)
-            .thenComparing(Diagnostic::message);
+    private static final Comparator<Diagnostic> ORDER =
+            Comparator.comparing(Diagnostic::file)
+                    .thenComparingInt(Diagnostic::line)
+                    .thenComparingInt(Diagnostic::column)
+                    .thenComparing(Diagnostic::severity)
+                    .thenComparing(Diagnostic::message);
 
     public Diagnostic {
         Objects.requireNonNull(file, "file");

@@ -2,6 +2,7 @@ package dev.bulwark.policy;
 
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.ReversePath;
+
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Objects;
@@ -10,7 +11,8 @@ import java.util.Objects;
  * The envelope of one simulated transaction: who connects, how it greets, the sender and the
  * recipients (written as the client would, checked against the relay domains first).
  */
-public record Envelope(InetAddress client, String helo, ReversePath sender, List<String> recipients) {
+public record Envelope(
+        InetAddress client, String helo, ReversePath sender, List<String> recipients) {
     public Envelope {
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(helo, "helo");
@@ -21,7 +23,12 @@ public record Envelope(InetAddress client, String helo, ReversePath sender, List
         }
     }
 
-    public static Envelope of(InetAddress client, String helo, ReversePath sender, Mailbox... recipients) {
-        return new Envelope(client, helo, sender, java.util.Arrays.stream(recipients).map(Mailbox::address).toList());
+    public static Envelope of(
+            InetAddress client, String helo, ReversePath sender, Mailbox... recipients) {
+        return new Envelope(
+                client,
+                helo,
+                sender,
+                java.util.Arrays.stream(recipients).map(Mailbox::address).toList());
     }
 }

@@ -5,11 +5,12 @@ import dev.bulwark.check.rules.Cidrs;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.PathSyntaxException;
 import dev.bulwark.envelope.Paths;
+
 import java.util.Locale;
 
 /**
- * What a list holds, decided by where it is used. Each kind checks an entry and gives its
- * canonical form (what the digest covers and what lookups use).
+ * What a list holds, decided by where it is used. Each kind checks an entry and gives its canonical
+ * form (what the digest covers and what lookups use).
  */
 enum ListKind {
     CIDR("CIDR"),
@@ -52,16 +53,27 @@ enum ListKind {
     private static Result cidr(String entry) {
         return switch (Cidrs.parse(entry)) {
             case Cidrs.Parsed.Ok ok -> Result.ok(Cidrs.format(ok.network()));
-            case Cidrs.Parsed.HostBits hb -> Result.bad("'" + entry + "' has host bits set (did you mean '"
-                    + Cidrs.format(hb.network()) + "'?)");
-            case Cidrs.Parsed.Bad bad -> Result.bad("'" + entry + "' is not a CIDR: " + bad.reason());
+            case Cidrs.Parsed.HostBits hb ->
+                    Result.bad(
+                            "'"
+                                    + entry
+                                    + "' has host bits set (did you mean '"
+                                    + Cidrs.format(hb.network())
+                                    + "'?)");
+            case Cidrs.Parsed.Bad bad ->
+                    Result.bad("'" + entry + "' is not a CIDR: " + bad.reason());
         };
     }
 
     static Result domain(String entry) {
         if (entry.startsWith("*.")) {
-            return Result.bad("'" + entry + "' is not a domain: write '" + entry.substring(1)
-                    + "' to match every subdomain of " + entry.substring(2));
+            return Result.bad(
+                    "'"
+                            + entry
+                            + "' is not a domain: write '"
+                            + entry.substring(1)
+                            + "' to match every subdomain of "
+                            + entry.substring(2));
         }
         boolean parent = entry.startsWith(".");
         String d = parent ? entry.substring(1) : entry;
@@ -83,8 +95,12 @@ enum ListKind {
 
     private static Result address(String entry) {
         if (entry.startsWith("@")) {
-            return Result.bad("'" + entry + "' is not an address: write '" + entry.substring(1)
-                    + "' for the whole domain");
+            return Result.bad(
+                    "'"
+                            + entry
+                            + "' is not an address: write '"
+                            + entry.substring(1)
+                            + "' for the whole domain");
         }
         if (entry.indexOf('@') < 0) {
             return domain(entry);
@@ -92,13 +108,17 @@ enum ListKind {
         try {
             Mailbox m = Mailbox.of(entry);
             if (m.hasAddressLiteral()) {
-                return Result.bad("'" + entry + "' has an address literal; list the domain-less address instead");
+                return Result.bad(
+                        "'"
+                                + entry
+                                + "' has an address literal; list the domain-less address instead");
             }
             Result d = domain(m.domain());
             if (!d.isOk()) {
                 return d;
             }
-            return Result.ok((m.unquotedLocalPart() + "@" + d.canonical()).toLowerCase(Locale.ROOT));
+            return Result.ok(
+                    (m.unquotedLocalPart() + "@" + d.canonical()).toLowerCase(Locale.ROOT));
         } catch (PathSyntaxException e) {
             return Result.bad("'" + entry + "' is not a valid address: " + e.getMessage());
         }
@@ -108,11 +128,24 @@ enum ListKind {
         String e = entry.startsWith(".") ? entry.substring(1) : entry;
         e = e.toLowerCase(Locale.ROOT);
         if (e.indexOf('.') >= 0) {
-            return Result.bad("'" + entry + "' is not a file extension: the extension is what follows the last dot ('"
-                    + e.substring(e.lastIndexOf('.') + 1) + "')");
+            return Result.bad(
+                    "'"
+                            + entry
+                            + "' is not a file extension: the extension is what follows the last"
+                            + " dot ('"
+                            + e.substring(e.lastIndexOf('.') + 1)
+                            + "')");
         }
-        if (e.isEmpty() || !e.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '~'
-                || c == '$' || c == '!')) {
+        if (e.isEmpty()
+                || !e.chars()
+                        .allMatch(
+                                c ->
+                                        Character.isLetterOrDigit(c)
+                                                || c == '-'
+                                                || c == '_'
+                                                || c == '~'
+                                                || c == '$'
+                                                || c == '!')) {
             return Result.bad("'" + entry + "' is not a file extension");
         }
         return Result.ok(e);
@@ -122,17 +155,21 @@ enum ListKind {
         String t = entry.toLowerCase(Locale.ROOT);
         int slash = t.indexOf('/');
         if (slash <= 0 || slash == t.length() - 1 || t.indexOf('/', slash + 1) >= 0) {
-            return Result.bad("'" + entry + "' is not a content type: write type/subtype or type/*");
+            return Result.bad(
+                    "'" + entry + "' is not a content type: write type/subtype or type/*");
         }
         String type = t.substring(0, slash);
         String sub = t.substring(slash + 1);
         if (!token(type) || !(sub.equals("*") || token(sub))) {
-            return Result.bad("'" + entry + "' is not a content type: write type/subtype or type/*");
+            return Result.bad(
+                    "'" + entry + "' is not a content type: write type/subtype or type/*");
         }
         return Result.ok(t);
     }
 
     private static boolean token(String s) {
-        return !s.isEmpty() && s.chars().allMatch(c -> c > 32 && c < 127 && "()<>@,;:\\\"/[]?=*".indexOf(c) < 0);
+        return !s.isEmpty()
+                && s.chars()
+                        .allMatch(c -> c > 32 && c < 127 && "()<>@,;:\\\"/[]?=*".indexOf(c) < 0);
     }
 }

@@ -1,5 +1,7 @@
 package dev.bulwark.policy;
 
+import org.snakeyaml.engine.v2.nodes.Node;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -7,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
  * The named lists of a policy, from files under {@code lists/} (one entry a line, {@code #}
@@ -60,7 +61,12 @@ final class ListTable {
     private void define(String name, Pos at, List<Item> items) {
         Source existing = sources.get(name);
         if (existing != null) {
-            problems.error(at, "list '" + name + "' is already defined at " + existing.definedAt.relativeTo(at));
+            problems.error(
+                    at,
+                    "list '"
+                            + name
+                            + "' is already defined at "
+                            + existing.definedAt.relativeTo(at));
             return;
         }
         sources.put(name, new Source(name, at, items));
@@ -69,7 +75,8 @@ final class ListTable {
     private List<Item> items(List<Node> nodes, String what) {
         List<Item> items = new ArrayList<>();
         for (Node n : nodes) {
-            Yaml.string(n, what, problems).ifPresent(s -> items.add(new Item(s.strip(), Yaml.pos(n))));
+            Yaml.string(n, what, problems)
+                    .ifPresent(s -> items.add(new Item(s.strip(), Yaml.pos(n))));
         }
         return items;
     }
@@ -82,11 +89,23 @@ final class ListTable {
     Optional<Resolved> use(String name, ListKind kind, Pos at) {
         Source source = sources.get(name);
         if (source == null) {
-            boolean looksLikeEntry = name.indexOf('.') >= 0 || name.indexOf('/') >= 0 || name.indexOf(':') >= 0
-                    || name.indexOf('@') >= 0;
-            problems.error(at, "unknown list '" + name + "'" + Suggest.didYouMean(name, sources.keySet())
-                    + ": a list is a file lists/" + name + ".txt or an entry under 'lists'"
-                    + (looksLikeEntry ? " (write [" + name + "] for entries in place)" : ""));
+            boolean looksLikeEntry =
+                    name.indexOf('.') >= 0
+                            || name.indexOf('/') >= 0
+                            || name.indexOf(':') >= 0
+                            || name.indexOf('@') >= 0;
+            problems.error(
+                    at,
+                    "unknown list '"
+                            + name
+                            + "'"
+                            + Suggest.didYouMean(name, sources.keySet())
+                            + ": a list is a file lists/"
+                            + name
+                            + ".txt or an entry under 'lists'"
+                            + (looksLikeEntry
+                                    ? " (write [" + name + "] for entries in place)"
+                                    : ""));
             return Optional.empty();
         }
         Resolved r = resolved.get(name);
@@ -97,13 +116,22 @@ final class ListTable {
         }
         if (r != null) {
             if (r.kind != kind) {
-                problems.error(at, "list '" + name + "' is used here as a " + kind.label + " list but as a "
-                        + r.kind.label + " list at " + r.firstUse.relativeTo(at));
+                problems.error(
+                        at,
+                        "list '"
+                                + name
+                                + "' is used here as a "
+                                + kind.label
+                                + " list but as a "
+                                + r.kind.label
+                                + " list at "
+                                + r.firstUse.relativeTo(at));
                 return Optional.empty();
             }
             return Optional.of(r);
         }
-        Optional<List<String>> entries = check(source.items, kind, "list '" + name + "'", source.definedAt);
+        Optional<List<String>> entries =
+                check(source.items, kind, "list '" + name + "'", source.definedAt);
         if (entries.isEmpty()) {
             resolved.put(name, new Resolved(name, kind, at, List.of()));
             return Optional.empty();
@@ -128,7 +156,8 @@ final class ListTable {
         return check(items(nodes, "a " + kind.label), kind, "this list", at);
     }
 
-    private Optional<List<String>> check(List<Item> items, ListKind kind, String what, Pos definedAt) {
+    private Optional<List<String>> check(
+            List<Item> items, ListKind kind, String what, Pos definedAt) {
         boolean ok = true;
         TreeMap<String, Item> canonical = new TreeMap<>();
         for (Item item : items) {
@@ -140,8 +169,15 @@ final class ListTable {
             }
             Item first = canonical.putIfAbsent(r.canonical(), item);
             if (first != null) {
-                problems.warning(item.pos, "duplicate entry '" + item.text + "' in " + what + " (first at "
-                        + first.pos.relativeTo(item.pos) + ")");
+                problems.warning(
+                        item.pos,
+                        "duplicate entry '"
+                                + item.text
+                                + "' in "
+                                + what
+                                + " (first at "
+                                + first.pos.relativeTo(item.pos)
+                                + ")");
             }
         }
         if (items.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.bulwark.policy;
 
 import com.google.re2j.PatternSyntaxException;
+
 import dev.bulwark.check.Limits;
 import dev.bulwark.check.RelayDomains;
 import dev.bulwark.check.Stage;
@@ -20,6 +21,11 @@ import dev.bulwark.check.rules.Text;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.PathSyntaxException;
 import dev.bulwark.ratelimit.LimitSpec;
+
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -36,10 +42,6 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.function.Function;
-import org.snakeyaml.engine.v2.nodes.MappingNode;
-import org.snakeyaml.engine.v2.nodes.Node;
-import org.snakeyaml.engine.v2.nodes.ScalarNode;
-import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /**
  * Source to compiled policy: parse, resolve lists, validate, compile regexes, build lookup
@@ -50,19 +52,51 @@ final class PolicyCompiler {
 
     static final int LANGUAGE = 1;
 
-    static final Set<String> TOP = Yaml.keys("language", "relay-domains", "quarantine", "limits", "thresholds",
-            "tag", "lists", "rate-limits", "rules");
-    static final Set<String> RULE = Yaml.keys("id", "description", "when", "action", "score", "shadow", "reply",
-            "tag");
-    static final Set<String> ACTIONS = Yaml.keys("accept", "reject", "defer", "discard", "quarantine", "tag");
+    static final Set<String> TOP =
+            Yaml.keys(
+                    "language",
+                    "relay-domains",
+                    "quarantine",
+                    "limits",
+                    "thresholds",
+                    "tag",
+                    "lists",
+                    "rate-limits",
+                    "rules");
+    static final Set<String> RULE =
+            Yaml.keys("id", "description", "when", "action", "score", "shadow", "reply", "tag");
+    static final Set<String> ACTIONS =
+            Yaml.keys("accept", "reject", "defer", "discard", "quarantine", "tag");
     static final Set<String> COMPOSITES = Yaml.keys("all", "any", "not");
+
     /** Every matcher, with the earliest stage at which its facts are known. */
     static final Map<String, Stage> MATCHERS = matchers();
-    static final Set<String> LIMITS = Yaml.keys("message-size", "recipients", "command-line", "data-line",
-            "header-bytes", "command-timeout", "data-timeout", "connections", "connections-per-client", "commands",
-            "errors");
-    static final Set<String> RATE_LIMIT = Yaml.keys("id", "description", "stage", "key", "prefix", "capacity",
-            "period", "cost", "scope", "shadow");
+
+    static final Set<String> LIMITS =
+            Yaml.keys(
+                    "message-size",
+                    "recipients",
+                    "command-line",
+                    "data-line",
+                    "header-bytes",
+                    "command-timeout",
+                    "data-timeout",
+                    "connections",
+                    "connections-per-client",
+                    "commands",
+                    "errors");
+    static final Set<String> RATE_LIMIT =
+            Yaml.keys(
+                    "id",
+                    "description",
+                    "stage",
+                    "key",
+                    "prefix",
+                    "capacity",
+                    "period",
+                    "cost",
+                    "scope",
+                    "shadow");
 
     private static Map<String, Stage> matchers() {
         Map<String, Stage> m = new LinkedHashMap<>();
@@ -75,23 +109,45 @@ final class PolicyCompiler {
         m.put("sender-null", Stage.MAIL);
         m.put("recipient-in", Stage.RCPT);
         m.put("recipient-matches", Stage.RCPT);
-        for (String k : List.of("header-present", "header-absent", "header-matches", "subject-contains",
-                "subject-matches", "body-contains", "body-matches", "raw-matches", "attachment-name-matches",
-                "attachment-extension-in", "attachment-type-in", "size-over", "url-host-in", "url-host-is-ip",
-                "mime-malformed")) {
+        for (String k :
+                List.of(
+                        "header-present",
+                        "header-absent",
+                        "header-matches",
+                        "subject-contains",
+                        "subject-matches",
+                        "body-contains",
+                        "body-matches",
+                        "raw-matches",
+                        "attachment-name-matches",
+                        "attachment-extension-in",
+                        "attachment-type-in",
+                        "size-over",
+                        "url-host-in",
+                        "url-host-is-ip",
+                        "mime-malformed")) {
             m.put(k, Stage.DATA);
         }
         return Map.copyOf(m);
     }
 
     /** The result of a successful compilation. */
-    record Output(RuleSet rules, Limits limits, RelayDomains relayDomains, List<String> relayEntries,
-            List<LimitSpec> rateLimits, String canonical, String digest, List<Diagnostic> warnings) {}
+    record Output(
+            RuleSet rules,
+            Limits limits,
+            RelayDomains relayDomains,
+            List<String> relayEntries,
+            List<LimitSpec> rateLimits,
+            String canonical,
+            String digest,
+            List<Diagnostic> warnings) {}
 
     private final Problems problems = new Problems();
     private final ListTable lists = new ListTable(problems);
+
     /** Ids of rules and limits, for duplicate detection: id to where it was defined. */
     private final Map<String, List<Pos>> ids = new LinkedHashMap<>();
+
     private final List<Pos> quarantineUses = new ArrayList<>();
     private final List<Pos> scoreUses = new ArrayList<>();
 
@@ -115,7 +171,8 @@ final class PolicyCompiler {
             }
             throw new PolicyException(problems.sorted());
         }
-        Map<String, Yaml.Entry> top = Yaml.mapping(root.get(), "the policy", TOP, problems).orElse(Map.of());
+        Map<String, Yaml.Entry> top =
+                Yaml.mapping(root.get(), "the policy", TOP, problems).orElse(Map.of());
         Pos start = Yaml.pos(root.get());
         Map<String, Object> canon = new LinkedHashMap<>();
 
@@ -124,32 +181,50 @@ final class PolicyCompiler {
             Yaml.Entry e = top.get("language");
             Optional<BigDecimal> v = Yaml.number(e.value(), "'language'", problems);
             if (v.isPresent() && v.get().compareTo(BigDecimal.valueOf(LANGUAGE)) != 0) {
-                problems.error(e.pos(), "language " + v.get() + " is not supported: this compiler reads language "
-                        + LANGUAGE);
+                problems.error(
+                        e.pos(),
+                        "language "
+                                + v.get()
+                                + " is not supported: this compiler reads language "
+                                + LANGUAGE);
             }
         }
         canon.put("language", (long) language);
 
         if (top.containsKey("lists")) {
-            Yaml.mapping(top.get("lists").value(), "'lists'", null, problems).ifPresent(m -> {
-                for (Yaml.Entry e : m.values()) {
-                    if (!validName(e.key())) {
-                        problems.error(e.keyPos(), "list name '" + e.key()
-                                + "' must be lower-case letters, digits, '-', '_' or '.'");
-                        continue;
-                    }
-                    Yaml.sequence(e.value(), "list '" + e.key() + "'", problems)
-                            .ifPresent(nodes -> lists.addInline(e.key(), e.keyPos(), nodes));
-                }
-            });
+            Yaml.mapping(top.get("lists").value(), "'lists'", null, problems)
+                    .ifPresent(
+                            m -> {
+                                for (Yaml.Entry e : m.values()) {
+                                    if (!validName(e.key())) {
+                                        problems.error(
+                                                e.keyPos(),
+                                                "list name '"
+                                                        + e.key()
+                                                        + "' must be lower-case letters, digits,"
+                                                        + " '-', '_' or '.'");
+                                        continue;
+                                    }
+                                    Yaml.sequence(e.value(), "list '" + e.key() + "'", problems)
+                                            .ifPresent(
+                                                    nodes ->
+                                                            lists.addInline(
+                                                                    e.key(), e.keyPos(), nodes));
+                                }
+                            });
         }
 
-        Limits limits = top.containsKey("limits") ? limits(top.get("limits").value(), canon) : defaultLimits(canon);
+        Limits limits =
+                top.containsKey("limits")
+                        ? limits(top.get("limits").value(), canon)
+                        : defaultLimits(canon);
 
         List<String> relayEntries = List.of();
         if (!top.containsKey("relay-domains")) {
             if (root.get() instanceof MappingNode) {
-                problems.error(start, "the policy has no 'relay-domains': without them no mail can be accepted");
+                problems.error(
+                        start,
+                        "the policy has no 'relay-domains': without them no mail can be accepted");
             }
         } else {
             Yaml.Entry e = top.get("relay-domains");
@@ -171,25 +246,36 @@ final class PolicyCompiler {
                 try {
                     Mailbox m = Mailbox.of(s.get().trim());
                     if (m.isBarePostmaster() || m.hasAddressLiteral()) {
-                        problems.error(e.pos(), "'quarantine' must be an address local@domain, not '" + s.get() + "'");
+                        problems.error(
+                                e.pos(),
+                                "'quarantine' must be an address local@domain, not '"
+                                        + s.get()
+                                        + "'");
                     } else {
                         quarantine = Optional.of(m);
                         canon.put("quarantine", m.address());
                     }
                 } catch (PathSyntaxException ex) {
-                    problems.error(e.pos(), "'quarantine' is not a valid address: " + ex.getMessage() + ": '"
-                            + s.get() + "'");
+                    problems.error(
+                            e.pos(),
+                            "'quarantine' is not a valid address: "
+                                    + ex.getMessage()
+                                    + ": '"
+                                    + s.get()
+                                    + "'");
                 }
             }
         }
 
-        RuleSet.Thresholds thresholds = top.containsKey("thresholds")
-                ? thresholds(top.get("thresholds").value(), canon)
-                : RuleSet.Thresholds.none();
+        RuleSet.Thresholds thresholds =
+                top.containsKey("thresholds")
+                        ? thresholds(top.get("thresholds").value(), canon)
+                        : RuleSet.Thresholds.none();
 
-        Action.TagSpec defaultTag = top.containsKey("tag")
-                ? tagSpec(top.get("tag").value(), "'tag'").orElse(DEFAULT_TAG)
-                : DEFAULT_TAG;
+        Action.TagSpec defaultTag =
+                top.containsKey("tag")
+                        ? tagSpec(top.get("tag").value(), "'tag'").orElse(DEFAULT_TAG)
+                        : DEFAULT_TAG;
         canon.put("tag", tagCanon(defaultTag));
 
         Map<Stage, List<Rule>> rules = new EnumMap<>(Stage.class);
@@ -201,23 +287,41 @@ final class PolicyCompiler {
         }
         if (top.containsKey("rules")) {
             Set<String> stageKeys = Yaml.keys("connect", "helo", "mail", "rcpt", "data");
-            Yaml.mapping(top.get("rules").value(), "'rules'", stageKeys, problems).ifPresent(m -> {
-                for (Yaml.Entry e : m.values()) {
-                    Stage stage = Stage.valueOf(e.key().toUpperCase(Locale.ROOT));
-                    Yaml.sequence(e.value(), "the " + e.key() + " rules", problems).ifPresent(nodes -> {
-                        for (Node n : nodes) {
-                            rule(n, stage).ifPresent(r -> {
-                                rules.get(stage).add(r.rule);
-                                rulePositions.get(stage).add(r.pos);
-                                @SuppressWarnings("unchecked")
-                                List<Object> l = (List<Object>) rulesCanon.computeIfAbsent(stage.key(),
-                                        k -> new ArrayList<>());
-                                l.add(r.canon);
+            Yaml.mapping(top.get("rules").value(), "'rules'", stageKeys, problems)
+                    .ifPresent(
+                            m -> {
+                                for (Yaml.Entry e : m.values()) {
+                                    Stage stage = Stage.valueOf(e.key().toUpperCase(Locale.ROOT));
+                                    Yaml.sequence(e.value(), "the " + e.key() + " rules", problems)
+                                            .ifPresent(
+                                                    nodes -> {
+                                                        for (Node n : nodes) {
+                                                            rule(n, stage)
+                                                                    .ifPresent(
+                                                                            r -> {
+                                                                                rules.get(stage)
+                                                                                        .add(
+                                                                                                r.rule);
+                                                                                rulePositions
+                                                                                        .get(stage)
+                                                                                        .add(r.pos);
+                                                                                @SuppressWarnings(
+                                                                                        "unchecked")
+                                                                                List<Object> l =
+                                                                                        (List<
+                                                                                                        Object>)
+                                                                                                rulesCanon
+                                                                                                        .computeIfAbsent(
+                                                                                                                stage
+                                                                                                                        .key(),
+                                                                                                                k ->
+                                                                                                                        new ArrayList<>());
+                                                                                l.add(r.canon);
+                                                                            });
+                                                        }
+                                                    });
+                                }
                             });
-                        }
-                    });
-                }
-            });
         }
         Map<String, Object> orderedRules = new LinkedHashMap<>();
         for (Stage s : Stage.values()) {
@@ -227,29 +331,49 @@ final class PolicyCompiler {
         List<LimitSpec> rateLimits = new ArrayList<>();
         List<Object> rateCanon = new ArrayList<>();
         if (top.containsKey("rate-limits")) {
-            Yaml.sequence(top.get("rate-limits").value(), "'rate-limits'", problems).ifPresent(nodes -> {
-                List<Pos> positions = new ArrayList<>();
-                for (Node n : nodes) {
-                    rateLimit(n, limits).ifPresent(r -> {
-                        for (int i = 0; i < rateLimits.size(); i++) {
-                            LimitSpec o = rateLimits.get(i);
-                            if (sameBuckets(o, r.spec)) {
-                                problems.warning(r.pos, "limit '" + r.spec.id() + "' counts the same thing as limit '"
-                                        + o.id() + "' (" + positions.get(i).relativeTo(r.pos)
-                                        + "): only the stricter one matters");
-                            }
-                        }
-                        rateLimits.add(r.spec);
-                        positions.add(r.pos);
-                        rateCanon.add(r.canon);
-                    });
-                }
-            });
+            Yaml.sequence(top.get("rate-limits").value(), "'rate-limits'", problems)
+                    .ifPresent(
+                            nodes -> {
+                                List<Pos> positions = new ArrayList<>();
+                                for (Node n : nodes) {
+                                    rateLimit(n, limits)
+                                            .ifPresent(
+                                                    r -> {
+                                                        for (int i = 0;
+                                                                i < rateLimits.size();
+                                                                i++) {
+                                                            LimitSpec o = rateLimits.get(i);
+                                                            if (sameBuckets(o, r.spec)) {
+                                                                problems.warning(
+                                                                        r.pos,
+                                                                        "limit '"
+                                                                                + r.spec.id()
+                                                                                + "' counts the"
+                                                                                + " same thing as"
+                                                                                + " limit '"
+                                                                                + o.id()
+                                                                                + "' ("
+                                                                                + positions
+                                                                                        .get(i)
+                                                                                        .relativeTo(
+                                                                                                r.pos)
+                                                                                + "): only the"
+                                                                                + " stricter one"
+                                                                                + " matters");
+                                                            }
+                                                        }
+                                                        rateLimits.add(r.spec);
+                                                        positions.add(r.pos);
+                                                        rateCanon.add(r.canon);
+                                                    });
+                                }
+                            });
         }
 
         if (quarantine.isEmpty()) {
             for (Pos p : quarantineUses) {
-                problems.error(p, "quarantine needs a 'quarantine' mailbox at the top of the policy");
+                problems.error(
+                        p, "quarantine needs a 'quarantine' mailbox at the top of the policy");
             }
         }
         analyseIds();
@@ -269,13 +393,22 @@ final class PolicyCompiler {
         }
         String canonical = Json.write(canon);
         RuleSet ruleSet = new RuleSet(rules, thresholds, defaultTag, quarantine);
-        return new Output(ruleSet, limits, RelayDomains.of(relayEntries), relayEntries, List.copyOf(rateLimits),
-                canonical, sha256(canonical), problems.sorted());
+        return new Output(
+                ruleSet,
+                limits,
+                RelayDomains.of(relayEntries),
+                relayEntries,
+                List.copyOf(rateLimits),
+                canonical,
+                sha256(canonical),
+                problems.sorted());
     }
 
     static String sha256(String text) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            byte[] d =
+                    MessageDigest.getInstance("SHA-256")
+                            .digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this runtime", e);
@@ -292,36 +425,80 @@ final class PolicyCompiler {
 
     private Limits limits(Node node, Map<String, Object> canon) {
         Limits d = Limits.defaults();
-        Map<String, Yaml.Entry> m = Yaml.mapping(node, "'limits'", LIMITS, problems).orElse(Map.of());
+        Map<String, Yaml.Entry> m =
+                Yaml.mapping(node, "'limits'", LIMITS, problems).orElse(Map.of());
         long messageSize = sizeValue(m.get("message-size"), d.maxMessageSize(), 1024, 1L << 40);
         int recipients = (int) intValue(m.get("recipients"), d.maxRecipients(), 1, 100_000);
-        int commandLine = (int) intValue(m.get("command-line"), d.maxCommandLine(), 512, Limits.COMMAND_LINE_CAP);
+        int commandLine =
+                (int)
+                        intValue(
+                                m.get("command-line"),
+                                d.maxCommandLine(),
+                                512,
+                                Limits.COMMAND_LINE_CAP);
         int dataLine = (int) intValue(m.get("data-line"), d.maxDataLine(), 78, 1_000_000);
-        int headerBytes = (int) sizeValue(m.get("header-bytes"), d.maxHeaderBytes(), 1024, 64L * 1024 * 1024);
-        Duration commandTimeout = durationValue(m.get("command-timeout"), d.commandTimeout(), Duration.ofSeconds(1),
-                Duration.ofHours(1));
-        Duration dataTimeout = durationValue(m.get("data-timeout"), d.dataTimeout(), Duration.ofSeconds(1),
-                Duration.ofHours(2));
+        int headerBytes =
+                (int) sizeValue(m.get("header-bytes"), d.maxHeaderBytes(), 1024, 64L * 1024 * 1024);
+        Duration commandTimeout =
+                durationValue(
+                        m.get("command-timeout"),
+                        d.commandTimeout(),
+                        Duration.ofSeconds(1),
+                        Duration.ofHours(1));
+        Duration dataTimeout =
+                durationValue(
+                        m.get("data-timeout"),
+                        d.dataTimeout(),
+                        Duration.ofSeconds(1),
+                        Duration.ofHours(2));
         int connections = (int) intValue(m.get("connections"), d.maxConnections(), 1, 1_000_000);
-        int perClient = (int) intValue(m.get("connections-per-client"), d.maxConnectionsPerClient(), 1, 1_000_000);
+        int perClient =
+                (int)
+                        intValue(
+                                m.get("connections-per-client"),
+                                d.maxConnectionsPerClient(),
+                                1,
+                                1_000_000);
         int commands = (int) intValue(m.get("commands"), d.maxCommands(), 10, 10_000_000);
         int errors = (int) intValue(m.get("errors"), d.maxErrors(), 1, 10_000);
         if (m.containsKey("data-line") && dataLine > 998) {
-            problems.warning(m.get("data-line").pos(), "data-line " + dataLine
-                    + " is over RFC 5322's 998 octets: the next hop may refuse such lines");
+            problems.warning(
+                    m.get("data-line").pos(),
+                    "data-line "
+                            + dataLine
+                            + " is over RFC 5322's 998 octets: the next hop may refuse such lines");
         }
         if (m.containsKey("header-bytes") && headerBytes > messageSize) {
-            problems.error(m.get("header-bytes").pos(), "header-bytes " + Values.size(headerBytes)
-                    + " is larger than message-size " + Values.size(messageSize));
+            problems.error(
+                    m.get("header-bytes").pos(),
+                    "header-bytes "
+                            + Values.size(headerBytes)
+                            + " is larger than message-size "
+                            + Values.size(messageSize));
         }
         if (m.containsKey("connections-per-client") && perClient > connections) {
-            problems.error(m.get("connections-per-client").pos(), "connections-per-client " + perClient
-                    + " is larger than connections " + connections);
+            problems.error(
+                    m.get("connections-per-client").pos(),
+                    "connections-per-client "
+                            + perClient
+                            + " is larger than connections "
+                            + connections);
         }
         Limits limits;
         try {
-            limits = new Limits(messageSize, recipients, commandLine, dataLine, headerBytes, commandTimeout,
-                    dataTimeout, connections, perClient, commands, errors);
+            limits =
+                    new Limits(
+                            messageSize,
+                            recipients,
+                            commandLine,
+                            dataLine,
+                            headerBytes,
+                            commandTimeout,
+                            dataTimeout,
+                            connections,
+                            perClient,
+                            commands,
+                            errors);
         } catch (IllegalArgumentException e) {
             problems.error(Yaml.pos(node), e.getMessage());
             limits = d;
@@ -364,7 +541,9 @@ final class PolicyCompiler {
             return fallback;
         }
         if (v.compareTo(BigDecimal.valueOf(min)) < 0 || v.compareTo(BigDecimal.valueOf(max)) > 0) {
-            problems.error(e.pos(), v + " is not a valid " + what + ": it must be between " + min + " and " + max);
+            problems.error(
+                    e.pos(),
+                    v + " is not a valid " + what + ": it must be between " + min + " and " + max);
             return fallback;
         }
         return v.longValueExact();
@@ -379,8 +558,15 @@ final class PolicyCompiler {
             return fallback;
         }
         if (v.get() < min || v.get() > max) {
-            problems.error(e.pos(), Yaml.scalar(e.value()) + " is not a valid " + e.key() + " limit: it must be between "
-                    + Values.size(min) + " and " + Values.size(max));
+            problems.error(
+                    e.pos(),
+                    Yaml.scalar(e.value())
+                            + " is not a valid "
+                            + e.key()
+                            + " limit: it must be between "
+                            + Values.size(min)
+                            + " and "
+                            + Values.size(max));
             return fallback;
         }
         return v.get();
@@ -388,13 +574,18 @@ final class PolicyCompiler {
 
     private Optional<Long> size(Node n, String what) {
         if (!Yaml.isScalar(n)) {
-            problems.error(Yaml.pos(n), what + " must be a size such as 25MiB, not " + Yaml.describe(n));
+            problems.error(
+                    Yaml.pos(n), what + " must be a size such as 25MiB, not " + Yaml.describe(n));
             return Optional.empty();
         }
         Optional<Long> v = Values.size(Yaml.scalar(n));
         if (v.isEmpty()) {
-            problems.error(Yaml.pos(n), "'" + Yaml.scalar(n) + "' is not a size: write bytes, or a number with KB, MB, GB,"
-                    + " KiB, MiB or GiB, such as 25MiB");
+            problems.error(
+                    Yaml.pos(n),
+                    "'"
+                            + Yaml.scalar(n)
+                            + "' is not a size: write bytes, or a number with KB, MB, GB,"
+                            + " KiB, MiB or GiB, such as 25MiB");
         }
         return v;
     }
@@ -408,8 +599,15 @@ final class PolicyCompiler {
             return fallback;
         }
         if (d.get().compareTo(min) < 0 || d.get().compareTo(max) > 0) {
-            problems.error(e.pos(), Yaml.scalar(e.value()) + " is not a valid " + e.key() + " limit: it must be between "
-                    + Values.human(min) + " and " + Values.human(max));
+            problems.error(
+                    e.pos(),
+                    Yaml.scalar(e.value())
+                            + " is not a valid "
+                            + e.key()
+                            + " limit: it must be between "
+                            + Values.human(min)
+                            + " and "
+                            + Values.human(max));
             return fallback;
         }
         return d.get();
@@ -417,13 +615,18 @@ final class PolicyCompiler {
 
     private Optional<Duration> duration(Node n, String what) {
         if (!Yaml.isScalar(n)) {
-            problems.error(Yaml.pos(n), what + " must be a duration such as 30s, not " + Yaml.describe(n));
+            problems.error(
+                    Yaml.pos(n), what + " must be a duration such as 30s, not " + Yaml.describe(n));
             return Optional.empty();
         }
         Optional<Duration> d = Values.duration(Yaml.scalar(n));
         if (d.isEmpty()) {
-            problems.error(Yaml.pos(n), "'" + Yaml.scalar(n) + "' is not a duration: write a number with ms, s, m, h or d,"
-                    + " such as 30s");
+            problems.error(
+                    Yaml.pos(n),
+                    "'"
+                            + Yaml.scalar(n)
+                            + "' is not a duration: write a number with ms, s, m, h or d,"
+                            + " such as 30s");
         }
         return d;
     }
@@ -431,8 +634,13 @@ final class PolicyCompiler {
     // ---- thresholds and tags -------------------------------------------------------------------
 
     private RuleSet.Thresholds thresholds(Node node, Map<String, Object> canon) {
-        Map<String, Yaml.Entry> m = Yaml.mapping(node, "'thresholds'", Yaml.keys("tag", "quarantine", "reject"),
-                problems).orElse(Map.of());
+        Map<String, Yaml.Entry> m =
+                Yaml.mapping(
+                                node,
+                                "'thresholds'",
+                                Yaml.keys("tag", "quarantine", "reject"),
+                                problems)
+                        .orElse(Map.of());
         Map<String, Object> c = new LinkedHashMap<>();
         Map<String, BigDecimal> values = new LinkedHashMap<>();
         for (String k : List.of("tag", "quarantine", "reject")) {
@@ -440,43 +648,67 @@ final class PolicyCompiler {
             if (e == null) {
                 continue;
             }
-            Yaml.number(e.value(), "threshold '" + k + "'", problems).ifPresent(v -> {
-                if (v.signum() <= 0) {
-                    problems.error(e.pos(), Json.number(v) + " is not a valid " + k
-                            + " threshold: it must be positive (a message without hits scores 0)");
-                    return;
-                }
-                values.put(k, v);
-                c.put(k, v);
-            });
+            Yaml.number(e.value(), "threshold '" + k + "'", problems)
+                    .ifPresent(
+                            v -> {
+                                if (v.signum() <= 0) {
+                                    problems.error(
+                                            e.pos(),
+                                            Json.number(v)
+                                                    + " is not a valid "
+                                                    + k
+                                                    + " threshold: it must be positive (a message"
+                                                    + " without hits scores 0)");
+                                    return;
+                                }
+                                values.put(k, v);
+                                c.put(k, v);
+                            });
         }
-        List<String> present = values.keySet().stream().toList(); // in tag, quarantine, reject order
+        List<String> present =
+                values.keySet().stream().toList(); // in tag, quarantine, reject order
         for (int i = 0; i + 1 < present.size(); i++) {
             String lo = present.get(i);
             String hi = present.get(i + 1);
             if (values.get(lo).compareTo(values.get(hi)) >= 0) {
-                problems.error(m.get(lo).pos(), lo + " threshold " + Json.number(values.get(lo))
-                        + " must be below the " + hi + " threshold " + Json.number(values.get(hi)) + ": a " + lo
-                        + " could never happen");
+                problems.error(
+                        m.get(lo).pos(),
+                        lo
+                                + " threshold "
+                                + Json.number(values.get(lo))
+                                + " must be below the "
+                                + hi
+                                + " threshold "
+                                + Json.number(values.get(hi))
+                                + ": a "
+                                + lo
+                                + " could never happen");
             }
         }
         if (values.containsKey("quarantine")) {
             quarantineUses.add(m.get("quarantine").pos());
         }
         canon.put("thresholds", c);
-        Function<String, OptionalDouble> get = k -> values.containsKey(k)
-                ? OptionalDouble.of(values.get(k).doubleValue())
-                : OptionalDouble.empty();
-        return new RuleSet.Thresholds(get.apply("tag"), get.apply("quarantine"), get.apply("reject"));
+        Function<String, OptionalDouble> get =
+                k ->
+                        values.containsKey(k)
+                                ? OptionalDouble.of(values.get(k).doubleValue())
+                                : OptionalDouble.empty();
+        return new RuleSet.Thresholds(
+                get.apply("tag"), get.apply("quarantine"), get.apply("reject"));
     }
 
-    static final Action.TagSpec DEFAULT_TAG = new Action.TagSpec(
-            List.of(new Verdict.Header("X-Spam-Flag", "YES"), new Verdict.Header("X-Spam-Score", "{score}")),
-            Optional.empty());
+    static final Action.TagSpec DEFAULT_TAG =
+            new Action.TagSpec(
+                    List.of(
+                            new Verdict.Header("X-Spam-Flag", "YES"),
+                            new Verdict.Header("X-Spam-Score", "{score}")),
+                    Optional.empty());
 
     private Optional<Action.TagSpec> tagSpec(Node node, String what) {
-        Map<String, Yaml.Entry> m = Yaml.mapping(node, what, Yaml.keys("subject-prefix", "headers"), problems)
-                .orElse(null);
+        Map<String, Yaml.Entry> m =
+                Yaml.mapping(node, what, Yaml.keys("subject-prefix", "headers"), problems)
+                        .orElse(null);
         if (m == null) {
             return Optional.empty();
         }
@@ -497,23 +729,35 @@ final class PolicyCompiler {
         }
         List<Verdict.Header> headers = new ArrayList<>();
         if (m.containsKey("headers")) {
-            Optional<Map<String, Yaml.Entry>> hs = Yaml.mapping(m.get("headers").value(), "'headers'", null, problems);
+            Optional<Map<String, Yaml.Entry>> hs =
+                    Yaml.mapping(m.get("headers").value(), "'headers'", null, problems);
             if (hs.isEmpty()) {
                 ok = false;
             } else {
                 for (Yaml.Entry h : hs.get().values()) {
                     String name = h.key();
-                    if (name.isEmpty() || !name.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
+                    if (name.isEmpty()
+                            || !name.chars().allMatch(c -> c > 32 && c < 127 && c != ':')) {
                         problems.error(h.keyPos(), "'" + name + "' is not a valid header name");
                         ok = false;
                         continue;
                     }
                     String lower = name.toLowerCase(Locale.ROOT);
-                    if (lower.equals("x-bulwark") || lower.equals("received") || lower.equals("subject")
-                            || lower.equals("from") || lower.equals("to") || lower.equals("date")
+                    if (lower.equals("x-bulwark")
+                            || lower.equals("received")
+                            || lower.equals("subject")
+                            || lower.equals("from")
+                            || lower.equals("to")
+                            || lower.equals("date")
                             || lower.equals("message-id")) {
-                        problems.error(h.keyPos(), "a tag may not set header '" + name + "'"
-                                + (lower.equals("subject") ? ": use 'subject-prefix'" : ""));
+                        problems.error(
+                                h.keyPos(),
+                                "a tag may not set header '"
+                                        + name
+                                        + "'"
+                                        + (lower.equals("subject")
+                                                ? ": use 'subject-prefix'"
+                                                : ""));
                         ok = false;
                         continue;
                     }
@@ -545,13 +789,26 @@ final class PolicyCompiler {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 32 || c > 126) {
-                problems.error(pos, what + " must be printable ASCII: character " + String.format("U+%04X", (int) c)
-                        + " at offset " + i + " is not");
+                problems.error(
+                        pos,
+                        what
+                                + " must be printable ASCII: character "
+                                + String.format("U+%04X", (int) c)
+                                + " at offset "
+                                + i
+                                + " is not");
                 return false;
             }
         }
         if (s.length() > max) {
-            problems.error(pos, what + " is " + s.length() + " characters long: at most " + max + " are allowed");
+            problems.error(
+                    pos,
+                    what
+                            + " is "
+                            + s.length()
+                            + " characters long: at most "
+                            + max
+                            + " are allowed");
             return false;
         }
         return true;
@@ -581,7 +838,9 @@ final class PolicyCompiler {
             if (id == null) {
                 ok = false;
             } else if (!validName(id)) {
-                problems.error(e.pos(), "rule id '" + id + "' must be lower-case letters, digits, '-', '_' or '.'");
+                problems.error(
+                        e.pos(),
+                        "rule id '" + id + "' must be lower-case letters, digits, '-', '_' or '.'");
                 ok = false;
             } else {
                 ok &= claimId(id, e.pos());
@@ -616,7 +875,8 @@ final class PolicyCompiler {
             problems.error(scoreEntry.keyPos(), "a rule has either 'action' or 'score', not both");
             ok = false;
         } else if (actionEntry == null && scoreEntry == null) {
-            problems.error(pos, "rule '" + (id == null ? "?" : id) + "' needs an 'action' or a 'score'");
+            problems.error(
+                    pos, "rule '" + (id == null ? "?" : id) + "' needs an 'action' or a 'score'");
             ok = false;
         } else if (scoreEntry != null) {
             Optional<BigDecimal> points = Yaml.number(scoreEntry.value(), "'score'", problems);
@@ -625,8 +885,10 @@ final class PolicyCompiler {
                     problems.warning(scoreEntry.pos(), "score 0 has no effect");
                 }
                 if (points.get().abs().compareTo(BigDecimal.valueOf(1000)) > 0) {
-                    problems.error(scoreEntry.pos(), Json.number(points.get())
-                            + " is not a valid score: it must be between -1000 and 1000");
+                    problems.error(
+                            scoreEntry.pos(),
+                            Json.number(points.get())
+                                    + " is not a valid score: it must be between -1000 and 1000");
                     ok = false;
                 }
                 action = new Action.Score(points.get().doubleValue());
@@ -640,8 +902,10 @@ final class PolicyCompiler {
             if (name.isEmpty()) {
                 ok = false;
             } else if (!ACTIONS.contains(name.get())) {
-                String hint = name.get().equals("score") ? ": write 'score: N' instead of 'action'"
-                        : Suggest.didYouMean(name.get(), ACTIONS);
+                String hint =
+                        name.get().equals("score")
+                                ? ": write 'score: N' instead of 'action'"
+                                : Suggest.didYouMean(name.get(), ACTIONS);
                 problems.error(actionEntry.pos(), "unknown action '" + name.get() + "'" + hint);
                 ok = false;
             } else {
@@ -649,7 +913,9 @@ final class PolicyCompiler {
                 if (m.containsKey("reply")) {
                     Yaml.Entry r = m.get("reply");
                     if (!name.get().equals("reject") && !name.get().equals("defer")) {
-                        problems.error(r.keyPos(), "'reply' is only for reject and defer, not " + name.get());
+                        problems.error(
+                                r.keyPos(),
+                                "'reply' is only for reject and defer, not " + name.get());
                         ok = false;
                     } else {
                         Optional<String> text = Yaml.string(r.value(), "'reply'", problems);
@@ -663,22 +929,24 @@ final class PolicyCompiler {
                 Action.TagSpec tag = null;
                 if (m.containsKey("tag")) {
                     if (!name.get().equals("tag")) {
-                        problems.error(m.get("tag").keyPos(), "'tag' settings are only for action tag, not "
-                                + name.get());
+                        problems.error(
+                                m.get("tag").keyPos(),
+                                "'tag' settings are only for action tag, not " + name.get());
                         ok = false;
                     } else {
                         tag = tagSpec(m.get("tag").value(), "'tag'").orElse(null);
                         ok &= tag != null;
                     }
                 }
-                action = switch (name.get()) {
-                    case "accept" -> new Action.Accept();
-                    case "reject" -> new Action.Reject(reply);
-                    case "defer" -> new Action.Defer(reply);
-                    case "discard" -> new Action.Discard();
-                    case "quarantine" -> new Action.Quarantine();
-                    default -> new Action.Tag(tag == null ? DEFAULT_TAG : tag);
-                };
+                action =
+                        switch (name.get()) {
+                            case "accept" -> new Action.Accept();
+                            case "reject" -> new Action.Reject(reply);
+                            case "defer" -> new Action.Defer(reply);
+                            case "discard" -> new Action.Discard();
+                            case "quarantine" -> new Action.Quarantine();
+                            default -> new Action.Tag(tag == null ? DEFAULT_TAG : tag);
+                        };
                 if (action instanceof Action.Quarantine) {
                     quarantineUses.add(actionEntry.pos());
                 }
@@ -709,14 +977,25 @@ final class PolicyCompiler {
         return true;
     }
 
-    /** Rules and limits share one namespace (audit records name either); the first in the file keeps it. */
+    /**
+     * Rules and limits share one namespace (audit records name either); the first in the file keeps
+     * it.
+     */
     private void analyseIds() {
         for (Map.Entry<String, List<Pos>> e : ids.entrySet()) {
             List<Pos> at = new ArrayList<>(e.getValue());
-            at.sort(java.util.Comparator.comparing(Pos::file).thenComparingInt(Pos::line)
-                    .thenComparingInt(Pos::column));
+            at.sort(
+                    java.util.Comparator.comparing(Pos::file)
+                            .thenComparingInt(Pos::line)
+                            .thenComparingInt(Pos::column));
             for (Pos p : at.subList(1, at.size())) {
-                problems.error(p, "duplicate id '" + e.getKey() + "' (first at " + at.get(0).relativeTo(p) + ")");
+                problems.error(
+                        p,
+                        "duplicate id '"
+                                + e.getKey()
+                                + "' (first at "
+                                + at.get(0).relativeTo(p)
+                                + ")");
             }
         }
     }
@@ -729,14 +1008,21 @@ final class PolicyCompiler {
         if (!((c0 >= 'a' && c0 <= 'z') || (c0 >= '0' && c0 <= '9'))) {
             return false;
         }
-        return s.chars().allMatch(c -> (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'
-                || c == '.');
+        return s.chars()
+                .allMatch(
+                        c ->
+                                (c >= 'a' && c <= 'z')
+                                        || (c >= '0' && c <= '9')
+                                        || c == '-'
+                                        || c == '_'
+                                        || c == '.');
     }
 
     private Optional<Cond> condition(Node node, Stage stage) {
         Set<String> allowed = new java.util.LinkedHashSet<>(COMPOSITES);
         allowed.addAll(MATCHERS.keySet());
-        Optional<Map<String, Yaml.Entry>> mapping = Yaml.mapping(node, "a condition", allowed, problems);
+        Optional<Map<String, Yaml.Entry>> mapping =
+                Yaml.mapping(node, "a condition", allowed, problems);
         if (mapping.isEmpty()) {
             return Optional.empty();
         }
@@ -763,13 +1049,16 @@ final class PolicyCompiler {
         if (parts.size() == 1) {
             return Optional.of(parts.get(0));
         }
-        return Optional.of(new Cond(new Condition.All(parts.stream().map(Cond::condition).toList()),
-                Map.of("all", parts.stream().map(Cond::canon).toList())));
+        return Optional.of(
+                new Cond(
+                        new Condition.All(parts.stream().map(Cond::condition).toList()),
+                        Map.of("all", parts.stream().map(Cond::canon).toList())));
     }
 
     private Optional<Cond> composite(Yaml.Entry e, Stage stage) {
         if (e.key().equals("not")) {
-            return condition(e.value(), stage).map(c -> new Cond(new Condition.Not(c.condition), Map.of("not", c.canon)));
+            return condition(e.value(), stage)
+                    .map(c -> new Cond(new Condition.Not(c.condition), Map.of("not", c.canon)));
         }
         Optional<List<Node>> nodes = Yaml.sequence(e.value(), "'" + e.key() + "'", problems);
         if (nodes.isEmpty()) {
@@ -804,62 +1093,204 @@ final class PolicyCompiler {
         }
         Stage earliest = MATCHERS.get(key);
         if (earliest.compareTo(stage) > 0) {
-            problems.error(e.keyPos(), "'" + key + "' cannot be used in " + stage.key() + " rules: "
-                    + known(earliest));
+            problems.error(
+                    e.keyPos(),
+                    "'"
+                            + key
+                            + "' cannot be used in "
+                            + stage.key()
+                            + " rules: "
+                            + known(earliest));
             return Optional.empty();
         }
         Node v = e.value();
         String what = "'" + key + "'";
-        Optional<Cond> result = switch (key) {
-            case "client-ip-in" -> listRef(v, ListKind.CIDR, what).map(r -> cond(
-                    new Condition.ClientIpIn(r.label, CidrSet.of(r.entries.stream()
-                            .map(s -> ((Cidrs.Parsed.Ok) Cidrs.parse(s)).network()).toList())), key, r.canon));
-            case "helo-in" -> listRef(v, ListKind.DOMAIN, what)
-                    .map(r -> cond(new Condition.HeloIn(r.label, DomainSet.of(r.entries)), key, r.canon));
-            case "sender-in" -> listRef(v, ListKind.ADDRESS, what)
-                    .map(r -> cond(new Condition.SenderIn(r.label, AddressSet.of(r.entries)), key, r.canon));
-            case "recipient-in" -> listRef(v, ListKind.ADDRESS, what)
-                    .map(r -> cond(new Condition.RecipientIn(r.label, AddressSet.of(r.entries)), key, r.canon));
-            case "attachment-extension-in" -> listRef(v, ListKind.EXTENSION, what).map(r -> cond(
-                    new Condition.AttachmentExtensionIn(r.label, NameSet.of(r.entries)), key, r.canon));
-            case "attachment-type-in" -> listRef(v, ListKind.CONTENT_TYPE, what).map(r -> cond(
-                    new Condition.AttachmentTypeIn(r.label, NameSet.of(r.entries)), key, r.canon));
-            case "url-host-in" -> listRef(v, ListKind.DOMAIN, what)
-                    .map(r -> cond(new Condition.UrlHostIn(r.label, DomainSet.of(r.entries)), key, r.canon));
-            case "helo-matches" -> regex(v, key).map(r -> cond(new Condition.HeloMatches(r), key, regexCanon(r)));
-            case "sender-matches" -> regex(v, key)
-                    .map(r -> cond(new Condition.SenderMatches(r), key, regexCanon(r)));
-            case "recipient-matches" -> regex(v, key)
-                    .map(r -> cond(new Condition.RecipientMatches(r), key, regexCanon(r)));
-            case "subject-matches" -> regex(v, key)
-                    .map(r -> cond(new Condition.SubjectMatches(r), key, regexCanon(r)));
-            case "body-matches" -> regex(v, key).map(r -> cond(new Condition.BodyMatches(r), key, regexCanon(r)));
-            case "raw-matches" -> regex(v, key).map(r -> cond(new Condition.RawMatches(r), key, regexCanon(r)));
-            case "attachment-name-matches" -> regex(v, key)
-                    .map(r -> cond(new Condition.AttachmentNameMatches(r), key, regexCanon(r)));
-            case "subject-contains" -> text(v, key)
-                    .map(t -> cond(new Condition.SubjectContains(t), key, textCanon(t)));
-            case "body-contains" -> text(v, key).map(t -> cond(new Condition.BodyContains(t), key, textCanon(t)));
-            case "header-present" -> headerName(v, what)
-                    .map(h -> cond(new Condition.HeaderPresent(h), key, h));
-            case "header-absent" -> headerName(v, what).map(h -> cond(new Condition.HeaderAbsent(h), key, h));
-            case "header-matches" -> headerMatches(v);
-            case "helo-is" -> heloShape(v);
-            case "sender-null" -> Yaml.bool(v, what, problems)
-                    .map(b -> cond(new Condition.SenderNull(b), key, b));
-            case "mime-malformed" -> Yaml.bool(v, what, problems)
-                    .map(b -> cond(new Condition.MimeMalformed(b), key, b));
-            case "url-host-is-ip" -> Yaml.bool(v, what, problems)
-                    .map(b -> cond(new Condition.UrlHostIsIp(b), key, b));
-            case "size-over" -> size(v, what).flatMap(n -> {
-                if (n <= 0) {
-                    problems.error(Yaml.pos(v), "'size-over' must be positive");
-                    return Optional.empty();
-                }
-                return Optional.of(cond(new Condition.SizeOver(n), key, n));
-            });
-            default -> throw new IllegalStateException("matcher without a compiler: " + key);
-        };
+        Optional<Cond> result =
+                switch (key) {
+                    case "client-ip-in" ->
+                            listRef(v, ListKind.CIDR, what)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.ClientIpIn(
+                                                                    r.label,
+                                                                    CidrSet.of(
+                                                                            r.entries.stream()
+                                                                                    .map(
+                                                                                            s ->
+                                                                                                    ((Cidrs
+                                                                                                                            .Parsed
+                                                                                                                            .Ok)
+                                                                                                                    Cidrs
+                                                                                                                            .parse(
+                                                                                                                                    s))
+                                                                                                            .network())
+                                                                                    .toList())),
+                                                            key,
+                                                            r.canon));
+                    case "helo-in" ->
+                            listRef(v, ListKind.DOMAIN, what)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.HeloIn(
+                                                                    r.label,
+                                                                    DomainSet.of(r.entries)),
+                                                            key,
+                                                            r.canon));
+                    case "sender-in" ->
+                            listRef(v, ListKind.ADDRESS, what)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.SenderIn(
+                                                                    r.label,
+                                                                    AddressSet.of(r.entries)),
+                                                            key,
+                                                            r.canon));
+                    case "recipient-in" ->
+                            listRef(v, ListKind.ADDRESS, what)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.RecipientIn(
+                                                                    r.label,
+                                                                    AddressSet.of(r.entries)),
+                                                            key,
+                                                            r.canon));
+                    case "attachment-extension-in" ->
+                            listRef(v, ListKind.EXTENSION, what)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.AttachmentExtensionIn(
+                                                                    r.label, NameSet.of(r.entries)),
+                                                            key,
+                                                            r.canon));
+                    case "attachment-type-in" ->
+                            listRef(v, ListKind.CONTENT_TYPE, what)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.AttachmentTypeIn(
+                                                                    r.label, NameSet.of(r.entries)),
+                                                            key,
+                                                            r.canon));
+                    case "url-host-in" ->
+                            listRef(v, ListKind.DOMAIN, what)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.UrlHostIn(
+                                                                    r.label,
+                                                                    DomainSet.of(r.entries)),
+                                                            key,
+                                                            r.canon));
+                    case "helo-matches" ->
+                            regex(v, key)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.HeloMatches(r),
+                                                            key,
+                                                            regexCanon(r)));
+                    case "sender-matches" ->
+                            regex(v, key)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.SenderMatches(r),
+                                                            key,
+                                                            regexCanon(r)));
+                    case "recipient-matches" ->
+                            regex(v, key)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.RecipientMatches(r),
+                                                            key,
+                                                            regexCanon(r)));
+                    case "subject-matches" ->
+                            regex(v, key)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.SubjectMatches(r),
+                                                            key,
+                                                            regexCanon(r)));
+                    case "body-matches" ->
+                            regex(v, key)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.BodyMatches(r),
+                                                            key,
+                                                            regexCanon(r)));
+                    case "raw-matches" ->
+                            regex(v, key)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.RawMatches(r),
+                                                            key,
+                                                            regexCanon(r)));
+                    case "attachment-name-matches" ->
+                            regex(v, key)
+                                    .map(
+                                            r ->
+                                                    cond(
+                                                            new Condition.AttachmentNameMatches(r),
+                                                            key,
+                                                            regexCanon(r)));
+                    case "subject-contains" ->
+                            text(v, key)
+                                    .map(
+                                            t ->
+                                                    cond(
+                                                            new Condition.SubjectContains(t),
+                                                            key,
+                                                            textCanon(t)));
+                    case "body-contains" ->
+                            text(v, key)
+                                    .map(
+                                            t ->
+                                                    cond(
+                                                            new Condition.BodyContains(t),
+                                                            key,
+                                                            textCanon(t)));
+                    case "header-present" ->
+                            headerName(v, what)
+                                    .map(h -> cond(new Condition.HeaderPresent(h), key, h));
+                    case "header-absent" ->
+                            headerName(v, what)
+                                    .map(h -> cond(new Condition.HeaderAbsent(h), key, h));
+                    case "header-matches" -> headerMatches(v);
+                    case "helo-is" -> heloShape(v);
+                    case "sender-null" ->
+                            Yaml.bool(v, what, problems)
+                                    .map(b -> cond(new Condition.SenderNull(b), key, b));
+                    case "mime-malformed" ->
+                            Yaml.bool(v, what, problems)
+                                    .map(b -> cond(new Condition.MimeMalformed(b), key, b));
+                    case "url-host-is-ip" ->
+                            Yaml.bool(v, what, problems)
+                                    .map(b -> cond(new Condition.UrlHostIsIp(b), key, b));
+                    case "size-over" ->
+                            size(v, what)
+                                    .flatMap(
+                                            n -> {
+                                                if (n <= 0) {
+                                                    problems.error(
+                                                            Yaml.pos(v),
+                                                            "'size-over' must be positive");
+                                                    return Optional.empty();
+                                                }
+                                                return Optional.of(
+                                                        cond(new Condition.SizeOver(n), key, n));
+                                            });
+                    default ->
+                            throw new IllegalStateException("matcher without a compiler: " + key);
+                };
         return result;
     }
 
@@ -882,11 +1313,17 @@ final class PolicyCompiler {
 
     private Optional<ListRef> listRef(Node v, ListKind kind, String what) {
         if (v instanceof SequenceNode s) {
-            return lists.inline(s.getValue(), kind, Yaml.pos(v)).map(e -> new ListRef("inline", e, e));
+            return lists.inline(s.getValue(), kind, Yaml.pos(v))
+                    .map(e -> new ListRef("inline", e, e));
         }
         if (!Yaml.isScalar(v)) {
-            problems.error(Yaml.pos(v), what + " takes a list name or a list of " + kind.label + "s, not "
-                    + Yaml.describe(v));
+            problems.error(
+                    Yaml.pos(v),
+                    what
+                            + " takes a list name or a list of "
+                            + kind.label
+                            + "s, not "
+                            + Yaml.describe(v));
             return Optional.empty();
         }
         String name = Yaml.scalar(v);
@@ -894,7 +1331,8 @@ final class PolicyCompiler {
     }
 
     private Optional<Regex> regex(Node v, String key) {
-        return cased(v, key, "pattern").flatMap(c -> compileRegex(c.value(), key, c.caseSensitive()));
+        return cased(v, key, "pattern")
+                .flatMap(c -> compileRegex(c.value(), key, c.caseSensitive()));
     }
 
     /** A value written plainly, or as {@code {FIELD: value, case-sensitive: bool}}. */
@@ -904,8 +1342,9 @@ final class PolicyCompiler {
         if (!(v instanceof MappingNode)) {
             return Optional.of(new Cased(v, false));
         }
-        Map<String, Yaml.Entry> m = Yaml.mapping(v, "'" + key + "'", Yaml.keys(field, "case-sensitive"), problems)
-                .orElse(null);
+        Map<String, Yaml.Entry> m =
+                Yaml.mapping(v, "'" + key + "'", Yaml.keys(field, "case-sensitive"), problems)
+                        .orElse(null);
         if (m == null) {
             return Optional.empty();
         }
@@ -915,7 +1354,8 @@ final class PolicyCompiler {
         }
         boolean caseSensitive = false;
         if (m.containsKey("case-sensitive")) {
-            Optional<Boolean> b = Yaml.bool(m.get("case-sensitive").value(), "'case-sensitive'", problems);
+            Optional<Boolean> b =
+                    Yaml.bool(m.get("case-sensitive").value(), "'case-sensitive'", problems);
             if (b.isEmpty()) {
                 return Optional.empty();
             }
@@ -925,7 +1365,8 @@ final class PolicyCompiler {
     }
 
     private Optional<Regex> compileRegex(Node patternNode, String key, boolean caseSensitive) {
-        Optional<String> pattern = Yaml.string(patternNode, "the pattern of '" + key + "'", problems);
+        Optional<String> pattern =
+                Yaml.string(patternNode, "the pattern of '" + key + "'", problems);
         if (pattern.isEmpty()) {
             return Optional.empty();
         }
@@ -935,16 +1376,28 @@ final class PolicyCompiler {
         } catch (PatternSyntaxException e) {
             // re2j's index is always -1: report at the literal, with re2j's own description.
             String fragment = e.getPattern();
-            if (!caseSensitive && fragment.startsWith("(?i)") && !pattern.get().startsWith("(?i)")) {
+            if (!caseSensitive
+                    && fragment.startsWith("(?i)")
+                    && !pattern.get().startsWith("(?i)")) {
                 fragment = fragment.substring(4); // re2j reports the flag it was compiled with
             }
-            problems.error(Yaml.pos(patternNode), "invalid regex in '" + key + "': " + e.getDescription() + ": \""
-                    + fragment + "\"");
+            problems.error(
+                    Yaml.pos(patternNode),
+                    "invalid regex in '"
+                            + key
+                            + "': "
+                            + e.getDescription()
+                            + ": \""
+                            + fragment
+                            + "\"");
             return Optional.empty();
         }
         if (matchesAnything(r)) {
-            problems.warning(Yaml.pos(patternNode), "the pattern of '" + key
-                    + "' matches the empty string anywhere, so it matches everything");
+            problems.warning(
+                    Yaml.pos(patternNode),
+                    "the pattern of '"
+                            + key
+                            + "' matches the empty string anywhere, so it matches everything");
         }
         return Optional.of(r);
     }
@@ -968,8 +1421,11 @@ final class PolicyCompiler {
     }
 
     private Optional<Text> text(Node v, String key) {
-        return cased(v, key, "text").flatMap(c -> Yaml.string(c.value(), "the text of '" + key + "'", problems)
-                .map(s -> new Text(s, c.caseSensitive())));
+        return cased(v, key, "text")
+                .flatMap(
+                        c ->
+                                Yaml.string(c.value(), "the text of '" + key + "'", problems)
+                                        .map(s -> new Text(s, c.caseSensitive())));
     }
 
     private static Map<String, Object> textCanon(Text t) {
@@ -993,8 +1449,13 @@ final class PolicyCompiler {
     }
 
     private Optional<Cond> headerMatches(Node v) {
-        Map<String, Yaml.Entry> m = Yaml.mapping(v, "'header-matches'", Yaml.keys("header", "pattern",
-                "case-sensitive"), problems).orElse(null);
+        Map<String, Yaml.Entry> m =
+                Yaml.mapping(
+                                v,
+                                "'header-matches'",
+                                Yaml.keys("header", "pattern", "case-sensitive"),
+                                problems)
+                        .orElse(null);
         if (m == null) {
             return Optional.empty();
         }
@@ -1005,7 +1466,8 @@ final class PolicyCompiler {
         Optional<String> name = headerName(m.get("header").value(), "'header'");
         boolean caseSensitive = false;
         if (m.containsKey("case-sensitive")) {
-            Optional<Boolean> b = Yaml.bool(m.get("case-sensitive").value(), "'case-sensitive'", problems);
+            Optional<Boolean> b =
+                    Yaml.bool(m.get("case-sensitive").value(), "'case-sensitive'", problems);
             if (b.isEmpty()) {
                 return Optional.empty();
             }
@@ -1018,7 +1480,8 @@ final class PolicyCompiler {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("header", name.get());
         c.putAll(regexCanon(r.get()));
-        return Optional.of(cond(new Condition.HeaderMatches(name.get(), r.get()), "header-matches", c));
+        return Optional.of(
+                cond(new Condition.HeaderMatches(name.get(), r.get()), "header-matches", c));
     }
 
     private Optional<Cond> heloShape(Node v) {
@@ -1028,9 +1491,16 @@ final class PolicyCompiler {
         }
         Optional<HeloShape> shape = HeloShape.byKey(s.get());
         if (shape.isEmpty()) {
-            List<String> names = java.util.Arrays.stream(HeloShape.values()).map(HeloShape::key).toList();
-            problems.error(Yaml.pos(v), "unknown HELO shape '" + s.get() + "'" + Suggest.didYouMean(s.get(), names)
-                    + ": one of " + String.join(", ", names));
+            List<String> names =
+                    java.util.Arrays.stream(HeloShape.values()).map(HeloShape::key).toList();
+            problems.error(
+                    Yaml.pos(v),
+                    "unknown HELO shape '"
+                            + s.get()
+                            + "'"
+                            + Suggest.didYouMean(s.get(), names)
+                            + ": one of "
+                            + String.join(", ", names));
             return Optional.empty();
         }
         return Optional.of(cond(new Condition.HeloIs(shape.get()), "helo-is", shape.get().key()));
@@ -1041,7 +1511,8 @@ final class PolicyCompiler {
     private record Limit(LimitSpec spec, Pos pos, Map<String, Object> canon) {}
 
     private Optional<Limit> rateLimit(Node node, Limits limits) {
-        Optional<Map<String, Yaml.Entry>> mapping = Yaml.mapping(node, "a rate limit", RATE_LIMIT, problems);
+        Optional<Map<String, Yaml.Entry>> mapping =
+                Yaml.mapping(node, "a rate limit", RATE_LIMIT, problems);
         if (mapping.isEmpty()) {
             return Optional.empty();
         }
@@ -1062,7 +1533,9 @@ final class PolicyCompiler {
             return Optional.empty();
         }
         if (!validName(id)) {
-            problems.error(m.get("id").pos(), "limit id '" + id + "' must be lower-case letters, digits, '-', '_' or '.'");
+            problems.error(
+                    m.get("id").pos(),
+                    "limit id '" + id + "' must be lower-case letters, digits, '-', '_' or '.'");
             return Optional.empty();
         }
         ok &= claimId(id, m.get("id").pos());
@@ -1078,11 +1551,22 @@ final class PolicyCompiler {
             if (stages.contains(stageName.get())) {
                 stage = Stage.valueOf(stageName.get().toUpperCase(Locale.ROOT));
             } else if (stageName.get().equals("helo")) {
-                problems.error(stageEntry.pos(), "limit '" + id
-                        + "': rate limits are counted at connect, mail, rcpt or data, not helo");
+                problems.error(
+                        stageEntry.pos(),
+                        "limit '"
+                                + id
+                                + "': rate limits are counted at connect, mail, rcpt or data, not"
+                                + " helo");
             } else {
-                problems.error(stageEntry.pos(), "unknown stage '" + stageName.get() + "'"
-                        + Suggest.didYouMean(stageName.get(), stages) + " for limit '" + id + "'");
+                problems.error(
+                        stageEntry.pos(),
+                        "unknown stage '"
+                                + stageName.get()
+                                + "'"
+                                + Suggest.didYouMean(stageName.get(), stages)
+                                + " for limit '"
+                                + id
+                                + "'");
             }
         }
 
@@ -1096,19 +1580,36 @@ final class PolicyCompiler {
         if (keyName.isPresent()) {
             key = keys.get(keyName.get());
             if (key == null) {
-                problems.error(keyEntry.pos(), "unknown key '" + keyName.get() + "'" + Suggest.didYouMean(keyName.get(),
-                        keys.keySet()) + " for limit '" + id + "': one of " + String.join(", ", keys.keySet()));
+                problems.error(
+                        keyEntry.pos(),
+                        "unknown key '"
+                                + keyName.get()
+                                + "'"
+                                + Suggest.didYouMean(keyName.get(), keys.keySet())
+                                + " for limit '"
+                                + id
+                                + "': one of "
+                                + String.join(", ", keys.keySet()));
             }
         }
         if (stage != null && key != null) {
-            Stage needs = switch (key) {
-                case SENDER, SENDER_DOMAIN -> Stage.MAIL;
-                case RECIPIENT, RECIPIENT_DOMAIN -> Stage.RCPT;
-                default -> Stage.CONNECT;
-            };
+            Stage needs =
+                    switch (key) {
+                        case SENDER, SENDER_DOMAIN -> Stage.MAIL;
+                        case RECIPIENT, RECIPIENT_DOMAIN -> Stage.RCPT;
+                        default -> Stage.CONNECT;
+                    };
             if (needs.compareTo(stage) > 0) {
-                problems.error(keyEntry.pos(), "limit '" + id + "' cannot be keyed by " + keyName.get() + " at stage "
-                        + stage.key() + ": " + known(needs));
+                problems.error(
+                        keyEntry.pos(),
+                        "limit '"
+                                + id
+                                + "' cannot be keyed by "
+                                + keyName.get()
+                                + " at stage "
+                                + stage.key()
+                                + ": "
+                                + known(needs));
                 ok = false;
             }
         }
@@ -1119,13 +1620,30 @@ final class PolicyCompiler {
         if (m.containsKey("prefix")) {
             Yaml.Entry pe = m.get("prefix");
             if (key != null && key != LimitSpec.Key.CLIENT_SUBNET) {
-                problems.error(pe.keyPos(), "'prefix' is only for key client-subnet, not " + keyName.orElse("?"));
+                problems.error(
+                        pe.keyPos(),
+                        "'prefix' is only for key client-subnet, not " + keyName.orElse("?"));
                 ok = false;
             } else {
-                Map<String, Yaml.Entry> p = Yaml.mapping(pe.value(), "'prefix'", Yaml.keys("ipv4", "ipv6"), problems)
-                        .orElse(Map.of());
-                ipv4 = (int) intValue(p.get("ipv4"), 24, 1, 32, "IPv4 prefix length for limit '" + id + "'");
-                ipv6 = (int) intValue(p.get("ipv6"), 64, 1, 128, "IPv6 prefix length for limit '" + id + "'");
+                Map<String, Yaml.Entry> p =
+                        Yaml.mapping(pe.value(), "'prefix'", Yaml.keys("ipv4", "ipv6"), problems)
+                                .orElse(Map.of());
+                ipv4 =
+                        (int)
+                                intValue(
+                                        p.get("ipv4"),
+                                        24,
+                                        1,
+                                        32,
+                                        "IPv4 prefix length for limit '" + id + "'");
+                ipv6 =
+                        (int)
+                                intValue(
+                                        p.get("ipv6"),
+                                        64,
+                                        1,
+                                        128,
+                                        "IPv6 prefix length for limit '" + id + "'");
             }
         } else if (key == LimitSpec.Key.CLIENT_SUBNET) {
             ipv4 = 24;
@@ -1147,14 +1665,24 @@ final class PolicyCompiler {
                     case "bytes" -> {
                         cost = LimitSpec.Cost.BYTES;
                         if (stage != null && stage != Stage.DATA) {
-                            problems.error(ce.pos(), "limit '" + id + "' counts bytes at stage " + stage.key()
-                                    + ": the size is only known at data");
+                            problems.error(
+                                    ce.pos(),
+                                    "limit '"
+                                            + id
+                                            + "' counts bytes at stage "
+                                            + stage.key()
+                                            + ": the size is only known at data");
                             ok = false;
                         }
                     }
                     default -> {
-                        problems.error(ce.pos(), "unknown cost '" + c.get() + "'" + Suggest.didYouMean(c.get(),
-                                List.of("count", "bytes")) + ": count or bytes");
+                        problems.error(
+                                ce.pos(),
+                                "unknown cost '"
+                                        + c.get()
+                                        + "'"
+                                        + Suggest.didYouMean(c.get(), List.of("count", "bytes"))
+                                        + ": count or bytes");
                         ok = false;
                     }
                 }
@@ -1169,28 +1697,48 @@ final class PolicyCompiler {
             Optional<BigDecimal> n = Yaml.number(capEntry.value(), "'capacity'", problems);
             if (n.isPresent()) {
                 if (n.get().stripTrailingZeros().scale() > 0) {
-                    problems.error(capEntry.pos(), Json.number(n.get()) + " is not a valid capacity for limit '" + id
-                            + "': capacity must be a whole number");
+                    problems.error(
+                            capEntry.pos(),
+                            Json.number(n.get())
+                                    + " is not a valid capacity for limit '"
+                                    + id
+                                    + "': capacity must be a whole number");
                 } else {
-                    capacity = n.get().signum() <= 0 ? 0 : n.get().min(BigDecimal.valueOf(Long.MAX_VALUE)).longValue();
+                    capacity =
+                            n.get().signum() <= 0
+                                    ? 0
+                                    : n.get().min(BigDecimal.valueOf(Long.MAX_VALUE)).longValue();
                     if (n.get().signum() <= 0) {
-                        problems.error(capEntry.pos(), Json.number(n.get()) + " is not a valid capacity for limit '"
-                                + id + "': capacity must be positive");
+                        problems.error(
+                                capEntry.pos(),
+                                Json.number(n.get())
+                                        + " is not a valid capacity for limit '"
+                                        + id
+                                        + "': capacity must be positive");
                     }
                 }
             }
         }
         if (cost == LimitSpec.Cost.BYTES && capacity == 0) {
-            problems.error(capEntry.pos(), "0 is not a valid capacity for limit '" + id + "': capacity must be positive");
+            problems.error(
+                    capEntry.pos(),
+                    "0 is not a valid capacity for limit '" + id + "': capacity must be positive");
         }
         if (cost == LimitSpec.Cost.BYTES && capacity > 0 && capacity < limits.maxMessageSize()) {
-            problems.error(capEntry.pos(), Values.size(capacity) + " is not a valid capacity for limit '" + id
-                    + "': it is below limits.message-size " + Values.size(limits.maxMessageSize())
-                    + ", so a message of the largest allowed size could never pass");
+            problems.error(
+                    capEntry.pos(),
+                    Values.size(capacity)
+                            + " is not a valid capacity for limit '"
+                            + id
+                            + "': it is below limits.message-size "
+                            + Values.size(limits.maxMessageSize())
+                            + ", so a message of the largest allowed size could never pass");
             ok = false;
         }
         if (capacity > 1_000_000_000_000L) {
-            problems.error(capEntry.pos(), "capacity " + capacity + " for limit '" + id + "' is too large to count");
+            problems.error(
+                    capEntry.pos(),
+                    "capacity " + capacity + " for limit '" + id + "' is too large to count");
             ok = false;
         }
         ok &= capacity > 0;
@@ -1199,16 +1747,26 @@ final class PolicyCompiler {
         Yaml.Entry periodEntry = m.get("period");
         Optional<Duration> d = duration(periodEntry.value(), "'period'");
         if (d.isPresent()) {
-            if (d.get().compareTo(Duration.ofSeconds(1)) < 0 || d.get().compareTo(Duration.ofDays(30)) > 0) {
-                problems.error(periodEntry.pos(), Yaml.scalar(periodEntry.value()) + " is not a valid period for limit '"
-                        + id + "': it must be between 1s and 30d");
+            if (d.get().compareTo(Duration.ofSeconds(1)) < 0
+                    || d.get().compareTo(Duration.ofDays(30)) > 0) {
+                problems.error(
+                        periodEntry.pos(),
+                        Yaml.scalar(periodEntry.value())
+                                + " is not a valid period for limit '"
+                                + id
+                                + "': it must be between 1s and 30d");
             } else {
                 period = d.get();
-                if (capacity > 0 && cost == LimitSpec.Cost.COUNT && period.toMillis() / capacity > Duration.ofDays(1)
-                        .toMillis()) {
-                    problems.warning(periodEntry.pos(), "limit '" + id + "' refills one unit every "
-                            + Values.human(Duration.ofMillis(period.toMillis() / capacity))
-                            + ": a client that hits it waits that long");
+                if (capacity > 0
+                        && cost == LimitSpec.Cost.COUNT
+                        && period.toMillis() / capacity > Duration.ofDays(1).toMillis()) {
+                    problems.warning(
+                            periodEntry.pos(),
+                            "limit '"
+                                    + id
+                                    + "' refills one unit every "
+                                    + Values.human(Duration.ofMillis(period.toMillis() / capacity))
+                                    + ": a client that hits it waits that long");
                 }
             }
         }
@@ -1222,20 +1780,27 @@ final class PolicyCompiler {
                     case "local" -> scope = LimitSpec.Scope.LOCAL;
                     case "fleet" -> scope = LimitSpec.Scope.FLEET;
                     default -> {
-                        problems.error(se.pos(), "unknown scope '" + s.get() + "'" + Suggest.didYouMean(s.get(),
-                                List.of("local", "fleet")) + ": local or fleet");
+                        problems.error(
+                                se.pos(),
+                                "unknown scope '"
+                                        + s.get()
+                                        + "'"
+                                        + Suggest.didYouMean(s.get(), List.of("local", "fleet"))
+                                        + ": local or fleet");
                         ok = false;
                     }
                 }
             }
         }
-        boolean shadow = m.containsKey("shadow") && Yaml.bool(m.get("shadow").value(), "'shadow'", problems)
-                .orElse(false);
+        boolean shadow =
+                m.containsKey("shadow")
+                        && Yaml.bool(m.get("shadow").value(), "'shadow'", problems).orElse(false);
 
         if (!ok || stage == null || key == null || period == null) {
             return Optional.empty();
         }
-        LimitSpec spec = new LimitSpec(id, stage, key, ipv4, ipv6, capacity, period, cost, scope, shadow);
+        LimitSpec spec =
+                new LimitSpec(id, stage, key, ipv4, ipv6, capacity, period, cost, scope, shadow);
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("id", id);
         c.put("stage", stage.key());
@@ -1252,21 +1817,29 @@ final class PolicyCompiler {
     }
 
     private static boolean sameBuckets(LimitSpec a, LimitSpec b) {
-        return a.stage() == b.stage() && a.key() == b.key() && a.cost() == b.cost() && a.scope() == b.scope()
-                && a.shadow() == b.shadow() && a.period().equals(b.period())
+        return a.stage() == b.stage()
+                && a.key() == b.key()
+                && a.cost() == b.cost()
+                && a.scope() == b.scope()
+                && a.shadow() == b.shadow()
+                && a.period().equals(b.period())
                 && (a.key() != LimitSpec.Key.CLIENT_SUBNET
                         || (a.ipv4Prefix() == b.ipv4Prefix() && a.ipv6Prefix() == b.ipv6Prefix()));
     }
 
     // ---- analysis ------------------------------------------------------------------------------
 
-    private void analyseThresholds(Map<String, Yaml.Entry> top, RuleSet.Thresholds th, Map<Stage, List<Rule>> rules) {
-        boolean anyThreshold = th.tag().isPresent() || th.quarantine().isPresent() || th.reject().isPresent();
+    private void analyseThresholds(
+            Map<String, Yaml.Entry> top, RuleSet.Thresholds th, Map<Stage, List<Rule>> rules) {
+        boolean anyThreshold =
+                th.tag().isPresent() || th.quarantine().isPresent() || th.reject().isPresent();
         if (anyThreshold && scoreUses.isEmpty()) {
-            problems.warning(top.get("thresholds").pos(), "thresholds are set but no rule has a score");
+            problems.warning(
+                    top.get("thresholds").pos(), "thresholds are set but no rule has a score");
         }
         if (!anyThreshold && !scoreUses.isEmpty()) {
-            problems.warning(scoreUses.get(0), "rules score but no threshold is set: scores decide nothing");
+            problems.warning(
+                    scoreUses.get(0), "rules score but no threshold is set: scores decide nothing");
         }
         if (anyThreshold && !scoreUses.isEmpty()) {
             double max = 0;
@@ -1279,15 +1852,18 @@ final class PolicyCompiler {
             }
             double lowest = th.tag().orElse(th.quarantine().orElse(th.reject().orElse(0)));
             if (max < lowest) {
-                problems.warning(top.get("thresholds").pos(), "the positive scores of all rules add up to "
-                        + dev.bulwark.check.rules.RuleEvaluation.formatScore(max)
-                        + ", below the lowest threshold: no threshold can ever be reached");
+                problems.warning(
+                        top.get("thresholds").pos(),
+                        "the positive scores of all rules add up to "
+                                + dev.bulwark.check.rules.RuleEvaluation.formatScore(max)
+                                + ", below the lowest threshold: no threshold can ever be reached");
             }
         }
     }
 
     /** Rules after one that always ends evaluation can never run. */
-    private void analyseReachability(Map<Stage, List<Rule>> rules, Map<Stage, List<Pos>> positions) {
+    private void analyseReachability(
+            Map<Stage, List<Rule>> rules, Map<Stage, List<Pos>> positions) {
         Rule blocker = null;
         Pos blockerPos = null;
         for (Stage s : Stage.values()) {
@@ -1296,8 +1872,15 @@ final class PolicyCompiler {
                 Rule r = rs.get(i);
                 Pos p = positions.get(s).get(i);
                 if (blocker != null) {
-                    problems.error(p, "rule '" + r.id() + "' can never run: rule '" + blocker.id() + "' ("
-                            + blockerPos.relativeTo(p) + ") always ends evaluation before it");
+                    problems.error(
+                            p,
+                            "rule '"
+                                    + r.id()
+                                    + "' can never run: rule '"
+                                    + blocker.id()
+                                    + "' ("
+                                    + blockerPos.relativeTo(p)
+                                    + ") always ends evaluation before it");
                     continue;
                 }
                 if (!r.shadow() && r.when() instanceof Condition.Always && r.action().terminal()) {

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Where a policy's text comes from: a directory ({@code inbound.yaml} and {@code lists/*.txt}) or
- * a canonical form on its own (the policy compiled into the runtime). Names are for diagnostics.
+ * Where a policy's text comes from: a directory ({@code inbound.yaml} and {@code lists/*.txt}) or a
+ * canonical form on its own (the policy compiled into the runtime). Names are for diagnostics.
  */
 record PolicySource(String mainFile, String mainText, List<ListFile> lists, List<Pos> ignored) {
 
@@ -25,8 +25,8 @@ record PolicySource(String mainFile, String mainText, List<ListFile> lists, List
     }
 
     /**
-     * Reads a policy directory. Diagnostics name files relative to {@code dir} as given, so
-     * {@code policy} gives {@code policy/inbound.yaml}.
+     * Reads a policy directory. Diagnostics name files relative to {@code dir} as given, so {@code
+     * policy} gives {@code policy/inbound.yaml}.
      */
     static PolicySource directory(Path dir) throws IOException {
         return directory(dir, dir);
@@ -51,8 +51,11 @@ record PolicySource(String mainFile, String mainText, List<ListFile> lists, List
                         ignored.add(new Pos(shown, 1, 1));
                         continue;
                     }
-                    lists.add(new ListFile(name.substring(0, name.length() - 4), shown,
-                            Files.readString(f, StandardCharsets.UTF_8)));
+                    lists.add(
+                            new ListFile(
+                                    name.substring(0, name.length() - 4),
+                                    shown,
+                                    Files.readString(f, StandardCharsets.UTF_8)));
                 }
             }
         }

@@ -6,6 +6,9 @@ import dev.bulwark.check.rules.Rule;
 import dev.bulwark.envelope.PathSyntaxException;
 import dev.bulwark.envelope.Paths;
 import dev.bulwark.envelope.ReversePath;
+
+import org.snakeyaml.engine.v2.nodes.Node;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -21,30 +24,53 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.snakeyaml.engine.v2.nodes.Node;
 
 /**
- * The ruleset gate: every case in {@code DIR/tests/*.yaml} (a message, its envelope, the verdict
- * it must get and optionally the rules that must or must not fire) run through a compiled policy.
+ * The ruleset gate: every case in {@code DIR/tests/*.yaml} (a message, its envelope, the verdict it
+ * must get and optionally the rules that must or must not fire) run through a compiled policy.
  */
 public final class PolicyTests {
     private PolicyTests() {}
 
     static final Set<String> FILE_KEYS = Yaml.keys("defaults", "cases");
     static final Set<String> ENVELOPE_KEYS = Yaml.keys("client", "helo", "sender", "recipients");
-    static final Set<String> CASE_KEYS = Yaml.keys("name", "description", "message", "client", "helo", "sender",
-            "recipients", "expect", "stage", "fires", "not-fires");
-    static final Set<String> VERDICTS = Yaml.keys("deliver", "accept", "reject", "defer", "discard", "quarantine",
-            "tag");
+    static final Set<String> CASE_KEYS =
+            Yaml.keys(
+                    "name",
+                    "description",
+                    "message",
+                    "client",
+                    "helo",
+                    "sender",
+                    "recipients",
+                    "expect",
+                    "stage",
+                    "fires",
+                    "not-fires");
+    static final Set<String> VERDICTS =
+            Yaml.keys("deliver", "accept", "reject", "defer", "discard", "quarantine", "tag");
 
     /** Used when a case names no message: enough for cases decided before DATA. */
-    static final byte[] MINIMAL_MESSAGE = ("From: sender@example.org\r\nTo: postmaster@example.com\r\n"
-            + "Subject: test\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000\r\nMessage-ID: <test@example.org>\r\n\r\n"
-            + "A test message.\r\n").getBytes(StandardCharsets.US_ASCII);
+    static final byte[] MINIMAL_MESSAGE =
+            ("From: sender@example.org\r\n"
+                            + "To: postmaster@example.com\r\n"
+                            + "Subject: test\r\n"
+                            + "Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n"
+                            + "Message-ID: <test@example.org>\r\n\r\n"
+                            + "A test message.\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
 
     /** One test case. */
-    public record Case(String name, String file, int line, Envelope envelope, byte[] message, String expect,
-            Optional<Stage> stage, List<String> fires, List<String> notFires) {}
+    public record Case(
+            String name,
+            String file,
+            int line,
+            Envelope envelope,
+            byte[] message,
+            String expect,
+            Optional<Stage> stage,
+            List<String> fires,
+            List<String> notFires) {}
 
     /** One case's result; {@code problems} is empty when it passed. */
     public record Result(Case testCase, Simulation.Outcome outcome, List<String> problems) {
@@ -71,15 +97,25 @@ public final class PolicyTests {
             return results.size() - passed();
         }
 
-        /** The table of failed cases (all cases when {@code all}): case, expected, got, rules fired. */
+        /**
+         * The table of failed cases (all cases when {@code all}): case, expected, got, rules fired.
+         */
         public String table(boolean all) {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"case", "expected", "got", "rules fired"});
             for (Result r : results) {
                 if (all || !r.passed()) {
                     String fired = String.join(", ", r.outcome.fired());
-                    rows.add(new String[] {r.testCase.name, r.expected(), r.got() + (r.passed() ? "" : "  <-- "
-                            + String.join("; ", r.problems)), fired.isEmpty() ? "-" : fired});
+                    rows.add(
+                            new String[] {
+                                r.testCase.name,
+                                r.expected(),
+                                r.got()
+                                        + (r.passed()
+                                                ? ""
+                                                : "  <-- " + String.join("; ", r.problems)),
+                                fired.isEmpty() ? "-" : fired
+                            });
                 }
             }
             int[] w = new int[3];
@@ -90,14 +126,18 @@ public final class PolicyTests {
             }
             StringBuilder sb = new StringBuilder();
             for (String[] row : rows) {
-                sb.append(String.format("%-" + w[0] + "s  %-" + w[1] + "s  %-" + w[2] + "s  %s%n", (Object[]) row));
+                sb.append(
+                        String.format(
+                                "%-" + w[0] + "s  %-" + w[1] + "s  %-" + w[2] + "s  %s%n",
+                                (Object[]) row));
             }
             return sb.toString();
         }
     }
 
     /** Loads the cases of {@code policyDir/tests}, reporting every problem in them at once. */
-    public static List<Case> load(Path policyDir, CompiledPolicy policy) throws PolicyException, IOException {
+    public static List<Case> load(Path policyDir, CompiledPolicy policy)
+            throws PolicyException, IOException {
         Path testsDir = policyDir.resolve("tests");
         Problems problems = new Problems();
         List<Case> cases = new ArrayList<>();
@@ -108,7 +148,9 @@ public final class PolicyTests {
             }
         }
         if (!Files.isDirectory(testsDir)) {
-            problems.error(new Pos(testsDir.toString(), 1, 1), "no tests directory: a policy must have test cases");
+            problems.error(
+                    new Pos(testsDir.toString(), 1, 1),
+                    "no tests directory: a policy must have test cases");
             throw new PolicyException(problems.sorted());
         }
         List<Path> files;
@@ -118,24 +160,36 @@ public final class PolicyTests {
         Map<String, Pos> names = new LinkedHashMap<>();
         for (Path f : files) {
             String file = f.toString();
-            Optional<Node> root = Yaml.load(file, Files.readString(f, StandardCharsets.UTF_8), problems);
+            Optional<Node> root =
+                    Yaml.load(file, Files.readString(f, StandardCharsets.UTF_8), problems);
             if (root.isEmpty()) {
                 continue;
             }
-            Map<String, Yaml.Entry> top = Yaml.mapping(root.get(), "a test file", FILE_KEYS, problems).orElse(Map.of());
-            Map<String, Yaml.Entry> defaults = top.containsKey("defaults")
-                    ? Yaml.mapping(top.get("defaults").value(), "'defaults'", ENVELOPE_KEYS, problems).orElse(Map.of())
-                    : Map.of();
+            Map<String, Yaml.Entry> top =
+                    Yaml.mapping(root.get(), "a test file", FILE_KEYS, problems).orElse(Map.of());
+            Map<String, Yaml.Entry> defaults =
+                    top.containsKey("defaults")
+                            ? Yaml.mapping(
+                                            top.get("defaults").value(),
+                                            "'defaults'",
+                                            ENVELOPE_KEYS,
+                                            problems)
+                                    .orElse(Map.of())
+                            : Map.of();
             if (!top.containsKey("cases")) {
                 problems.error(Yaml.pos(root.get()), "a test file needs 'cases'");
                 continue;
             }
-            for (Node n : Yaml.sequence(top.get("cases").value(), "'cases'", problems).orElse(List.of())) {
+            for (Node n :
+                    Yaml.sequence(top.get("cases").value(), "'cases'", problems)
+                            .orElse(List.of())) {
                 testCase(n, defaults, testsDir, ruleIds, names, problems).ifPresent(cases::add);
             }
         }
         if (files.isEmpty()) {
-            problems.error(new Pos(testsDir.toString(), 1, 1), "no test files (*.yaml) in the tests directory");
+            problems.error(
+                    new Pos(testsDir.toString(), 1, 1),
+                    "no test files (*.yaml) in the tests directory");
         }
         if (problems.hasErrors()) {
             throw new PolicyException(problems.sorted());
@@ -143,23 +197,38 @@ public final class PolicyTests {
         return cases;
     }
 
-    private static Optional<Case> testCase(Node n, Map<String, Yaml.Entry> defaults, Path testsDir, Set<String> ruleIds,
-            Map<String, Pos> names, Problems problems) throws IOException {
-        Map<String, Yaml.Entry> m = Yaml.mapping(n, "a test case", CASE_KEYS, problems).orElse(null);
+    private static Optional<Case> testCase(
+            Node n,
+            Map<String, Yaml.Entry> defaults,
+            Path testsDir,
+            Set<String> ruleIds,
+            Map<String, Pos> names,
+            Problems problems)
+            throws IOException {
+        Map<String, Yaml.Entry> m =
+                Yaml.mapping(n, "a test case", CASE_KEYS, problems).orElse(null);
         if (m == null) {
             return Optional.empty();
         }
         Pos pos = Yaml.pos(n);
         int before = problems.errorCount();
-        String name = m.containsKey("name") ? Yaml.string(m.get("name").value(), "'name'", problems).orElse("?") : null;
+        String name =
+                m.containsKey("name")
+                        ? Yaml.string(m.get("name").value(), "'name'", problems).orElse("?")
+                        : null;
         if (name == null) {
             problems.error(pos, "a test case needs a 'name'");
             name = "?";
         } else {
             Pos first = names.putIfAbsent(name, m.get("name").pos());
             if (first != null) {
-                problems.error(m.get("name").pos(), "duplicate case name '" + name + "' (first at "
-                        + first.relativeTo(m.get("name").pos()) + ")");
+                problems.error(
+                        m.get("name").pos(),
+                        "duplicate case name '"
+                                + name
+                                + "' (first at "
+                                + first.relativeTo(m.get("name").pos())
+                                + ")");
             }
         }
         Yaml.Entry clientE = pick(m, defaults, "client");
@@ -172,7 +241,8 @@ public final class PolicyTests {
         List<String> recipients = new ArrayList<>();
         for (String k : List.of("client", "helo", "sender", "recipients")) {
             if (pick(m, defaults, k) == null) {
-                problems.error(pos, "case '" + name + "' has no '" + k + "' (and no default for it)");
+                problems.error(
+                        pos, "case '" + name + "' has no '" + k + "' (and no default for it)");
             }
         }
         if (clientE != null) {
@@ -200,12 +270,14 @@ public final class PolicyTests {
                     String text = s.get().trim();
                     sender = Paths.parseReversePath(text.startsWith("<") ? text : "<" + text + ">");
                 } catch (PathSyntaxException e) {
-                    problems.error(senderE.pos(), "'" + s.get() + "' is not a sender: " + e.getMessage());
+                    problems.error(
+                            senderE.pos(), "'" + s.get() + "' is not a sender: " + e.getMessage());
                 }
             }
         }
         if (rcptE != null) {
-            for (Node r : Yaml.sequence(rcptE.value(), "'recipients'", problems).orElse(List.of())) {
+            for (Node r :
+                    Yaml.sequence(rcptE.value(), "'recipients'", problems).orElse(List.of())) {
                 Yaml.string(r, "a recipient", problems).ifPresent(recipients::add);
             }
         }
@@ -224,13 +296,21 @@ public final class PolicyTests {
         }
         String expect = null;
         if (!m.containsKey("expect")) {
-            problems.error(pos, "case '" + name + "' needs 'expect': one of " + String.join(", ", VERDICTS));
+            problems.error(
+                    pos,
+                    "case '" + name + "' needs 'expect': one of " + String.join(", ", VERDICTS));
         } else {
             Yaml.Entry ee = m.get("expect");
             expect = Yaml.string(ee.value(), "'expect'", problems).orElse(null);
             if (expect != null && !VERDICTS.contains(expect)) {
-                problems.error(ee.pos(), "unknown verdict '" + expect + "'" + Suggest.didYouMean(expect, VERDICTS)
-                        + ": one of " + String.join(", ", VERDICTS));
+                problems.error(
+                        ee.pos(),
+                        "unknown verdict '"
+                                + expect
+                                + "'"
+                                + Suggest.didYouMean(expect, VERDICTS)
+                                + ": one of "
+                                + String.join(", ", VERDICTS));
             }
         }
         Optional<Stage> stage = Optional.empty();
@@ -239,22 +319,38 @@ public final class PolicyTests {
             Optional<String> s = Yaml.string(se.value(), "'stage'", problems);
             List<String> stages = List.of("connect", "helo", "mail", "rcpt", "data");
             if (s.isPresent() && !stages.contains(s.get())) {
-                problems.error(se.pos(), "unknown stage '" + s.get() + "'" + Suggest.didYouMean(s.get(), stages));
+                problems.error(
+                        se.pos(),
+                        "unknown stage '" + s.get() + "'" + Suggest.didYouMean(s.get(), stages));
             } else if (s.isPresent()) {
                 stage = Optional.of(Stage.valueOf(s.get().toUpperCase(Locale.ROOT)));
             }
         }
         List<String> fires = ids(m.get("fires"), ruleIds, problems);
         List<String> notFires = ids(m.get("not-fires"), ruleIds, problems);
-        if (problems.errorCount() > before || client == null || helo == null || sender == null || expect == null
+        if (problems.errorCount() > before
+                || client == null
+                || helo == null
+                || sender == null
+                || expect == null
                 || recipients.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Case(name, pos.file(), pos.line(), new Envelope(client, helo, sender, recipients),
-                message, expect, stage, fires, notFires));
+        return Optional.of(
+                new Case(
+                        name,
+                        pos.file(),
+                        pos.line(),
+                        new Envelope(client, helo, sender, recipients),
+                        message,
+                        expect,
+                        stage,
+                        fires,
+                        notFires));
     }
 
-    private static Yaml.Entry pick(Map<String, Yaml.Entry> m, Map<String, Yaml.Entry> defaults, String key) {
+    private static Yaml.Entry pick(
+            Map<String, Yaml.Entry> m, Map<String, Yaml.Entry> defaults, String key) {
         return m.containsKey(key) ? m.get(key) : defaults.get(key);
     }
 
@@ -268,10 +364,14 @@ public final class PolicyTests {
             if (id.isEmpty()) {
                 continue;
             }
-            boolean known = ruleIds.contains(id.get()) || id.get().startsWith("threshold:")
-                    || id.get().startsWith("relay:");
+            boolean known =
+                    ruleIds.contains(id.get())
+                            || id.get().startsWith("threshold:")
+                            || id.get().startsWith("relay:");
             if (!known) {
-                problems.error(Yaml.pos(n), "unknown rule '" + id.get() + "'" + Suggest.didYouMean(id.get(), ruleIds));
+                problems.error(
+                        Yaml.pos(n),
+                        "unknown rule '" + id.get() + "'" + Suggest.didYouMean(id.get(), ruleIds));
                 continue;
             }
             out.add(id.get());

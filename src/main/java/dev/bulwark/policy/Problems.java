@@ -8,11 +8,19 @@ final class Problems {
     private final List<Diagnostic> all = new ArrayList<>();
 
     void error(Pos pos, String message) {
-        all.add(new Diagnostic(pos.file(), pos.line(), pos.column(), Diagnostic.Severity.ERROR, message));
+        all.add(
+                new Diagnostic(
+                        pos.file(), pos.line(), pos.column(), Diagnostic.Severity.ERROR, message));
     }
 
     void warning(Pos pos, String message) {
-        all.add(new Diagnostic(pos.file(), pos.line(), pos.column(), Diagnostic.Severity.WARNING, message));
+        all.add(
+                new Diagnostic(
+                        pos.file(),
+                        pos.line(),
+                        pos.column(),
+                        Diagnostic.Severity.WARNING,
+                        message));
     }
 
     boolean hasErrors() {

@@ -12,6 +12,7 @@ import dev.bulwark.check.Verdict;
 import dev.bulwark.envelope.Path;
 import dev.bulwark.envelope.PathSyntaxException;
 import dev.bulwark.envelope.Paths;
+
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -72,7 +73,8 @@ public final class Simulation {
 
     public static Outcome run(Filter filter, Envelope envelope, byte[] message) {
         List<Step> steps = new ArrayList<>();
-        Evaluation ev = filter.begin(new Connection("simulation", envelope.client(), Optional.empty()));
+        Evaluation ev =
+                filter.begin(new Connection("simulation", envelope.client(), Optional.empty()));
         Decision d = ev.connect();
         steps.add(new Step(Stage.CONNECT, envelope.client().getHostAddress(), d));
         if (refused(d.verdict())) {
@@ -83,7 +85,14 @@ public final class Simulation {
         if (refused(d.verdict())) {
             return new Outcome(steps, d.verdict(), Stage.HELO, d.score());
         }
-        d = ev.mail(new MailFacts(envelope.sender(), OptionalLong.of(message.length), false, false, false));
+        d =
+                ev.mail(
+                        new MailFacts(
+                                envelope.sender(),
+                                OptionalLong.of(message.length),
+                                false,
+                                false,
+                                false));
         steps.add(new Step(Stage.MAIL, envelope.sender().toSmtp(), d));
         if (refused(d.verdict())) {
             return new Outcome(steps, d.verdict(), Stage.MAIL, d.score());
@@ -95,15 +104,33 @@ public final class Simulation {
             try {
                 path = Paths.parse(rcpt.startsWith("<") ? rcpt : "<" + rcpt + ">");
             } catch (PathSyntaxException e) {
-                lastRefusal = new Decision(new Verdict.Reject(Verdict.Reason.RELAY_DENIED, Optional.empty()),
-                        List.of(new Hit("relay:syntax", Stage.RCPT, e.getMessage(), 0, false)), 0);
+                lastRefusal =
+                        new Decision(
+                                new Verdict.Reject(Verdict.Reason.RELAY_DENIED, Optional.empty()),
+                                List.of(
+                                        new Hit(
+                                                "relay:syntax",
+                                                Stage.RCPT,
+                                                e.getMessage(),
+                                                0,
+                                                false)),
+                                0);
                 steps.add(new Step(Stage.RCPT, rcpt, lastRefusal));
                 continue;
             }
             Optional<String> refusal = filter.relayDomains().refusal(path);
             if (refusal.isPresent()) {
-                lastRefusal = new Decision(new Verdict.Reject(Verdict.Reason.RELAY_DENIED, Optional.empty()),
-                        List.of(new Hit("relay:denied", Stage.RCPT, refusal.get(), 0, false)), 0);
+                lastRefusal =
+                        new Decision(
+                                new Verdict.Reject(Verdict.Reason.RELAY_DENIED, Optional.empty()),
+                                List.of(
+                                        new Hit(
+                                                "relay:denied",
+                                                Stage.RCPT,
+                                                refusal.get(),
+                                                0,
+                                                false)),
+                                0);
                 steps.add(new Step(Stage.RCPT, path.mailbox().toSmtp(), lastRefusal));
                 continue;
             }
@@ -129,18 +156,21 @@ public final class Simulation {
     }
 
     /**
-     * A message file as the SMTP layer would hand it over: an mbox {@code From } line dropped,
-     * bare LF turned into CRLF.
+     * A message file as the SMTP layer would hand it over: an mbox {@code From } line dropped, bare
+     * LF turned into CRLF.
      */
     public static byte[] asReceived(byte[] file) {
         int start = 0;
-        if (file.length > 5 && new String(file, 0, 5, java.nio.charset.StandardCharsets.ISO_8859_1).equals("From ")) {
+        if (file.length > 5
+                && new String(file, 0, 5, java.nio.charset.StandardCharsets.ISO_8859_1)
+                        .equals("From ")) {
             while (start < file.length && file[start] != '\n') {
                 start++;
             }
             start = Math.min(file.length, start + 1);
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(file.length + file.length / 40);
+        java.io.ByteArrayOutputStream out =
+                new java.io.ByteArrayOutputStream(file.length + file.length / 40);
         for (int i = start; i < file.length; i++) {
             byte b = file[i];
             if (b == '\n' && (i == start || file[i - 1] != '\r')) {

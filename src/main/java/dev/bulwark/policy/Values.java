@@ -3,11 +3,17 @@ package dev.bulwark.policy;
 import java.time.Duration;
 import java.util.Optional;
 
-/** Sizes and durations as the policy writes them: {@code 25MiB}, {@code 100KB}, {@code 30s}, {@code 1h}. */
+/**
+ * Sizes and durations as the policy writes them: {@code 25MiB}, {@code 100KB}, {@code 30s}, {@code
+ * 1h}.
+ */
 final class Values {
     private Values() {}
 
-    /** Bytes, from a plain integer or a number with KB, MB, GB (powers of 1000) or KiB, MiB, GiB (1024). */
+    /**
+     * Bytes, from a plain integer or a number with KB, MB, GB (powers of 1000) or KiB, MiB, GiB
+     * (1024).
+     */
     static Optional<Long> size(String text) {
         String s = text.trim();
         int i = 0;
@@ -18,16 +24,17 @@ final class Values {
             return Optional.empty();
         }
         long n = Long.parseLong(s.substring(0, i));
-        long unit = switch (s.substring(i).trim()) {
-            case "", "B" -> 1L;
-            case "KB" -> 1000L;
-            case "MB" -> 1000L * 1000;
-            case "GB" -> 1000L * 1000 * 1000;
-            case "KiB" -> 1024L;
-            case "MiB" -> 1024L * 1024;
-            case "GiB" -> 1024L * 1024 * 1024;
-            default -> -1L;
-        };
+        long unit =
+                switch (s.substring(i).trim()) {
+                    case "", "B" -> 1L;
+                    case "KB" -> 1000L;
+                    case "MB" -> 1000L * 1000;
+                    case "GB" -> 1000L * 1000 * 1000;
+                    case "KiB" -> 1024L;
+                    case "MiB" -> 1024L * 1024;
+                    case "GiB" -> 1024L * 1024 * 1024;
+                    default -> -1L;
+                };
         if (unit < 0) {
             return Optional.empty();
         }
@@ -79,8 +86,14 @@ final class Values {
 
     /** The way a person reads a byte count: 25MiB, 100KB, or the plain number. */
     static String size(long bytes) {
-        String[][] units = {{"GiB", "1073741824"}, {"MiB", "1048576"}, {"KiB", "1024"}, {"GB", "1000000000"},
-            {"MB", "1000000"}, {"KB", "1000"}};
+        String[][] units = {
+            {"GiB", "1073741824"},
+            {"MiB", "1048576"},
+            {"KiB", "1024"},
+            {"GB", "1000000000"},
+            {"MB", "1000000"},
+            {"KB", "1000"}
+        };
         for (String[] u : units) {
             long v = Long.parseLong(u[1]);
             if (bytes >= v && bytes % v == 0) {

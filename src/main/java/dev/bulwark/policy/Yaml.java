@@ -1,12 +1,5 @@
 package dev.bulwark.policy;
 
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -19,28 +12,45 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
 /** Reads YAML into snakeyaml-engine nodes and checks their shapes, reporting with positions. */
 final class Yaml {
     private Yaml() {}
 
     /** Parses one document; a syntax error becomes a diagnostic at its mark. */
     static Optional<Node> load(String file, String text, Problems problems) {
-        LoadSettings settings = LoadSettings.builder()
-                .setLabel(file)
-                .setAllowDuplicateKeys(true) // reported by Yaml.mapping with both positions
-                .setMaxAliasesForCollections(50)
-                .setCodePointLimit(16 * 1024 * 1024)
-                .build();
+        LoadSettings settings =
+                LoadSettings.builder()
+                        .setLabel(file)
+                        .setAllowDuplicateKeys(true) // reported by Yaml.mapping with both positions
+                        .setMaxAliasesForCollections(50)
+                        .setCodePointLimit(16 * 1024 * 1024)
+                        .build();
         try {
             return new Compose(settings).composeString(text);
         } catch (MarkedYamlEngineException e) {
-            String problem = e.getProblem() == null ? e.getMessage() : e.getProblem().replaceFirst("^but ", "");
+            String problem =
+                    e.getProblem() == null
+                            ? e.getMessage()
+                            : e.getProblem().replaceFirst("^but ", "");
             String context = e.getContext() == null ? "" : e.getContext() + ": ";
-            // At the end of the file the problem's own mark says nothing: point at what was left open.
-            Mark m = problem.contains("end of stream")
-                    ? e.getContextMark().or(e::getProblemMark).orElse(null)
-                    : e.getProblemMark().or(e::getContextMark).orElse(null);
-            Pos pos = m == null ? new Pos(file, 1, 1) : new Pos(file, m.getLine() + 1, m.getColumn() + 1);
+            // At the end of the file the problem's own mark says nothing: point at what was left
+            // open.
+            Mark m =
+                    problem.contains("end of stream")
+                            ? e.getContextMark().or(e::getProblemMark).orElse(null)
+                            : e.getProblemMark().or(e::getContextMark).orElse(null);
+            Pos pos =
+                    m == null
+                            ? new Pos(file, 1, 1)
+                            : new Pos(file, m.getLine() + 1, m.getColumn() + 1);
             problems.error(pos, "YAML syntax: " + context + problem);
             return Optional.empty();
         } catch (YamlEngineException e) {
@@ -69,10 +79,11 @@ final class Yaml {
     }
 
     /**
-     * The entries of a mapping in order. Reports a non-mapping, non-scalar keys, duplicate keys and,
-     * when {@code allowed} is given, unknown keys with a "did you mean".
+     * The entries of a mapping in order. Reports a non-mapping, non-scalar keys, duplicate keys
+     * and, when {@code allowed} is given, unknown keys with a "did you mean".
      */
-    static Optional<Map<String, Entry>> mapping(Node n, String what, Collection<String> allowed, Problems p) {
+    static Optional<Map<String, Entry>> mapping(
+            Node n, String what, Collection<String> allowed, Problems p) {
         if (!(n instanceof MappingNode m)) {
             p.error(pos(n), what + " must be a mapping, not " + describe(n));
             return Optional.empty();
@@ -80,18 +91,32 @@ final class Yaml {
         Map<String, Entry> out = new LinkedHashMap<>();
         for (NodeTuple t : m.getValue()) {
             if (!(t.getKeyNode() instanceof ScalarNode k)) {
-                p.error(pos(t.getKeyNode()), "a key in " + what + " must be a plain word, not " + describe(t.getKeyNode()));
+                p.error(
+                        pos(t.getKeyNode()),
+                        "a key in "
+                                + what
+                                + " must be a plain word, not "
+                                + describe(t.getKeyNode()));
                 continue;
             }
             String key = k.getValue();
             Entry first = out.get(key);
             if (first != null) {
-                p.error(pos(k), "duplicate key '" + key + "' in " + what + " (first at "
-                        + first.keyPos().relativeTo(pos(k)) + ")");
+                p.error(
+                        pos(k),
+                        "duplicate key '"
+                                + key
+                                + "' in "
+                                + what
+                                + " (first at "
+                                + first.keyPos().relativeTo(pos(k))
+                                + ")");
                 continue;
             }
             if (allowed != null && !allowed.contains(key)) {
-                p.error(pos(k), "unknown key '" + key + "' in " + what + Suggest.didYouMean(key, allowed));
+                p.error(
+                        pos(k),
+                        "unknown key '" + key + "' in " + what + Suggest.didYouMean(key, allowed));
                 continue;
             }
             out.put(key, new Entry(key, k, t.getValueNode()));
@@ -122,14 +147,16 @@ final class Yaml {
 
     static Optional<Boolean> bool(Node n, String what, Problems p) {
         if (n instanceof ScalarNode s && s.getTag().equals(Tag.BOOL)) {
-            return Optional.of(Boolean.parseBoolean(s.getValue().toLowerCase(java.util.Locale.ROOT)));
+            return Optional.of(
+                    Boolean.parseBoolean(s.getValue().toLowerCase(java.util.Locale.ROOT)));
         }
         p.error(pos(n), what + " must be true or false, not " + describe(n));
         return Optional.empty();
     }
 
     static Optional<java.math.BigDecimal> number(Node n, String what, Problems p) {
-        if (n instanceof ScalarNode s && (s.getTag().equals(Tag.INT) || s.getTag().equals(Tag.FLOAT))) {
+        if (n instanceof ScalarNode s
+                && (s.getTag().equals(Tag.INT) || s.getTag().equals(Tag.FLOAT))) {
             try {
                 return Optional.of(new java.math.BigDecimal(s.getValue().replace("_", "")));
             } catch (NumberFormatException e) {

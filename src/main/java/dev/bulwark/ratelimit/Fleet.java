@@ -14,6 +14,10 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -24,12 +28,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The Redis side of fleet-wide limits: one Lettuce connection, bucket4j's proxy manager over it, and
- * whether Redis is usable right now.
+ * The Redis side of fleet-wide limits: one Lettuce connection, bucket4j's proxy manager over it,
+ * and whether Redis is usable right now.
  *
  * <p>States: <em>healthy</em> (fleet limits are counted in Redis) and <em>degraded</em> (they are
  * counted in the node's local buckets). Any failed or timed-out Redis call moves to degraded. While
@@ -43,11 +45,17 @@ import org.slf4j.LoggerFactory;
 final class Fleet implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(RateLimiter.class);
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
-    /** Redis keeps a bucket this long after it would be full again, to absorb clock skew between nodes. */
+    private static final RedisCodec<String, byte[]> CODEC =
+            RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+    /**
+     * Redis keeps a bucket this long after it would be full again, to absorb clock skew between
+     * nodes.
+     */
     private static final Duration KEEP_AFTER_FULL = Duration.ofSeconds(60);
 
-    private record Connected(StatefulRedisConnection<String, byte[]> connection, ProxyManager<String> proxy) {}
+    private record Connected(
+            StatefulRedisConnection<String, byte[]> connection, ProxyManager<String> proxy) {}
 
     private final RedisSettings settings;
     private final TimeMeter time;
@@ -80,14 +88,15 @@ final class Fleet implements AutoCloseable {
     }
 
     private static RedisURI uri(RedisSettings s) {
-        RedisURI.Builder b = RedisURI.builder()
-                .withHost(s.host())
-                .withPort(s.port())
-                .withDatabase(s.database())
-                .withSsl(s.tls())
-                .withVerifyPeer(s.tls())
-                .withTimeout(s.timeout())
-                .withClientName("bulwark-ratelimit");
+        RedisURI.Builder b =
+                RedisURI.builder()
+                        .withHost(s.host())
+                        .withPort(s.port())
+                        .withDatabase(s.database())
+                        .withSsl(s.tls())
+                        .withVerifyPeer(s.tls())
+                        .withTimeout(s.timeout())
+                        .withClientName("bulwark-ratelimit");
         if (s.password().isPresent()) {
             if (s.username().isPresent()) {
                 b.withAuthentication(s.username().get(), s.password().get());
@@ -99,13 +108,24 @@ final class Fleet implements AutoCloseable {
     }
 
     private static ClientOptions options(RedisSettings s) {
-        ClientOptions.Builder b = ClientOptions.builder()
-                .autoReconnect(false)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(s.connectTimeout()).keepAlive(true).build())
-                .timeoutOptions(TimeoutOptions.enabled(s.timeout()));
-        s.trustedCertificates().ifPresent(pem ->
-                b.sslOptions(SslOptions.builder().jdkSslProvider().trustManager(pem.toFile()).build()));
+        ClientOptions.Builder b =
+                ClientOptions.builder()
+                        .autoReconnect(false)
+                        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                        .socketOptions(
+                                SocketOptions.builder()
+                                        .connectTimeout(s.connectTimeout())
+                                        .keepAlive(true)
+                                        .build())
+                        .timeoutOptions(TimeoutOptions.enabled(s.timeout()));
+        s.trustedCertificates()
+                .ifPresent(
+                        pem ->
+                                b.sslOptions(
+                                        SslOptions.builder()
+                                                .jdkSslProvider()
+                                                .trustManager(pem.toFile())
+                                                .build()));
         return b.build();
     }
 
@@ -113,7 +133,9 @@ final class Fleet implements AutoCloseable {
         return Bucket4jLettuce.casBasedBuilder(connection)
                 .clientClock(time)
                 .requestTimeout(settings.timeout())
-                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(KEEP_AFTER_FULL))
+                .expirationAfterWrite(
+                        ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
+                                KEEP_AFTER_FULL))
                 .build();
     }
 
@@ -136,15 +158,20 @@ final class Fleet implements AutoCloseable {
                 LOG.info("Fleet-wide rate limits use Redis at {}", settings.endpoint());
             } else {
                 outages.increment();
-                LOG.warn("Rate-limit Redis at {} is unreachable ({}): fleet-wide limits use this node's local "
-                        + "buckets until it answers", settings.endpoint(), lastProblem);
+                LOG.warn(
+                        "Rate-limit Redis at {} is unreachable ({}): fleet-wide limits use this"
+                                + " node's local buckets until it answers",
+                        settings.endpoint(),
+                        lastProblem);
             }
         } finally {
             stateLock.unlock();
         }
     }
 
-    /** The proxy manager when Redis is usable; otherwise empty (and a probe starts if one is due). */
+    /**
+     * The proxy manager when Redis is usable; otherwise empty (and a probe starts if one is due).
+     */
     Optional<ProxyManager<String>> proxy() {
         Connected c = connected;
         if (healthy && c != null) {
@@ -154,7 +181,10 @@ final class Fleet implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** Whether Redis is usable; reading it also starts a due probe, so an idle node recovers when scraped. */
+    /**
+     * Whether Redis is usable; reading it also starts a due probe, so an idle node recovers when
+     * scraped.
+     */
     boolean healthy() {
         if (!healthy) {
             maybeProbe();
@@ -177,8 +207,11 @@ final class Fleet implements AutoCloseable {
             downSinceNanos = now;
             backoffNanos = settings.probeMin().toNanos();
             nextProbeNanos = now + backoffNanos;
-            LOG.warn("Rate-limit Redis at {} failed ({}): fleet-wide limits use this node's local buckets until it "
-                    + "answers again", settings.endpoint(), lastProblem);
+            LOG.warn(
+                    "Rate-limit Redis at {} failed ({}): fleet-wide limits use this node's local"
+                            + " buckets until it answers again",
+                    settings.endpoint(),
+                    lastProblem);
         } finally {
             stateLock.unlock();
         }
@@ -219,21 +252,27 @@ final class Fleet implements AutoCloseable {
             if (current != null) {
                 current.connection().closeAsync();
             }
-            ready = client.connectAsync(CODEC, uri).toCompletableFuture().thenApply(connection -> {
-                Connected fresh = new Connected(connection, proxyFor(connection));
-                connected = fresh;
-                return fresh;
-            });
+            ready =
+                    client.connectAsync(CODEC, uri)
+                            .toCompletableFuture()
+                            .thenApply(
+                                    connection -> {
+                                        Connected fresh =
+                                                new Connected(connection, proxyFor(connection));
+                                        connected = fresh;
+                                        return fresh;
+                                    });
         }
         return ready.thenCompose(c -> c.connection().async().ping().toCompletableFuture())
-                .handle((pong, problem) -> {
-                    if (problem == null) {
-                        recovered();
-                    } else {
-                        stillDown(problem);
-                    }
-                    return null;
-                });
+                .handle(
+                        (pong, problem) -> {
+                            if (problem == null) {
+                                recovered();
+                            } else {
+                                stillDown(problem);
+                            }
+                            return null;
+                        });
     }
 
     private void recovered() {
@@ -247,8 +286,11 @@ final class Fleet implements AutoCloseable {
             healthy = true;
             backoffNanos = settings.probeMin().toNanos();
             if (outages.sum() > 0) {
-                LOG.info("Rate-limit Redis at {} answers again after {}: fleet-wide limits are shared again",
-                        settings.endpoint(), Duration.ofNanos(now - downSinceNanos));
+                LOG.info(
+                        "Rate-limit Redis at {} answers again after {}: fleet-wide limits are"
+                                + " shared again",
+                        settings.endpoint(),
+                        Duration.ofNanos(now - downSinceNanos));
             }
         } finally {
             stateLock.unlock();
@@ -262,7 +304,8 @@ final class Fleet implements AutoCloseable {
             lastProblem = describe(problem);
             nextProbeNanos = now + backoffNanos;
             backoffNanos = Math.min(backoffNanos * 2, settings.probeMax().toNanos());
-            probing.set(false); // only now, so no second probe starts before the next one is scheduled
+            probing.set(
+                    false); // only now, so no second probe starts before the next one is scheduled
         } finally {
             stateLock.unlock();
         }
@@ -271,7 +314,8 @@ final class Fleet implements AutoCloseable {
 
     private static String describe(Throwable t) {
         Throwable cause = t;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
             cause = cause.getCause();
         }
         String text = text(cause);

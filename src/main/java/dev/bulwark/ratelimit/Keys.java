@@ -3,6 +3,7 @@ package dev.bulwark.ratelimit;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.NullPath;
 import dev.bulwark.envelope.ReversePath;
+
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -34,7 +35,9 @@ final class Keys {
         };
     }
 
-    /** The address in its textual form, without an IPv6 scope (a zone is not part of the client). */
+    /**
+     * The address in its textual form, without an IPv6 scope (a zone is not part of the client).
+     */
     static String address(InetAddress client) {
         String text = client.getHostAddress();
         int zone = text.indexOf('%');
@@ -51,15 +54,16 @@ final class Keys {
         try {
             return address(InetAddress.getByAddress(bytes)) + "/" + prefix;
         } catch (UnknownHostException e) {
-            throw new IllegalStateException("an address of " + bytes.length + " octets", e); // 4 or 16: cannot happen
+            throw new IllegalStateException(
+                    "an address of " + bytes.length + " octets", e); // 4 or 16: cannot happen
         }
     }
 
     /**
-     * Sender keys. The null reverse-path {@code <>} (bounces, delivery notifications) has no address
-     * or domain; it is counted as {@code <>@client-address}, so each client's bounces share one
-     * bucket: a single bucket for all bounces would let one flood block every bounce, and no bucket
-     * at all would make {@code <>} a way around sender limits.
+     * Sender keys. The null reverse-path {@code <>} (bounces, delivery notifications) has no
+     * address or domain; it is counted as {@code <>@client-address}, so each client's bounces share
+     * one bucket: a single bucket for all bounces would let one flood block every bounce, and no
+     * bucket at all would make {@code <>} a way around sender limits.
      */
     private static String sender(LimitSpec limit, Subject subject, boolean domainOnly) {
         ReversePath path = subject.sender().orElseThrow(() -> missing(limit, "sender"));
@@ -75,21 +79,30 @@ final class Keys {
 
     /**
      * {@code local@domain} with the local part unquoted and lower-cased. RFC 5321 lets a server
-     * treat local parts case-sensitively, but almost none do, and case variants must not be a way to
-     * get fresh buckets.
+     * treat local parts case-sensitively, but almost none do, and case variants must not be a way
+     * to get fresh buckets.
      */
     static String address(Mailbox m) {
         String local = m.unquotedLocalPart().toLowerCase(Locale.ROOT);
         return m.domain().isEmpty() ? local : local + "@" + m.domain();
     }
 
-    /** The domain (already lower case); the bare {@code postmaster} recipient counts as {@code postmaster}. */
+    /**
+     * The domain (already lower case); the bare {@code postmaster} recipient counts as {@code
+     * postmaster}.
+     */
     private static String domain(Mailbox m) {
         return m.domain().isEmpty() ? m.localPart().toLowerCase(Locale.ROOT) : m.domain();
     }
 
     private static IllegalArgumentException missing(LimitSpec limit, String what) {
-        return new IllegalArgumentException("limit '" + limit.id() + "' at stage " + limit.stage().key()
-                + " needs the " + what + ", but the subject has none");
+        return new IllegalArgumentException(
+                "limit '"
+                        + limit.id()
+                        + "' at stage "
+                        + limit.stage().key()
+                        + " needs the "
+                        + what
+                        + ", but the subject has none");
     }
 }

@@ -3,6 +3,7 @@ package dev.bulwark.ratelimit;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.TimeMeter;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,10 +15,13 @@ final class Limit {
 
     final LimitSpec spec;
     final BucketConfiguration configuration;
+
     /** The limit's buckets for a local limit; the fallback buckets for a fleet limit. */
     final LocalBuckets local;
+
     /** {@code prefix + id + ":" + fingerprint + ":"}; the bucket key follows. */
     final String redisKeyPrefix;
+
     final LongAdder refused = new LongAdder();
     final LongAdder shadowExceeded = new LongAdder();
 
@@ -25,9 +29,14 @@ final class Limit {
         this.spec = spec;
         // Greedy refill: capacity tokens per period, coming back continuously (one every
         // period/capacity), so an empty bucket is full again after exactly one period.
-        this.configuration = BucketConfiguration.builder()
-                .addLimit(Bandwidth.builder().capacity(spec.capacity()).refillGreedy(spec.capacity(), spec.period()).build())
-                .build();
+        this.configuration =
+                BucketConfiguration.builder()
+                        .addLimit(
+                                Bandwidth.builder()
+                                        .capacity(spec.capacity())
+                                        .refillGreedy(spec.capacity(), spec.period())
+                                        .build())
+                        .build();
         this.local = new LocalBuckets(configuration, spec.period().toNanos(), maxKeys, time);
         this.redisKeyPrefix = redisPrefix + spec.id() + ":" + fingerprint(spec) + ":";
     }
@@ -38,8 +47,12 @@ final class Limit {
             return 1;
         }
         if (subject.size().isEmpty()) {
-            throw new IllegalArgumentException("limit '" + spec.id() + "' counts octets at stage " + spec.stage().key()
-                    + ", but the subject has no message size");
+            throw new IllegalArgumentException(
+                    "limit '"
+                            + spec.id()
+                            + "' counts octets at stage "
+                            + spec.stage().key()
+                            + ", but the subject has no message size");
         }
         return subject.size().getAsLong();
     }
@@ -49,16 +62,28 @@ final class Limit {
     }
 
     /**
-     * Eight hex digits over everything that shapes a bucket. A policy that changes a limit's numbers
-     * gets new Redis keys, so during a rolling replacement old and new nodes each count under their
-     * own definition instead of fighting over one stored configuration.
+     * Eight hex digits over everything that shapes a bucket. A policy that changes a limit's
+     * numbers gets new Redis keys, so during a rolling replacement old and new nodes each count
+     * under their own definition instead of fighting over one stored configuration.
      */
     static String fingerprint(LimitSpec spec) {
-        String shape = spec.stage() + "|" + spec.key() + "|"
-                + (spec.key() == LimitSpec.Key.CLIENT_SUBNET ? spec.ipv4Prefix() + "|" + spec.ipv6Prefix() + "|" : "")
-                + spec.capacity() + "|" + spec.period().toNanos() + "|" + spec.cost();
+        String shape =
+                spec.stage()
+                        + "|"
+                        + spec.key()
+                        + "|"
+                        + (spec.key() == LimitSpec.Key.CLIENT_SUBNET
+                                ? spec.ipv4Prefix() + "|" + spec.ipv6Prefix() + "|"
+                                : "")
+                        + spec.capacity()
+                        + "|"
+                        + spec.period().toNanos()
+                        + "|"
+                        + spec.cost();
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(shape.getBytes(StandardCharsets.UTF_8));
+            byte[] digest =
+                    MessageDigest.getInstance("SHA-256")
+                            .digest(shape.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest, 0, 4);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is part of every JDK", e);

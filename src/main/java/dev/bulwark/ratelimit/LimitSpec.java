@@ -1,6 +1,7 @@
 package dev.bulwark.ratelimit;
 
 import dev.bulwark.check.Stage;
+
 import java.time.Duration;
 import java.util.Objects;
 

@@ -4,6 +4,7 @@ import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.local.LocalBucketBuilder;
+
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -51,7 +52,8 @@ final class LocalBuckets {
      */
     LocalBuckets(BucketConfiguration configuration, long idleNanos, int maxKeys, TimeMeter time) {
         if (maxKeys < 1) {
-            throw new IllegalArgumentException(maxKeys + " is not a valid number of local keys: it must be positive");
+            throw new IllegalArgumentException(
+                    maxKeys + " is not a valid number of local keys: it must be positive");
         }
         this.configuration = configuration;
         this.idleNanos = idleNanos;

@@ -2,6 +2,7 @@ package dev.bulwark.ratelimit;
 
 import dev.bulwark.check.Hit;
 import dev.bulwark.check.Stage;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,11 @@ import java.util.Optional;
  * @param fleetDegraded at least one fleet-wide limit of this stage was counted in this node's local
  *     fallback buckets because Redis was unreachable or slow
  */
-public record Outcome(Stage stage, Optional<Exceeded> refusal, List<Exceeded> shadowExceeded, boolean fleetDegraded) {
+public record Outcome(
+        Stage stage,
+        Optional<Exceeded> refusal,
+        List<Exceeded> shadowExceeded,
+        boolean fleetDegraded) {
 
     public Outcome {
         Objects.requireNonNull(stage, "stage");
@@ -52,11 +57,11 @@ public record Outcome(Stage stage, Optional<Exceeded> refusal, List<Exceeded> sh
      * One limit that had too few tokens for an event.
      *
      * @param limit the limit as the policy declared it
-     * @param key the bucket's key, e.g. {@code 192.0.2.7}, {@code 2001:db8:0:0:0:0:0:0/64},
-     *     {@code example.com} or {@code <>@192.0.2.7} (audit only)
+     * @param key the bucket's key, e.g. {@code 192.0.2.7}, {@code 2001:db8:0:0:0:0:0:0/64}, {@code
+     *     example.com} or {@code <>@192.0.2.7} (audit only)
      * @param cost what the event would have consumed (1, or the message size in octets)
-     * @param retryAfter how long until enough tokens are back; empty when the cost is larger than the
-     *     limit's capacity, so that waiting can never help
+     * @param retryAfter how long until enough tokens are back; empty when the cost is larger than
+     *     the limit's capacity, so that waiting can never help
      */
     public record Exceeded(LimitSpec limit, String key, long cost, Optional<Duration> retryAfter) {
 
@@ -67,10 +72,20 @@ public record Outcome(Stage stage, Optional<Exceeded> refusal, List<Exceeded> sh
         }
 
         String detail() {
-            return "rate limit " + limit.capacity() + (limit.cost() == LimitSpec.Cost.BYTES ? " octets" : "")
-                    + " per " + limit.period() + " by " + limit.key().name().toLowerCase(java.util.Locale.ROOT)
-                    + " exceeded for " + key + " (cost " + cost + ", "
-                    + retryAfter.map(d -> "tokens back in " + d).orElse("cost exceeds capacity") + ")"
+            return "rate limit "
+                    + limit.capacity()
+                    + (limit.cost() == LimitSpec.Cost.BYTES ? " octets" : "")
+                    + " per "
+                    + limit.period()
+                    + " by "
+                    + limit.key().name().toLowerCase(java.util.Locale.ROOT)
+                    + " exceeded for "
+                    + key
+                    + " (cost "
+                    + cost
+                    + ", "
+                    + retryAfter.map(d -> "tokens back in " + d).orElse("cost exceeds capacity")
+                    + ")"
                     + (limit.scope() == LimitSpec.Scope.FLEET ? " [fleet]" : "");
         }
     }

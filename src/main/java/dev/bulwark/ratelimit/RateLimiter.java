@@ -1,11 +1,16 @@
 package dev.bulwark.ratelimit;
 
 import dev.bulwark.check.Stage;
+
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -17,43 +22,50 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.LongAdder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Enforces the policy's rate limits: immutable configuration, thread-safe, one instance shared by
  * every SMTP session of a node. Build it once at start with {@link #builder}, close it at shutdown.
  *
  * <h2>Calls, per stage</h2>
+ *
  * The SMTP layer calls {@link #consume} once per event, at the stage the limits name:
+ *
  * <ul>
- *   <li>{@code CONNECT}: once per accepted connection, {@code Subject.of(client)}, before the banner.
- *   <li>{@code MAIL}: once per MAIL command the other checks accepted, {@code subject.withSender(path)}.
+ *   <li>{@code CONNECT}: once per accepted connection, {@code Subject.of(client)}, before the
+ *       banner.
+ *   <li>{@code MAIL}: once per MAIL command the other checks accepted, {@code
+ *       subject.withSender(path)}.
  *   <li>{@code RCPT}: once per recipient that passed relay domains and the policy, before the
- *       recipient is forwarded to the next hop, {@code subject.withSender(path).withRecipient(rcpt)}.
- *       Recipients the next hop then refuses stay counted: attempts are what slows a dictionary
- *       attack.
+ *       recipient is forwarded to the next hop, {@code
+ *       subject.withSender(path).withRecipient(rcpt)}. Recipients the next hop then refuses stay
+ *       counted: attempts are what slows a dictionary attack.
  *   <li>{@code DATA}: once per message, after the final dot and the size is known, before the
  *       message is relayed, {@code subject.withSender(path).withSize(octets)}.
  * </ul>
+ *
  * A stage without limits costs one map lookup. An exception from {@code consume} is a bug (for
  * example a subject without the sender at MAIL) and must be treated like any failing check: 451
  * 4.3.0 and an audit record. Redis trouble never throws.
  *
  * <h2>Replies</h2>
+ *
  * When {@link Outcome#allowed()} is false, the SMTP layer answers from its catalogue, with a text
  * that names no limit, key or host, and audits {@link Outcome#hits()}:
+ *
  * <ul>
  *   <li>{@code CONNECT}: {@code 421 4.7.0} and close the connection.
  *   <li>{@code MAIL}: {@code 451 4.7.1} (RFC 5321 allows 451 but not 450 after MAIL).
  *   <li>{@code RCPT}: {@code 450 4.7.1} for that recipient; the transaction goes on.
  *   <li>{@code DATA}: {@code 450 4.7.1} after the final dot; nothing is relayed.
  * </ul>
+ *
  * When the refusal's {@link Outcome.Exceeded#retryAfter()} is empty (one message larger than a
  * per-octet limit's whole capacity) waiting cannot help; that is a policy mistake the compiler
  * should catch, and the reply may be {@code 552 5.3.4} instead.
  *
  * <h2>Several limits at one stage</h2>
+ *
  * Enforced limits are tried in a fixed order: local ones first (cheap), then fleet-wide ones, each
  * group in policy order. The first one without enough tokens refuses the event; the limits after it
  * are not consulted and the tokens the limits before it took are given back (bucket4j's {@code
@@ -66,14 +78,16 @@ import org.slf4j.LoggerFactory;
  * without tokens consumes nothing and is reported in {@link Outcome#shadowExceeded()}).
  *
  * <h2>Keys</h2>
- * Client IP (textual address without zone), client subnet ({@code network/prefix} with the
- * limit's IPv4 or IPv6 prefix), sender and recipient address (local part unquoted and lower-cased,
- * domain lower-cased), sender and recipient domain, and a single key for global limits. The null
- * sender {@code <>} is keyed as {@code <>@client-address} for both sender keys.
+ *
+ * Client IP (textual address without zone), client subnet ({@code network/prefix} with the limit's
+ * IPv4 or IPv6 prefix), sender and recipient address (local part unquoted and lower-cased, domain
+ * lower-cased), sender and recipient domain, and a single key for global limits. The null sender
+ * {@code <>} is keyed as {@code <>@client-address} for both sender keys.
  *
  * <h2>Where buckets live</h2>
- * {@link LimitSpec.Scope#LOCAL} limits live in this process, in a bounded map per limit (see
- * {@link Builder#maxKeysPerLimit}). {@link LimitSpec.Scope#FLEET} limits live in Redis when {@link
+ *
+ * {@link LimitSpec.Scope#LOCAL} limits live in this process, in a bounded map per limit (see {@link
+ * Builder#maxKeysPerLimit}). {@link LimitSpec.Scope#FLEET} limits live in Redis when {@link
  * Builder#redis} is set, shared by every node; without Redis they run in process like local ones.
  * If Redis fails or is slower than its timeout, fleet limits are counted in the node's local
  * buckets (each node then allows the full limit on its own) until a probe finds Redis again; see
@@ -88,7 +102,8 @@ public final class RateLimiter implements AutoCloseable {
 
     private record Plan(List<Limit> enforced, List<Limit> shadow, Outcome nothing) {}
 
-    private record Attempt(Bucket bucket, ConsumptionProbe probe, boolean fallback, boolean remote) {}
+    private record Attempt(
+            Bucket bucket, ConsumptionProbe probe, boolean fallback, boolean remote) {}
 
     private final List<LimitSpec> specs;
     private final List<Limit> limits;
@@ -104,13 +119,15 @@ public final class RateLimiter implements AutoCloseable {
         for (LimitSpec spec : specs) {
             problems.addAll(problems(spec));
             if (!ids.add(spec.id())) {
-                problems.add("limit '" + spec.id() + "' is declared twice: limit ids must be unique");
+                problems.add(
+                        "limit '" + spec.id() + "' is declared twice: limit ids must be unique");
             }
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
         }
-        String redisPrefix = b.redis.map(RedisSettings::keyPrefix).orElse(RedisSettings.DEFAULT_KEY_PREFIX);
+        String redisPrefix =
+                b.redis.map(RedisSettings::keyPrefix).orElse(RedisSettings.DEFAULT_KEY_PREFIX);
         List<Limit> built = new ArrayList<>();
         for (LimitSpec spec : specs) {
             built.add(new Limit(spec, b.maxKeysPerLimit, b.time, redisPrefix));
@@ -128,7 +145,9 @@ public final class RateLimiter implements AutoCloseable {
             this.fleet = Optional.of(f);
         } else {
             if (anyFleet) {
-                LOG.info("No Redis configured: fleet-wide rate limits are counted by this node alone");
+                LOG.info(
+                        "No Redis configured: fleet-wide rate limits are counted by this node"
+                                + " alone");
             }
             this.fleet = Optional.empty();
         }
@@ -144,7 +163,9 @@ public final class RateLimiter implements AutoCloseable {
                 }
             }
         }
-        return new Plan(List.copyOf(enforced), List.copyOf(shadow),
+        return new Plan(
+                List.copyOf(enforced),
+                List.copyOf(shadow),
                 new Outcome(stage, Optional.empty(), List.of(), false));
     }
 
@@ -175,13 +196,15 @@ public final class RateLimiter implements AutoCloseable {
         }
 
         /**
-         * Most local buckets kept for one limit (default {@value RateLimiter#DEFAULT_MAX_KEYS_PER_LIMIT}); a
-         * fleet limit's fallback buckets have the same bound. Past it the least recently used bucket
-         * is dropped, see {@link Stats#localKeysEvictedEarly()}.
+         * Most local buckets kept for one limit (default {@value
+         * RateLimiter#DEFAULT_MAX_KEYS_PER_LIMIT}); a fleet limit's fallback buckets have the same
+         * bound. Past it the least recently used bucket is dropped, see {@link
+         * Stats#localKeysEvictedEarly()}.
          */
         public Builder maxKeysPerLimit(int value) {
             if (value < 1) {
-                throw new IllegalArgumentException(value + " is not a valid number of keys per limit: it must be positive");
+                throw new IllegalArgumentException(
+                        value + " is not a valid number of keys per limit: it must be positive");
             }
             this.maxKeysPerLimit = value;
             return this;
@@ -207,16 +230,17 @@ public final class RateLimiter implements AutoCloseable {
          */
         public RateLimiter build() {
             if (!time.isWallClockBased()) {
-                throw new IllegalArgumentException("the rate limiter's clock must be wall-clock based: bucket4j keeps "
-                        + "times in Redis buckets, shared by nodes");
+                throw new IllegalArgumentException(
+                        "the rate limiter's clock must be wall-clock based: bucket4j keeps "
+                                + "times in Redis buckets, shared by nodes");
             }
             return new RateLimiter(this);
         }
     }
 
     /**
-     * What is wrong with one limit, as "value, field, limit" sentences; empty when it is usable. The
-     * policy compiler may call this to report the same problems at the limit's source position.
+     * What is wrong with one limit, as "value, field, limit" sentences; empty when it is usable.
+     * The policy compiler may call this to report the same problems at the limit's source position.
      */
     public static List<String> problems(LimitSpec spec) {
         List<String> out = new ArrayList<>();
@@ -225,32 +249,66 @@ public final class RateLimiter implements AutoCloseable {
             out.add("'" + spec.id() + "' is not a valid limit id: it must not be blank");
         }
         if (spec.capacity() < 1) {
-            out.add(spec.capacity() + " is not a valid capacity" + of + ": capacity must be positive");
+            out.add(
+                    spec.capacity()
+                            + " is not a valid capacity"
+                            + of
+                            + ": capacity must be positive");
         }
         if (spec.period().isNegative() || spec.period().isZero()) {
-            out.add(spec.period() + " is not a valid period" + of + ": the period must be positive");
+            out.add(
+                    spec.period()
+                            + " is not a valid period"
+                            + of
+                            + ": the period must be positive");
         } else if (spec.capacity() >= 1) {
             try {
-                Bandwidth.builder().capacity(spec.capacity()).refillGreedy(spec.capacity(), spec.period()).build();
+                Bandwidth.builder()
+                        .capacity(spec.capacity())
+                        .refillGreedy(spec.capacity(), spec.period())
+                        .build();
             } catch (IllegalArgumentException | ArithmeticException e) {
-                out.add(spec.capacity() + " per " + spec.period() + " is not a valid rate" + of + ": " + e.getMessage());
+                out.add(
+                        spec.capacity()
+                                + " per "
+                                + spec.period()
+                                + " is not a valid rate"
+                                + of
+                                + ": "
+                                + e.getMessage());
             }
         }
         if (spec.key() == LimitSpec.Key.CLIENT_SUBNET) {
             if (spec.ipv4Prefix() < 1 || spec.ipv4Prefix() > 32) {
-                out.add(spec.ipv4Prefix() + " is not a valid IPv4 prefix length" + of + ": it must be 1..32");
+                out.add(
+                        spec.ipv4Prefix()
+                                + " is not a valid IPv4 prefix length"
+                                + of
+                                + ": it must be 1..32");
             }
             if (spec.ipv6Prefix() < 1 || spec.ipv6Prefix() > 128) {
-                out.add(spec.ipv6Prefix() + " is not a valid IPv6 prefix length" + of + ": it must be 1..128");
+                out.add(
+                        spec.ipv6Prefix()
+                                + " is not a valid IPv6 prefix length"
+                                + of
+                                + ": it must be 1..128");
             }
         }
         if (!knownAt(spec.key(), spec.stage())) {
-            out.add(spec.key().name().toLowerCase(java.util.Locale.ROOT) + " is not a valid key at stage "
-                    + spec.stage().key() + of + ": " + whereKnown(spec.key()));
+            out.add(
+                    spec.key().name().toLowerCase(java.util.Locale.ROOT)
+                            + " is not a valid key at stage "
+                            + spec.stage().key()
+                            + of
+                            + ": "
+                            + whereKnown(spec.key()));
         }
         if (spec.cost() == LimitSpec.Cost.BYTES && spec.stage() != Stage.DATA) {
-            out.add("bytes is not a valid cost at stage " + spec.stage().key() + of
-                    + ": the message size is known at stage data only");
+            out.add(
+                    "bytes is not a valid cost at stage "
+                            + spec.stage().key()
+                            + of
+                            + ": the message size is known at stage data only");
         }
         return List.copyOf(out);
     }
@@ -258,7 +316,8 @@ public final class RateLimiter implements AutoCloseable {
     private static boolean knownAt(LimitSpec.Key key, Stage stage) {
         return switch (key) {
             case CLIENT_IP, CLIENT_SUBNET, GLOBAL -> true;
-            case SENDER, SENDER_DOMAIN -> stage == Stage.MAIL || stage == Stage.RCPT || stage == Stage.DATA;
+            case SENDER, SENDER_DOMAIN ->
+                    stage == Stage.MAIL || stage == Stage.RCPT || stage == Stage.DATA;
             case RECIPIENT, RECIPIENT_DOMAIN -> stage == Stage.RCPT;
         };
     }
@@ -267,7 +326,8 @@ public final class RateLimiter implements AutoCloseable {
         return switch (key) {
             case CLIENT_IP, CLIENT_SUBNET, GLOBAL -> "known at every stage";
             case SENDER, SENDER_DOMAIN -> "the sender is known at stages mail, rcpt and data";
-            case RECIPIENT, RECIPIENT_DOMAIN -> "the recipient is known at stage rcpt only (one check per recipient)";
+            case RECIPIENT, RECIPIENT_DOMAIN ->
+                    "the recipient is known at stage rcpt only (one check per recipient)";
         };
     }
 
@@ -307,7 +367,10 @@ public final class RateLimiter implements AutoCloseable {
             if (!attempt.probe().isConsumed()) {
                 giveBack(taken, costs);
                 limit.refused.increment();
-                return new Outcome(stage, Optional.of(exceeded(limit, keys[i], costs[i], attempt.probe())), List.of(),
+                return new Outcome(
+                        stage,
+                        Optional.of(exceeded(limit, keys[i], costs[i], attempt.probe())),
+                        List.of(),
                         fallback);
             }
             taken[i] = attempt;
@@ -337,8 +400,10 @@ public final class RateLimiter implements AutoCloseable {
             Optional<ProxyManager<String>> proxy = f.proxy();
             if (proxy.isPresent()) {
                 try {
-                    Bucket remote = proxy.get().builder().build(limit.redisKey(key), limit.configuration);
-                    return new Attempt(remote, remote.tryConsumeAndReturnRemaining(cost), false, true);
+                    Bucket remote =
+                            proxy.get().builder().build(limit.redisKey(key), limit.configuration);
+                    return new Attempt(
+                            remote, remote.tryConsumeAndReturnRemaining(cost), false, true);
                 } catch (RuntimeException e) {
                     // Lettuce, bucket4j timeouts and closed connections all surface as runtime
                     // exceptions; any of them means the shared count is unknown: fall back.
@@ -353,7 +418,10 @@ public final class RateLimiter implements AutoCloseable {
         return new Attempt(local, local.tryConsumeAndReturnRemaining(cost), false, false);
     }
 
-    /** Returns the tokens taken for an event another limit refused ({@code taken[i]} null: nothing taken). */
+    /**
+     * Returns the tokens taken for an event another limit refused ({@code taken[i]} null: nothing
+     * taken).
+     */
     private void giveBack(Attempt[] taken, long[] costs) {
         for (int i = 0; i < taken.length; i++) {
             Attempt a = taken[i];
@@ -378,10 +446,12 @@ public final class RateLimiter implements AutoCloseable {
         }
     }
 
-    private static Outcome.Exceeded exceeded(Limit limit, String key, long cost, ConsumptionProbe probe) {
-        Optional<Duration> retry = cost > limit.spec.capacity()
-                ? Optional.empty()
-                : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
+    private static Outcome.Exceeded exceeded(
+            Limit limit, String key, long cost, ConsumptionProbe probe) {
+        Optional<Duration> retry =
+                cost > limit.spec.capacity()
+                        ? Optional.empty()
+                        : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
         return new Outcome.Exceeded(limit.spec, key, cost, retry);
     }
 
@@ -434,11 +504,15 @@ public final class RateLimiter implements AutoCloseable {
 
         public Stats {
             refused = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(refused));
-            shadowExceeded = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(shadowExceeded));
+            shadowExceeded =
+                    java.util.Collections.unmodifiableMap(new LinkedHashMap<>(shadowExceeded));
         }
     }
 
-    /** A snapshot of the counters (reading it may start a due Redis probe, as {@link #fleetHealthy()}). */
+    /**
+     * A snapshot of the counters (reading it may start a due Redis probe, as {@link
+     * #fleetHealthy()}).
+     */
     public Stats stats() {
         long keys = 0;
         long early = 0;
@@ -453,8 +527,17 @@ public final class RateLimiter implements AutoCloseable {
                 refused.put(limit.spec.id(), limit.refused.sum());
             }
         }
-        return new Stats(fleet.isPresent(), fleetHealthy(), fleet.map(Fleet::errors).orElse(0L),
-                fleet.map(Fleet::outages).orElse(0L), fallbacks.sum(), refundsLost.sum(), keys, early, refused, shadow);
+        return new Stats(
+                fleet.isPresent(),
+                fleetHealthy(),
+                fleet.map(Fleet::errors).orElse(0L),
+                fleet.map(Fleet::outages).orElse(0L),
+                fallbacks.sum(),
+                refundsLost.sum(),
+                keys,
+                early,
+                refused,
+                shadow);
     }
 
     /** Closes the Redis connection, if any. Local buckets need no closing. */

@@ -60,30 +60,36 @@ public record RedisSettings(
         Objects.requireNonNull(probeMax, "probeMax");
         Objects.requireNonNull(keyPrefix, "keyPrefix");
         if (host.isEmpty()) {
-            throw new IllegalArgumentException("'' is not a valid Redis host: it must not be empty");
+            throw new IllegalArgumentException(
+                    "'' is not a valid Redis host: it must not be empty");
         }
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException(port + " is not a valid Redis port: it must be 1..65535");
+            throw new IllegalArgumentException(
+                    port + " is not a valid Redis port: it must be 1..65535");
         }
         if (database < 0) {
-            throw new IllegalArgumentException(database + " is not a valid Redis database: it must be >= 0");
+            throw new IllegalArgumentException(
+                    database + " is not a valid Redis database: it must be >= 0");
         }
         positive(timeout, "timeout");
         positive(connectTimeout, "connect timeout");
         positive(probeMin, "probe interval");
         if (probeMax.compareTo(probeMin) < 0) {
-            throw new IllegalArgumentException(probeMax + " is not a valid longest probe interval: it must be >= "
-                    + probeMin);
+            throw new IllegalArgumentException(
+                    probeMax + " is not a valid longest probe interval: it must be >= " + probeMin);
         }
         if (trustedCertificates.isPresent() && !tls) {
-            throw new IllegalArgumentException("trusted certificates " + trustedCertificates.get()
-                    + " are set but the Redis URI does not use TLS: use rediss://");
+            throw new IllegalArgumentException(
+                    "trusted certificates "
+                            + trustedCertificates.get()
+                            + " are set but the Redis URI does not use TLS: use rediss://");
         }
     }
 
     private static void positive(Duration d, String what) {
         if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException(d + " is not a valid Redis " + what + ": it must be positive");
+            throw new IllegalArgumentException(
+                    d + " is not a valid Redis " + what + ": it must be positive");
         }
     }
 
@@ -92,8 +98,8 @@ public record RedisSettings(
      * for TLS. The password (and user) may be percent-encoded; IPv6 hosts are written in brackets.
      * Every other setting takes its default. No query parameters, sentinel or cluster forms.
      *
-     * @throws IllegalArgumentException naming the value (password masked) and what is wrong with it;
-     *     the caller prefixes the site-setting key
+     * @throws IllegalArgumentException naming the value (password masked) and what is wrong with
+     *     it; the caller prefixes the site-setting key
      */
     public static RedisSettings parse(String uri) {
         Objects.requireNonNull(uri, "uri");
@@ -158,8 +164,19 @@ public record RedisSettings(
                 password = Optional.of(decode(pass));
             }
         }
-        return new RedisSettings(host, port, database, username, password, tls, Optional.empty(), DEFAULT_TIMEOUT,
-                DEFAULT_CONNECT_TIMEOUT, DEFAULT_PROBE_MIN, DEFAULT_PROBE_MAX, DEFAULT_KEY_PREFIX);
+        return new RedisSettings(
+                host,
+                port,
+                database,
+                username,
+                password,
+                tls,
+                Optional.empty(),
+                DEFAULT_TIMEOUT,
+                DEFAULT_CONNECT_TIMEOUT,
+                DEFAULT_PROBE_MIN,
+                DEFAULT_PROBE_MAX,
+                DEFAULT_KEY_PREFIX);
     }
 
     private static String decode(String s) {
@@ -184,28 +201,83 @@ public record RedisSettings(
     }
 
     public RedisSettings withTimeout(Duration value) {
-        return new RedisSettings(host, port, database, username, password, tls, trustedCertificates, value,
-                connectTimeout, probeMin, probeMax, keyPrefix);
+        return new RedisSettings(
+                host,
+                port,
+                database,
+                username,
+                password,
+                tls,
+                trustedCertificates,
+                value,
+                connectTimeout,
+                probeMin,
+                probeMax,
+                keyPrefix);
     }
 
     public RedisSettings withConnectTimeout(Duration value) {
-        return new RedisSettings(host, port, database, username, password, tls, trustedCertificates, timeout,
-                value, probeMin, probeMax, keyPrefix);
+        return new RedisSettings(
+                host,
+                port,
+                database,
+                username,
+                password,
+                tls,
+                trustedCertificates,
+                timeout,
+                value,
+                probeMin,
+                probeMax,
+                keyPrefix);
     }
 
     public RedisSettings withProbeBackoff(Duration min, Duration max) {
-        return new RedisSettings(host, port, database, username, password, tls, trustedCertificates, timeout,
-                connectTimeout, min, max, keyPrefix);
+        return new RedisSettings(
+                host,
+                port,
+                database,
+                username,
+                password,
+                tls,
+                trustedCertificates,
+                timeout,
+                connectTimeout,
+                min,
+                max,
+                keyPrefix);
     }
 
     public RedisSettings withTrustedCertificates(Path pemFile) {
-        return new RedisSettings(host, port, database, username, password, tls, Optional.of(pemFile), timeout,
-                connectTimeout, probeMin, probeMax, keyPrefix);
+        return new RedisSettings(
+                host,
+                port,
+                database,
+                username,
+                password,
+                tls,
+                Optional.of(pemFile),
+                timeout,
+                connectTimeout,
+                probeMin,
+                probeMax,
+                keyPrefix);
     }
 
     public RedisSettings withKeyPrefix(String value) {
-        return new RedisSettings(host, port, database, username, password, tls, trustedCertificates, timeout,
-                connectTimeout, probeMin, probeMax, value);
+        return new RedisSettings(
+                host,
+                port,
+                database,
+                username,
+                password,
+                tls,
+                trustedCertificates,
+                timeout,
+                connectTimeout,
+                probeMin,
+                probeMax,
+                value);
     }
 
     /** {@code redis[s]://host:port/db} without credentials, for logs and metrics labels. */
@@ -216,10 +288,21 @@ public record RedisSettings(
 
     @Override
     public String toString() {
-        return "RedisSettings[" + endpoint() + (username.isPresent() ? ", user " + username.get() : "")
+        return "RedisSettings["
+                + endpoint()
+                + (username.isPresent() ? ", user " + username.get() : "")
                 + (password.isPresent() ? ", password ***" : "")
-                + trustedCertificates.map(p -> ", trust " + p).orElse("") + ", timeout " + timeout
-                + ", connect timeout " + connectTimeout + ", probe " + probeMin + ".." + probeMax
-                + ", key prefix '" + keyPrefix + "']";
+                + trustedCertificates.map(p -> ", trust " + p).orElse("")
+                + ", timeout "
+                + timeout
+                + ", connect timeout "
+                + connectTimeout
+                + ", probe "
+                + probeMin
+                + ".."
+                + probeMax
+                + ", key prefix '"
+                + keyPrefix
+                + "']";
     }
 }

@@ -2,14 +2,15 @@ package dev.bulwark.ratelimit;
 
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.ReversePath;
+
 import java.net.InetAddress;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * What a rate-limit check is about: the facts of the session known at the stage being checked.
- * The SMTP layer builds one at connect and adds to it as the transaction goes on:
+ * What a rate-limit check is about: the facts of the session known at the stage being checked. The
+ * SMTP layer builds one at connect and adds to it as the transaction goes on:
  *
  * <pre>{@code
  * Subject connect = Subject.of(client);                 // CONNECT (and HELO)
@@ -23,7 +24,11 @@ import java.util.OptionalLong;
  * @param recipient the recipient being checked, at RCPT only
  * @param size the message size in octets as received, at DATA only
  */
-public record Subject(InetAddress client, Optional<ReversePath> sender, Optional<Mailbox> recipient, OptionalLong size) {
+public record Subject(
+        InetAddress client,
+        Optional<ReversePath> sender,
+        Optional<Mailbox> recipient,
+        OptionalLong size) {
 
     public Subject {
         Objects.requireNonNull(client, "client");
@@ -31,7 +36,8 @@ public record Subject(InetAddress client, Optional<ReversePath> sender, Optional
         Objects.requireNonNull(recipient, "recipient");
         Objects.requireNonNull(size, "size");
         if (size.isPresent() && size.getAsLong() < 0) {
-            throw new IllegalArgumentException(size.getAsLong() + " is not a valid message size: it must be >= 0");
+            throw new IllegalArgumentException(
+                    size.getAsLong() + " is not a valid message size: it must be >= 0");
         }
     }
 

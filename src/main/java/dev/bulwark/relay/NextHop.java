@@ -1,6 +1,7 @@
 package dev.bulwark.relay;
 
 import dev.bulwark.envelope.ReversePath;
+
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
@@ -14,9 +15,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * The next hop: the only place that speaks SMTP to the server behind Bulwark. Thread-safe and shared
- * by all sessions; it keeps a small pool of idle connections so a transaction usually costs no
- * connection set-up. Nothing is queued here: every call is made while the client waits.
+ * The next hop: the only place that speaks SMTP to the server behind Bulwark. Thread-safe and
+ * shared by all sessions; it keeps a small pool of idle connections so a transaction usually costs
+ * no connection set-up. Nothing is queued here: every call is made while the client waits.
  */
 public final class NextHop implements AutoCloseable {
 
@@ -25,8 +26,10 @@ public final class NextHop implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition freed = lock.newCondition();
     private final Deque<SmtpConnection> idle = new ArrayDeque<>();
+
     /** Connections open now, busy or idle, or being opened. */
     private int open;
+
     private boolean closed;
 
     public NextHop(NextHopConfig config) {
@@ -71,10 +74,12 @@ public final class NextHop implements AutoCloseable {
                 if (!c.reused) {
                     return RelayTransaction.failed(this, brokenConnection(e));
                 }
-                // An idle connection the next hop had already closed: try once more with a fresh one.
+                // An idle connection the next hop had already closed: try once more with a fresh
+                // one.
             }
         }
-        return RelayTransaction.failed(this, NextHopReply.failure("4.4.2", "next hop connection failed twice"));
+        return RelayTransaction.failed(
+                this, NextHopReply.failure("4.4.2", "next hop connection failed twice"));
     }
 
     /** A connection for a transaction (taken from the pool or new), or why there is none. */
@@ -83,8 +88,14 @@ public final class NextHop implements AutoCloseable {
     Connected connect() {
         Lease lease = lease();
         if (lease == null) {
-            return new Connected(null, false, NextHopReply.failure("4.4.5",
-                    "all " + config.maxConnections() + " connections to the next hop are busy"));
+            return new Connected(
+                    null,
+                    false,
+                    NextHopReply.failure(
+                            "4.4.5",
+                            "all "
+                                    + config.maxConnections()
+                                    + " connections to the next hop are busy"));
         }
         if (lease.idle != null) {
             return new Connected(lease.idle, true, null);
@@ -133,12 +144,15 @@ public final class NextHop implements AutoCloseable {
             return NextHopReply.failure("4.4.4", "cannot resolve next hop " + config.host());
         }
         if (e instanceof ConnectException) {
-            return NextHopReply.failure("4.4.1", "next hop " + config.address() + " refused the connection");
+            return NextHopReply.failure(
+                    "4.4.1", "next hop " + config.address() + " refused the connection");
         }
         if (e instanceof SocketTimeoutException) {
-            return NextHopReply.failure("4.4.1", "no answer from next hop " + config.address() + " in time");
+            return NextHopReply.failure(
+                    "4.4.1", "no answer from next hop " + config.address() + " in time");
         }
-        return NextHopReply.failure("4.4.1", "cannot reach next hop " + config.address() + ": " + e.getMessage());
+        return NextHopReply.failure(
+                "4.4.1", "cannot reach next hop " + config.address() + ": " + e.getMessage());
     }
 
     static NextHopReply brokenConnection(IOException e) {
@@ -152,8 +166,8 @@ public final class NextHop implements AutoCloseable {
     private record Lease(SmtpConnection idle) {}
 
     /**
-     * Takes an idle connection, or a permit to open one, waiting up to the connect timeout while all
-     * {@code maxConnections} are busy. Returns null if none became free in time.
+     * Takes an idle connection, or a permit to open one, waiting up to the connect timeout while
+     * all {@code maxConnections} are busy. Returns null if none became free in time.
      */
     private Lease lease() {
         long deadline = nanoTime.getAsLong() + config.connectTimeout().toNanos();

@@ -3,6 +3,7 @@ package dev.bulwark.relay;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+
 import javax.net.ssl.SSLContext;
 
 /**
@@ -19,8 +20,8 @@ import javax.net.ssl.SSLContext;
  * @param dataTimeout how long to wait for the reply after the final dot
  * @param maxIdle connections kept open between transactions
  * @param idleTimeout how long an idle connection is kept
- * @param maxConnections connections open at once (busy and idle); a transaction that finds none free
- *     waits up to {@code connectTimeout} for one, then is deferred
+ * @param maxConnections connections open at once (busy and idle); a transaction that finds none
+ *     free waits up to {@code connectTimeout} for one, then is deferred
  */
 public record NextHopConfig(
         String host,
@@ -45,32 +46,75 @@ public record NextHopConfig(
         Objects.requireNonNull(dataTimeout, "dataTimeout");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         if (maxConnections < 1) {
-            throw new IllegalArgumentException(maxConnections + " is not a valid next-hop connection limit: it must be positive");
+            throw new IllegalArgumentException(
+                    maxConnections
+                            + " is not a valid next-hop connection limit: it must be positive");
         }
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException(port + " is not a valid next-hop port: it must be between 1 and 65535");
+            throw new IllegalArgumentException(
+                    port + " is not a valid next-hop port: it must be between 1 and 65535");
         }
     }
 
     /** Plain SMTP to {@code host:port} with the default timeouts and pool size. */
     public static NextHopConfig of(String host, int port, String heloName) {
-        return new NextHopConfig(host, port, heloName, TlsMode.NONE, Optional.empty(), Duration.ofSeconds(10),
-                Duration.ofSeconds(60), Duration.ofSeconds(120), 64, Duration.ofSeconds(10), 100);
+        return new NextHopConfig(
+                host,
+                port,
+                heloName,
+                TlsMode.NONE,
+                Optional.empty(),
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(60),
+                Duration.ofSeconds(120),
+                64,
+                Duration.ofSeconds(10),
+                100);
     }
 
     public NextHopConfig withTimeouts(Duration connect, Duration command, Duration data) {
-        return new NextHopConfig(host, port, heloName, tls, trust, connect, command, data, maxIdle, idleTimeout,
+        return new NextHopConfig(
+                host,
+                port,
+                heloName,
+                tls,
+                trust,
+                connect,
+                command,
+                data,
+                maxIdle,
+                idleTimeout,
                 maxConnections);
     }
 
     public NextHopConfig withTls(TlsMode mode, Optional<SSLContext> trustContext) {
-        return new NextHopConfig(host, port, heloName, mode, trustContext, connectTimeout, commandTimeout,
-                dataTimeout, maxIdle, idleTimeout, maxConnections);
+        return new NextHopConfig(
+                host,
+                port,
+                heloName,
+                mode,
+                trustContext,
+                connectTimeout,
+                commandTimeout,
+                dataTimeout,
+                maxIdle,
+                idleTimeout,
+                maxConnections);
     }
 
     public NextHopConfig withPool(int idleConnections, Duration idle, int connections) {
-        return new NextHopConfig(host, port, heloName, tls, trust, connectTimeout, commandTimeout, dataTimeout,
-                idleConnections, idle, connections);
+        return new NextHopConfig(
+                host,
+                port,
+                heloName,
+                tls,
+                trust,
+                connectTimeout,
+                commandTimeout,
+                dataTimeout,
+                idleConnections,
+                idle,
+                connections);
     }
 
     public String address() {

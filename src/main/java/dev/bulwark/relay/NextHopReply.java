@@ -36,7 +36,8 @@ public record NextHopReply(int code, Optional<String> enhanced, List<String> lin
         for (String t : texts) {
             int sp = t.indexOf(' ');
             String first = sp < 0 ? t : t.substring(0, sp);
-            if (ENHANCED.matcher(first).matches() && first.charAt(0) == Character.forDigit(code / 100, 10)) {
+            if (ENHANCED.matcher(first).matches()
+                    && first.charAt(0) == Character.forDigit(code / 100, 10)) {
                 if (enhanced.isEmpty()) {
                     enhanced = Optional.of(first);
                 }
@@ -61,7 +62,9 @@ public record NextHopReply(int code, Optional<String> enhanced, List<String> lin
 
     /** One line for logs: {@code 250 2.0.0 Ok: queued as 1234}. */
     public String summary() {
-        return code + enhanced.map(e -> " " + e).orElse("") + (lines.isEmpty() ? "" : " " + String.join(" / ", lines));
+        return code
+                + enhanced.map(e -> " " + e).orElse("")
+                + (lines.isEmpty() ? "" : " " + String.join(" / ", lines));
     }
 
     @Override

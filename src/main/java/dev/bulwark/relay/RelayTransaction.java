@@ -2,6 +2,7 @@ package dev.bulwark.relay;
 
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.ReversePath;
+
 import java.io.IOException;
 
 /**
@@ -16,12 +17,16 @@ public final class RelayTransaction implements AutoCloseable {
     private final NextHopReply mailReply;
     private SmtpConnection connection;
     private int acceptedRecipients;
+
     /** MAIL FROM not yet sent: it goes out with the first RCPT (PIPELINING). */
     private String pendingMail;
+
     /** Whether the connection came from the pool (it may have died while idle). */
     private boolean reused;
+
     /** Whether the next hop refused MAIL FROM (the answer then reached the client at RCPT). */
     private boolean senderRefused;
+
     /** Why the transaction cannot go on: what every later call answers. */
     private NextHopReply finished;
 
@@ -36,9 +41,17 @@ public final class RelayTransaction implements AutoCloseable {
         return new RelayTransaction(nextHop, null, reply);
     }
 
-    static RelayTransaction deferred(NextHop nextHop, SmtpConnection connection, String mailCommand, boolean reused) {
-        RelayTransaction t = new RelayTransaction(nextHop, connection,
-                new NextHopReply(250, java.util.Optional.of("2.1.0"), java.util.List.of("sent with the first RCPT"), true));
+    static RelayTransaction deferred(
+            NextHop nextHop, SmtpConnection connection, String mailCommand, boolean reused) {
+        RelayTransaction t =
+                new RelayTransaction(
+                        nextHop,
+                        connection,
+                        new NextHopReply(
+                                250,
+                                java.util.Optional.of("2.1.0"),
+                                java.util.List.of("sent with the first RCPT"),
+                                true));
         t.pendingMail = mailCommand;
         t.reused = reused;
         return t;
@@ -95,12 +108,13 @@ public final class RelayTransaction implements AutoCloseable {
     }
 
     /**
-     * Sends the held-back MAIL with the first RCPT. A pooled connection the next hop closed while it
-     * was idle only shows now: then the pair is sent once more on a fresh connection.
+     * Sends the held-back MAIL with the first RCPT. A pooled connection the next hop closed while
+     * it was idle only shows now: then the pair is sent once more on a fresh connection.
      */
     private NextHopReply[] mailAndRcpt(String rcpt) throws IOException {
         try {
-            NextHopReply[] replies = connection.pipeline(pendingMail, rcpt, nextHop.config().commandTimeout());
+            NextHopReply[] replies =
+                    connection.pipeline(pendingMail, rcpt, nextHop.config().commandTimeout());
             pendingMail = null;
             return replies;
         } catch (IOException e) {
@@ -115,7 +129,8 @@ public final class RelayTransaction implements AutoCloseable {
             }
             connection = fresh.connection();
             reused = false;
-            NextHopReply[] replies = connection.pipeline(pendingMail, rcpt, nextHop.config().commandTimeout());
+            NextHopReply[] replies =
+                    connection.pipeline(pendingMail, rcpt, nextHop.config().commandTimeout());
             pendingMail = null;
             return replies;
         }
@@ -135,8 +150,10 @@ public final class RelayTransaction implements AutoCloseable {
                 return reply;
             }
             acceptedRecipients = 0;
-            reply = connection.command(nextHop.mailCommand(sender, options, connection),
-                    nextHop.config().commandTimeout());
+            reply =
+                    connection.command(
+                            nextHop.mailCommand(sender, options, connection),
+                            nextHop.config().commandTimeout());
             if (!reply.isPositive()) {
                 return reply;
             }
@@ -156,7 +173,10 @@ public final class RelayTransaction implements AutoCloseable {
         }
         if (acceptedRecipients == 0) {
             abort();
-            return new NextHopReply(554, java.util.Optional.of("5.5.1"), java.util.List.of("no valid recipients"),
+            return new NextHopReply(
+                    554,
+                    java.util.Optional.of("5.5.1"),
+                    java.util.List.of("no valid recipients"),
                     true);
         }
         try {
@@ -185,7 +205,10 @@ public final class RelayTransaction implements AutoCloseable {
         }
     }
 
-    /** Abandons the transaction (RSET, unless nothing was sent yet) and returns the connection to the pool. */
+    /**
+     * Abandons the transaction (RSET, unless nothing was sent yet) and returns the connection to
+     * the pool.
+     */
     public void abort() {
         if (connection != null) {
             SmtpConnection c = connection;
@@ -200,7 +223,9 @@ public final class RelayTransaction implements AutoCloseable {
     }
 
     private NextHopReply finishedReply() {
-        return finished != null ? finished : NextHopReply.failure("4.3.0", "no next hop transaction");
+        return finished != null
+                ? finished
+                : NextHopReply.failure("4.3.0", "no next hop transaction");
     }
 
     @Override

@@ -19,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -67,7 +68,9 @@ final class SmtpConnection implements Closeable {
     private void connect() throws IOException {
         Socket s = new Socket();
         s.setTcpNoDelay(true);
-        s.connect(new InetSocketAddress(config.host(), config.port()), millis(config.connectTimeout()));
+        s.connect(
+                new InetSocketAddress(config.host(), config.port()),
+                millis(config.connectTimeout()));
         attach(s);
         NextHopReply banner = readReply(config.connectTimeout());
         if (banner.code() != 220) {
@@ -78,8 +81,11 @@ final class SmtpConnection implements Closeable {
             if (extensions.contains("STARTTLS")) {
                 startTls();
             } else if (config.tls() == TlsMode.REQUIRED) {
-                throw new NextHopException("STARTTLS",
-                        NextHopReply.failure("4.7.5", "next hop does not offer STARTTLS but next-hop.tls is required"));
+                throw new NextHopException(
+                        "STARTTLS",
+                        NextHopReply.failure(
+                                "4.7.5",
+                                "next hop does not offer STARTTLS but next-hop.tls is required"));
             }
         }
     }
@@ -116,7 +122,10 @@ final class SmtpConnection implements Closeable {
             return;
         }
         SSLContext context = tlsContext();
-        SSLSocket ssl = (SSLSocket) context.getSocketFactory().createSocket(socket, config.host(), config.port(), true);
+        SSLSocket ssl =
+                (SSLSocket)
+                        context.getSocketFactory()
+                                .createSocket(socket, config.host(), config.port(), true);
         SSLParameters params = ssl.getSSLParameters();
         params.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
         if (config.tls() == TlsMode.REQUIRED) {
@@ -136,8 +145,10 @@ final class SmtpConnection implements Closeable {
             if (config.tls() == TlsMode.REQUIRED) {
                 return config.trust().isPresent() ? config.trust().get() : SSLContext.getDefault();
             }
-            // Opportunistic TLS protects against passive eavesdropping only; like Postfix's "may" level
-            // it does not authenticate the peer, so an unverifiable certificate must not stop delivery.
+            // Opportunistic TLS protects against passive eavesdropping only; like Postfix's "may"
+            // level
+            // it does not authenticate the peer, so an unverifiable certificate must not stop
+            // delivery.
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, new TrustManager[] {new AcceptAnyCertificate()}, new SecureRandom());
             return context;
@@ -170,7 +181,10 @@ final class SmtpConnection implements Closeable {
         return new NextHopReply[] {readReply(timeout), readReply(timeout)};
     }
 
-    /** The stream to write message data to after a 354; the caller dot-stuffs and ends with CRLF.CRLF. */
+    /**
+     * The stream to write message data to after a 354; the caller dot-stuffs and ends with
+     * CRLF.CRLF.
+     */
     OutputStream data() {
         return out;
     }
@@ -182,7 +196,9 @@ final class SmtpConnection implements Closeable {
         int code = -1;
         while (true) {
             String line = readLine();
-            if (line.length() < 3 || !Character.isDigit(line.charAt(0)) || !Character.isDigit(line.charAt(1))
+            if (line.length() < 3
+                    || !Character.isDigit(line.charAt(0))
+                    || !Character.isDigit(line.charAt(1))
                     || !Character.isDigit(line.charAt(2))) {
                 throw new IOException("malformed reply from next hop: " + abbreviate(line));
             }
@@ -197,7 +213,8 @@ final class SmtpConnection implements Closeable {
                 return NextHopReply.parse(code, texts);
             }
             if (texts.size() >= MAX_REPLY_LINES) {
-                throw new IOException("reply from next hop has more than " + MAX_REPLY_LINES + " lines");
+                throw new IOException(
+                        "reply from next hop has more than " + MAX_REPLY_LINES + " lines");
             }
         }
     }
@@ -211,11 +228,15 @@ final class SmtpConnection implements Closeable {
             }
             if (b == '\n') {
                 byte[] bytes = line.toByteArray();
-                int len = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                int len =
+                        bytes.length > 0 && bytes[bytes.length - 1] == '\r'
+                                ? bytes.length - 1
+                                : bytes.length;
                 return new String(bytes, 0, len, StandardCharsets.UTF_8);
             }
             if (line.size() >= MAX_REPLY_LINE) {
-                throw new IOException("reply line from next hop longer than " + MAX_REPLY_LINE + " octets");
+                throw new IOException(
+                        "reply line from next hop longer than " + MAX_REPLY_LINE + " octets");
             }
             line.write(b);
         }

@@ -33,10 +33,10 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
 /**
- * Build-time tool, run by Maven at {@code package} on the JDK 25 toolchain: links the runtime,
- * puts the application in it, writes the manifest (signed when a key is given) and the archive
- * {@code bulwark-VERSION-DIGEST12.tar.gz}. Every step is a function of its inputs, so two builds of
- * one commit give byte-identical archives.
+ * Build-time tool, run by Maven at {@code package} on the JDK 25 toolchain: links the runtime, puts
+ * the application in it, writes the manifest (signed when a key is given) and the archive {@code
+ * bulwark-VERSION-DIGEST12.tar.gz}. Every step is a function of its inputs, so two builds of one
+ * commit give byte-identical archives.
  *
  * <pre>
  * bulwark/
@@ -75,7 +75,10 @@ public final class Packager {
         if (keyPath.isEmpty()) {
             keyPath = Optional.ofNullable(System.getenv("BULWARK_SIGNING_KEY")).orElse("").strip();
         }
-        Optional<KeyPair> key = keyPath.isEmpty() ? Optional.empty() : Optional.of(Signing.readPrivateKey(Path.of(keyPath)));
+        Optional<KeyPair> key =
+                keyPath.isEmpty()
+                        ? Optional.empty()
+                        : Optional.of(Signing.readPrivateKey(Path.of(keyPath)));
 
         List<Path> jars = new ArrayList<>();
         jars.add(appJar);
@@ -84,41 +87,71 @@ public final class Packager {
                     .sorted(Comparator.comparing(p -> p.getFileName().toString()))
                     .forEach(jars::add);
         }
-        List<String> modules = modules(jars, set(o.getOrDefault("add-modules", "")),
-                unreached(o.getOrDefault("unreached", "")));
+        List<String> modules =
+                modules(
+                        jars,
+                        set(o.getOrDefault("add-modules", "")),
+                        unreached(o.getOrDefault("unreached", "")));
         log("modules: " + String.join(",", modules));
 
         Path home = work.resolve(ROOT);
         deleteTree(work);
         Files.createDirectories(work);
         link(modules, home, Boolean.parseBoolean(o.getOrDefault("cds", "true")));
-        install(home, jars, appJar, o.get("sbom"), o.getOrDefault("main-class", "dev.bulwark.Main"));
+        install(
+                home,
+                jars,
+                appJar,
+                o.get("sbom"),
+                o.getOrDefault("main-class", "dev.bulwark.Main"));
 
         Git git = Git.describe(basedir);
-        RuntimeManifest m = seal(home, version, git.commit(), git.dirty(), Runtime.version().toString(), key);
-        Path archive = outDir.resolve(ROOT + "-" + version + "-" + m.policyDigest().substring(0, 12) + ".tar.gz");
+        RuntimeManifest m =
+                seal(home, version, git.commit(), git.dirty(), Runtime.version().toString(), key);
+        Path archive =
+                outDir.resolve(
+                        ROOT + "-" + version + "-" + m.policyDigest().substring(0, 12) + ".tar.gz");
         archive(home, archive, mtime);
         String sha = Digests.sha256Hex(archive);
-        Files.writeString(outDir.resolve(archive.getFileName() + ".sha256"), sha + "  " + archive.getFileName() + "\n");
+        Files.writeString(
+                outDir.resolve(archive.getFileName() + ".sha256"),
+                sha + "  " + archive.getFileName() + "\n");
         log("runtime " + archive + " (" + Files.size(archive) / 1024 + " KiB, sha256 " + sha + ")");
-        log("commit " + git.commit() + (git.dirty() ? " (dirty)" : "") + ", policy " + m.policyDigest() + ", "
-                + m.signingKey().map(k -> "signed with Ed25519 key " + k.fingerprint()).orElse("UNSIGNED (no signing key given)"));
+        log(
+                "commit "
+                        + git.commit()
+                        + (git.dirty() ? " (dirty)" : "")
+                        + ", policy "
+                        + m.policyDigest()
+                        + ", "
+                        + m.signingKey()
+                                .map(k -> "signed with Ed25519 key " + k.fingerprint())
+                                .orElse("UNSIGNED (no signing key given)"));
     }
 
     /**
      * The JDK modules to link: those the classes in the jars reference (jdeps), plus {@code add}
      * (modules reached by name at run time, which jdeps cannot see: JNDI DNS, extra charsets), less
-     * each module of {@code unreached} whose every referencing class lies under one of the class-name
-     * prefixes given for it, provided no class outside those prefixes refers to a class inside them
-     * (code the application never runs, such as Angus' image content handlers). Otherwise the module
-     * stays and the log says why: a new use is never silently cut off. What static references cannot
-     * show (reflection, service loading) is the reviewer's judgement, recorded beside the list in pom.xml.
+     * each module of {@code unreached} whose every referencing class lies under one of the
+     * class-name prefixes given for it, provided no class outside those prefixes refers to a class
+     * inside them (code the application never runs, such as Angus' image content handlers).
+     * Otherwise the module stays and the log says why: a new use is never silently cut off. What
+     * static references cannot show (reflection, service loading) is the reviewer's judgement,
+     * recorded beside the list in pom.xml.
      */
-    static List<String> modules(List<Path> jars, Set<String> add, Map<String, List<String>> unreached) {
+    static List<String> modules(
+            List<Path> jars, Set<String> add, Map<String, List<String>> unreached) {
         // ALL-SYSTEM: otherwise a modular jar's `requires static` modules are not resolved and
         // the classes it uses from them show as "not found" instead of under their module.
-        List<String> args = new ArrayList<>(List.of("--add-modules", "ALL-SYSTEM", "--ignore-missing-deps",
-                "-verbose:class", "--multi-release", Integer.toString(Runtime.version().feature())));
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--add-modules",
+                                "ALL-SYSTEM",
+                                "--ignore-missing-deps",
+                                "-verbose:class",
+                                "--multi-release",
+                                Integer.toString(Runtime.version().feature())));
         jars.forEach(j -> args.add(j.toString()));
         String out = run("jdeps", args);
         Map<String, Set<String>> referencedFrom = new TreeMap<>();
@@ -136,27 +169,57 @@ public final class Packager {
             }
         }
         Set<String> modules = new TreeSet<>(referencedFrom.keySet());
-        unreached.forEach((module, prefixes) -> {
-            java.util.function.Predicate<String> inside = c -> prefixes.stream().anyMatch(c::startsWith);
-            Optional<String> outsideUser = referencedFrom.getOrDefault(module, Set.of()).stream()
-                    .filter(inside.negate()).findFirst();
-            Optional<String[]> entry = edges.stream()
-                    .filter(e -> !inside.test(e[0]) && inside.test(e[2])).findFirst();
-            if (outsideUser.isPresent()) {
-                log("keeping " + module + ": " + outsideUser.get() + " uses it, and is not under " + prefixes);
-            } else if (entry.isPresent()) {
-                log("keeping " + module + ": " + entry.get()[0] + " uses " + entry.get()[2] + ", under " + prefixes);
-            } else {
-                modules.remove(module);
-            }
-        });
+        unreached.forEach(
+                (module, prefixes) -> {
+                    java.util.function.Predicate<String> inside =
+                            c -> prefixes.stream().anyMatch(c::startsWith);
+                    Optional<String> outsideUser =
+                            referencedFrom.getOrDefault(module, Set.of()).stream()
+                                    .filter(inside.negate())
+                                    .findFirst();
+                    Optional<String[]> entry =
+                            edges.stream()
+                                    .filter(e -> !inside.test(e[0]) && inside.test(e[2]))
+                                    .findFirst();
+                    if (outsideUser.isPresent()) {
+                        log(
+                                "keeping "
+                                        + module
+                                        + ": "
+                                        + outsideUser.get()
+                                        + " uses it, and is not under "
+                                        + prefixes);
+                    } else if (entry.isPresent()) {
+                        log(
+                                "keeping "
+                                        + module
+                                        + ": "
+                                        + entry.get()[0]
+                                        + " uses "
+                                        + entry.get()[2]
+                                        + ", under "
+                                        + prefixes);
+                    } else {
+                        modules.remove(module);
+                    }
+                });
         modules.addAll(add);
         return List.copyOf(modules);
     }
 
     private static void link(List<String> modules, Path home, boolean cds) throws IOException {
-        List<String> args = new ArrayList<>(List.of("--add-modules", String.join(",", modules),
-                "--strip-debug", "--no-header-files", "--no-man-pages", "--compress", "zip-6", "--output", home.toString()));
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--add-modules",
+                                String.join(",", modules),
+                                "--strip-debug",
+                                "--no-header-files",
+                                "--no-man-pages",
+                                "--compress",
+                                "zip-6",
+                                "--output",
+                                home.toString()));
         if (cds) {
             args.add("--generate-cds-archive");
         }
@@ -189,14 +252,19 @@ public final class Packager {
                 if (Files.isSymbolicLink(p)) {
                     continue;
                 }
-                boolean exec = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) || Files.getPosixFilePermissions(p,
-                        LinkOption.NOFOLLOW_LINKS).contains(PosixFilePermission.OWNER_EXECUTE);
+                boolean exec =
+                        Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+                                || Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
+                                        .contains(PosixFilePermission.OWNER_EXECUTE);
                 Files.setPosixFilePermissions(p, exec ? open : plain);
             }
         }
     }
 
-    /** Replaces symbolic links (jlink links duplicate legal notices) by copies, so the runtime holds only plain files. */
+    /**
+     * Replaces symbolic links (jlink links duplicate legal notices) by copies, so the runtime holds
+     * only plain files.
+     */
     static void materializeLinks(Path dir) throws IOException {
         List<Path> links;
         try (Stream<Path> s = Files.walk(dir)) {
@@ -212,7 +280,9 @@ public final class Packager {
         }
     }
 
-    private static void install(Path home, List<Path> jars, Path appJar, String sbom, String mainClass) throws IOException {
+    private static void install(
+            Path home, List<Path> jars, Path appJar, String sbom, String mainClass)
+            throws IOException {
         Path app = Files.createDirectories(home.resolve("app"));
         List<String> classPath = new ArrayList<>();
         for (Path jar : jars) {
@@ -230,9 +300,18 @@ public final class Packager {
         Path policy = Files.createDirectories(home.resolve("policy"));
         try (ZipFile zip = new ZipFile(appJar.toFile())) {
             byte[] json = entry(zip, POLICY_JSON_RESOURCE, appJar);
-            String digest = new String(entry(zip, RuntimeIntegrity.POLICY_DIGEST_RESOURCE, appJar), StandardCharsets.UTF_8).strip();
+            String digest =
+                    new String(
+                                    entry(zip, RuntimeIntegrity.POLICY_DIGEST_RESOURCE, appJar),
+                                    StandardCharsets.UTF_8)
+                            .strip();
             if (!Digests.sha256Hex(json).equals(digest)) {
-                throw new IOException(appJar + ": " + POLICY_JSON_RESOURCE + " does not match " + RuntimeIntegrity.POLICY_DIGEST_RESOURCE);
+                throw new IOException(
+                        appJar
+                                + ": "
+                                + POLICY_JSON_RESOURCE
+                                + " does not match "
+                                + RuntimeIntegrity.POLICY_DIGEST_RESOURCE);
             }
             Files.write(policy.resolve("policy.json"), json);
             Files.writeString(policy.resolve("policy.sha256"), digest + "\n");
@@ -245,8 +324,12 @@ public final class Packager {
     private static byte[] entry(ZipFile zip, String name, Path jar) throws IOException {
         ZipEntry e = zip.getEntry(name);
         if (e == null) {
-            throw new IOException(jar + " has no compiled policy (" + name + "): the policy must be compiled into "
-                    + "target/classes before packaging");
+            throw new IOException(
+                    jar
+                            + " has no compiled policy ("
+                            + name
+                            + "): the policy must be compiled into "
+                            + "target/classes before packaging");
         }
         try (InputStream in = zip.getInputStream(e)) {
             return in.readAllBytes();
@@ -255,9 +338,9 @@ public final class Packager {
 
     /**
      * The launcher. It runs this runtime's own java with this runtime's jars in a fixed order, and
-     * clears the variables through which the JVM would take options or agents from the
-     * environment: what runs is what the manifest lists. {@code BULWARK_HEAP} sets the maximum heap.
-     * The heap starts small (16 MiB) and grows under load: an idle node stays near 70 MB resident.
+     * clears the variables through which the JVM would take options or agents from the environment:
+     * what runs is what the manifest lists. {@code BULWARK_HEAP} sets the maximum heap. The heap
+     * starts small (16 MiB) and grows under load: an idle node stays near 70 MB resident.
      */
     static String launcher(String mainClass, List<String> classPath) {
         StringBuilder cp = new StringBuilder();
@@ -265,61 +348,84 @@ public final class Packager {
             cp.append(cp.isEmpty() ? "" : ":").append("$home/").append(entry);
         }
         return """
-                #!/bin/sh
-                # Bulwark launcher, written at build time; listed in MANIFEST.json like every runtime file.
-                # Environment: BULWARK_HEAP  maximum Java heap, at least 64m (default 256m).
-                set -eu
-                self=$0
-                while [ -h "$self" ]; do
-                  link=$(readlink "$self")
-                  case $link in
-                    /*) self=$link ;;
-                    *) self=$(dirname "$self")/$link ;;
-                  esac
-                done
-                home=$(cd "$(dirname "$self")/.." && pwd -P)
-                heap=${BULWARK_HEAP:-256m}
-                num=${heap%[kKmMgG]}
-                case $num in
-                  ''|*[!0-9]*|??????????*) kib=0 ;;
-                  *) case ${heap#"$num"} in
-                       k|K) kib=$num ;;
-                       m|M) kib=$((num * 1024)) ;;
-                       g|G) kib=$((num * 1048576)) ;;
-                       *) kib=$((num / 1024)) ;;
-                     esac ;;
-                esac
-                if [ "$kib" -lt 65536 ]; then
-                  echo "bulwark: invalid BULWARK_HEAP '$heap': expected a size of at least 64m, such as 512m or 2g" >&2
-                  exit 2
-                fi
-                # BULWARK_HEAP (the launcher's) and BULWARK_SIGNING_KEY (the build's) are not site
-                # settings, which are the other BULWARK_* variables.
-                unset BULWARK_HEAP BULWARK_SIGNING_KEY JDK_JAVA_OPTIONS JAVA_TOOL_OPTIONS _JAVA_OPTIONS CLASSPATH
-                exec "$home/bin/java" -Xms16m -Xmx"$heap" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData \\
-                  -Dbulwark.home="$home" \\
-                  -cp "@CLASS_PATH@" \\
-                  @MAIN_CLASS@ "$@"
-                """.replace("@CLASS_PATH@", cp).replace("@MAIN_CLASS@", mainClass);
+        #!/bin/sh
+        # Bulwark launcher, written at build time; listed in MANIFEST.json like every runtime file.
+        # Environment: BULWARK_HEAP  maximum Java heap, at least 64m (default 256m).
+        set -eu
+        self=$0
+        while [ -h "$self" ]; do
+          link=$(readlink "$self")
+          case $link in
+            /*) self=$link ;;
+            *) self=$(dirname "$self")/$link ;;
+          esac
+        done
+        home=$(cd "$(dirname "$self")/.." && pwd -P)
+        heap=${BULWARK_HEAP:-256m}
+        num=${heap%[kKmMgG]}
+        case $num in
+          ''|*[!0-9]*|??????????*) kib=0 ;;
+          *) case ${heap#"$num"} in
+               k|K) kib=$num ;;
+               m|M) kib=$((num * 1024)) ;;
+               g|G) kib=$((num * 1048576)) ;;
+               *) kib=$((num / 1024)) ;;
+             esac ;;
+        esac
+        if [ "$kib" -lt 65536 ]; then
+          echo "bulwark: invalid BULWARK_HEAP '$heap': expected a size of at least 64m, such as 512m or 2g" >&2
+          exit 2
+        fi
+        # BULWARK_HEAP (the launcher's) and BULWARK_SIGNING_KEY (the build's) are not site
+        # settings, which are the other BULWARK_* variables.
+        unset BULWARK_HEAP BULWARK_SIGNING_KEY JDK_JAVA_OPTIONS JAVA_TOOL_OPTIONS _JAVA_OPTIONS CLASSPATH
+        exec "$home/bin/java" -Xms16m -Xmx"$heap" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData \\
+          -Dbulwark.home="$home" \\
+          -cp "@CLASS_PATH@" \\
+          @MAIN_CLASS@ "$@"
+        """
+                .replace("@CLASS_PATH@", cp)
+                .replace("@MAIN_CLASS@", mainClass);
     }
 
     /**
      * Writes {@value RuntimeManifest#FILE} for every file under {@code home} and, given a key,
-     * {@value RuntimeManifest#SIGNATURE_FILE}. The policy digest is read from {@code policy/policy.sha256}.
+     * {@value RuntimeManifest#SIGNATURE_FILE}. The policy digest is read from {@code
+     * policy/policy.sha256}.
      */
-    static RuntimeManifest seal(Path home, String version, String commit, boolean dirty, String jdk,
-            Optional<KeyPair> key) throws IOException {
+    static RuntimeManifest seal(
+            Path home,
+            String version,
+            String commit,
+            boolean dirty,
+            String jdk,
+            Optional<KeyPair> key)
+            throws IOException {
         Files.deleteIfExists(home.resolve(RuntimeManifest.FILE));
         Files.deleteIfExists(home.resolve(RuntimeManifest.SIGNATURE_FILE));
         List<RuntimeManifest.Entry> entries = new ArrayList<>();
         for (Path p : regularFiles(home)) {
-            entries.add(new RuntimeManifest.Entry(RuntimeIntegrity.slashed(home.relativize(p)), Files.size(p),
-                    Digests.sha256Hex(p)));
+            entries.add(
+                    new RuntimeManifest.Entry(
+                            RuntimeIntegrity.slashed(home.relativize(p)),
+                            Files.size(p),
+                            Digests.sha256Hex(p)));
         }
         entries.sort(Comparator.comparing(RuntimeManifest.Entry::path));
-        String digest = Files.readString(home.resolve(RuntimeIntegrity.POLICY_DIGEST_FILE), StandardCharsets.UTF_8).strip();
-        RuntimeManifest m = new RuntimeManifest(version, commit, dirty, digest, jdk,
-                key.map(k -> RuntimeManifest.SigningKey.of(k.getPublic())), entries);
+        String digest =
+                Files.readString(
+                                home.resolve(RuntimeIntegrity.POLICY_DIGEST_FILE),
+                                StandardCharsets.UTF_8)
+                        .strip();
+        RuntimeManifest m =
+                new RuntimeManifest(
+                        version,
+                        commit,
+                        dirty,
+                        digest,
+                        jdk,
+                        key.map(k -> RuntimeManifest.SigningKey.of(k.getPublic())),
+                        entries);
         byte[] json = m.toJson();
         Files.write(home.resolve(RuntimeManifest.FILE), json);
         if (key.isPresent()) {
@@ -330,15 +436,24 @@ public final class Packager {
     }
 
     /**
-     * Archives {@code home} as a gzip'd ustar whose entries are sorted by path, all with modification
-     * time {@code mtime}, owner root, mode 0755 for directories and executables and 0644 otherwise.
-     * The gzip header carries no time or name.
+     * Archives {@code home} as a gzip'd ustar whose entries are sorted by path, all with
+     * modification time {@code mtime}, owner root, mode 0755 for directories and executables and
+     * 0644 otherwise. The gzip header carries no time or name.
      */
     static void archive(Path home, Path archive, long mtime) throws IOException {
         String root = home.getFileName().toString();
         Map<String, Path> entries = new LinkedHashMap<>();
         try (Stream<Path> s = Files.walk(home)) {
-            s.map(p -> Map.entry(root + (p.equals(home) ? "" : "/" + RuntimeIntegrity.slashed(home.relativize(p))), p))
+            s.map(
+                            p ->
+                                    Map.entry(
+                                            root
+                                                    + (p.equals(home)
+                                                            ? ""
+                                                            : "/"
+                                                                    + RuntimeIntegrity.slashed(
+                                                                            home.relativize(p))),
+                                            p))
                     .sorted(Map.Entry.comparingByKey())
                     .forEach(e -> entries.put(e.getKey(), e.getValue()));
         }
@@ -353,15 +468,19 @@ public final class Packager {
                 } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     tar.directory(e.getKey());
                 } else {
-                    int mode = Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
-                            .contains(PosixFilePermission.OWNER_EXECUTE) ? 0755 : 0644;
+                    int mode =
+                            Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
+                                            .contains(PosixFilePermission.OWNER_EXECUTE)
+                                    ? 0755
+                                    : 0644;
                     try (InputStream in = Files.newInputStream(p)) {
                         tar.file(e.getKey(), mode, Files.size(p), in);
                     }
                 }
             }
         }
-        Files.move(tmp, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(
+                tmp, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static List<Path> regularFiles(Path dir) throws IOException {
@@ -369,7 +488,8 @@ public final class Packager {
             List<Path> files = new ArrayList<>();
             for (Path p : s.toList()) {
                 if (Files.isSymbolicLink(p)) {
-                    throw new IOException(p + ": a symbolic link; the runtime holds only plain files");
+                    throw new IOException(
+                            p + ": a symbolic link; the runtime holds only plain files");
                 }
                 if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     files.add(p);
@@ -394,7 +514,10 @@ public final class Packager {
             List<String> cmd = new ArrayList<>(List.of("git", "-C", dir.toString()));
             cmd.addAll(List.of(args));
             try {
-                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                Process p =
+                        new ProcessBuilder(cmd)
+                                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                                .start();
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 if (!p.waitFor(60, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
@@ -420,20 +543,27 @@ public final class Packager {
 
     /**
      * Runs a JDK tool of the JDK running the packager, in a process of its own. Not through
-     * ToolProvider: jlink run in this JVM wrote a different lib/modules depending on what the JVM had
-     * done before (reading the signing key changed 59 bytes), and a fresh process has no such history.
+     * ToolProvider: jlink run in this JVM wrote a different lib/modules depending on what the JVM
+     * had done before (reading the signing key changed 59 bytes), and a fresh process has no such
+     * history.
      */
     private static String run(String tool, List<String> args) {
         Path exe = Path.of(System.getProperty("java.home"), "bin", tool);
         if (!Files.isExecutable(exe)) {
-            throw new IllegalStateException("this JDK (" + System.getProperty("java.home") + ") has no " + tool
-                    + ": run the packager on a full JDK 25");
+            throw new IllegalStateException(
+                    "this JDK ("
+                            + System.getProperty("java.home")
+                            + ") has no "
+                            + tool
+                            + ": run the packager on a full JDK 25");
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(exe.toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().removeAll(List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"));
+        pb.environment()
+                .keySet()
+                .removeAll(List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"));
         try {
             Path err = Files.createTempFile("bulwark-" + tool, ".err");
             try {
@@ -441,7 +571,8 @@ public final class Packager {
                 String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 int rc = p.waitFor();
                 if (rc != 0) {
-                    throw new IllegalStateException(tool + " failed (exit " + rc + "):\n" + out + Files.readString(err));
+                    throw new IllegalStateException(
+                            tool + " failed (exit " + rc + "):\n" + out + Files.readString(err));
                 }
                 return out;
             } finally {
@@ -457,7 +588,8 @@ public final class Packager {
 
     static long epochSeconds(String timestamp) {
         // project.build.outputTimestamp is either ISO-8601 or seconds since the epoch.
-        return timestamp.chars().allMatch(Character::isDigit) ? Long.parseLong(timestamp)
+        return timestamp.chars().allMatch(Character::isDigit)
+                ? Long.parseLong(timestamp)
                 : Instant.parse(timestamp).getEpochSecond();
     }
 
@@ -488,7 +620,8 @@ public final class Packager {
         for (String item : set(spec)) {
             int colon = item.indexOf(':');
             if (colon < 1) {
-                throw new IllegalArgumentException("expected module:package.prefix in --unreached, got '" + item + "'");
+                throw new IllegalArgumentException(
+                        "expected module:package.prefix in --unreached, got '" + item + "'");
             }
             m.put(item.substring(0, colon), List.of(item.substring(colon + 1).split("\\|")));
         }

@@ -26,19 +26,22 @@ import java.util.stream.Stream;
  * missing, no file added, and the manifest's Ed25519 signature when it names a signing key.
  *
  * <p>{@code serve} calls {@link #beforeServe(boolean)} before it opens a socket; {@code bulwark
- * verify} calls {@link #verify(Path, Optional)}; {@code bulwark version} calls
- * {@link #verifySignature(Path)}, which skips the file hashes.
+ * verify} calls {@link #verify(Path, Optional)}; {@code bulwark version} calls {@link
+ * #verifySignature(Path)}, which skips the file hashes.
  *
- * <p>The launcher {@code bin/bulwark} passes the runtime directory as the system property
- * {@value #HOME_PROPERTY}. Without it the process is not running from a runtime (a development
- * class path), and only an explicit development flag lets {@code serve} start.
+ * <p>The launcher {@code bin/bulwark} passes the runtime directory as the system property {@value
+ * #HOME_PROPERTY}. Without it the process is not running from a runtime (a development class path),
+ * and only an explicit development flag lets {@code serve} start.
  */
 public final class RuntimeIntegrity {
 
     /** System property the launcher sets to the runtime directory. */
     public static final String HOME_PROPERTY = "bulwark.home";
 
-    /** Where the build puts the compiled policy's digest on the class path (inside the application jar). */
+    /**
+     * Where the build puts the compiled policy's digest on the class path (inside the application
+     * jar).
+     */
     static final String POLICY_DIGEST_RESOURCE = "META-INF/bulwark/policy/policy.sha256";
 
     /** The runtime's copy of the compiled policy's digest, for people and tools. */
@@ -46,7 +49,10 @@ public final class RuntimeIntegrity {
 
     private RuntimeIntegrity() {}
 
-    /** The runtime directory named by {@value #HOME_PROPERTY}; empty when not running from a runtime. */
+    /**
+     * The runtime directory named by {@value #HOME_PROPERTY}; empty when not running from a
+     * runtime.
+     */
     public static Optional<Path> home() {
         String h = System.getProperty(HOME_PROPERTY, "");
         return h.isBlank() ? Optional.empty() : Optional.of(Path.of(h));
@@ -76,11 +82,15 @@ public final class RuntimeIntegrity {
     /** Reads the manifest and checks its signature only: fast, for {@code bulwark version}. */
     public static Verification verifySignature(Path home) {
         List<String> problems = new ArrayList<>();
-        Optional<RuntimeManifest> manifest = readAndCheckSignature(home, Optional.empty(), problems);
+        Optional<RuntimeManifest> manifest =
+                readAndCheckSignature(home, Optional.empty(), problems);
         return new Verification(home, manifest, problems);
     }
 
-    /** Reads an Ed25519 public key in PEM ({@code -----BEGIN PUBLIC KEY-----}) for {@link #verify(Path, Optional)}. */
+    /**
+     * Reads an Ed25519 public key in PEM ({@code -----BEGIN PUBLIC KEY-----}) for {@link
+     * #verify(Path, Optional)}.
+     */
     public static PublicKey readPublicKey(Path pem) throws IOException {
         return Signing.readPublicKey(pem);
     }
@@ -96,30 +106,43 @@ public final class RuntimeIntegrity {
         Optional<Path> home = home();
         if (home.isEmpty()) {
             if (developmentAllowed) {
-                return new ServeCheck.Development("not running from a Bulwark runtime (-D" + HOME_PROPERTY
-                        + " is not set): serving the class path's policy without verification, for development only");
+                return new ServeCheck.Development(
+                        "not running from a Bulwark runtime (-D"
+                                + HOME_PROPERTY
+                                + " is not set): serving the class path's policy without"
+                                + " verification, for development only");
             }
-            return new ServeCheck.Refused("not running from a Bulwark runtime (-D" + HOME_PROPERTY
-                    + " is not set): start it with the runtime's bin/bulwark, or pass --development to serve"
-                    + " an unverified class path");
+            return new ServeCheck.Refused(
+                    "not running from a Bulwark runtime (-D"
+                            + HOME_PROPERTY
+                            + " is not set): start it with the runtime's bin/bulwark, or pass"
+                            + " --development to serve an unverified class path");
         }
         Verification v = verify(home.get());
         if (!v.ok()) {
-            return new ServeCheck.Refused("the runtime " + home.get() + " does not match its manifest: "
-                    + v.firstProblem().orElseThrow());
+            return new ServeCheck.Refused(
+                    "the runtime "
+                            + home.get()
+                            + " does not match its manifest: "
+                            + v.firstProblem().orElseThrow());
         }
         RuntimeManifest m = v.manifest().orElseThrow();
         try {
             Path realHome = home.get().toRealPath();
             Path javaHome = Path.of(System.getProperty("java.home")).toRealPath();
             if (!javaHome.equals(realHome)) {
-                return new ServeCheck.Refused("this JVM (" + javaHome + ") is not the runtime's own (" + realHome + ")");
+                return new ServeCheck.Refused(
+                        "this JVM (" + javaHome + ") is not the runtime's own (" + realHome + ")");
             }
-            for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+            for (String entry :
+                    System.getProperty("java.class.path", "").split(File.pathSeparator)) {
                 Path p = Path.of(entry).toAbsolutePath().toRealPath();
                 if (!p.startsWith(realHome) || m.entry(slashed(realHome.relativize(p))).isEmpty()) {
-                    return new ServeCheck.Refused("the class path entry " + entry + " is not a file of the runtime "
-                            + realHome);
+                    return new ServeCheck.Refused(
+                            "the class path entry "
+                                    + entry
+                                    + " is not a file of the runtime "
+                                    + realHome);
                 }
             }
         } catch (IOException e) {
@@ -127,27 +150,35 @@ public final class RuntimeIntegrity {
         }
         Optional<String> loaded = classPathPolicyDigest();
         if (loaded.isEmpty()) {
-            return new ServeCheck.Refused("no compiled policy on the class path (" + POLICY_DIGEST_RESOURCE + ")");
+            return new ServeCheck.Refused(
+                    "no compiled policy on the class path (" + POLICY_DIGEST_RESOURCE + ")");
         }
         if (!loaded.get().equals(m.policyDigest())) {
-            return new ServeCheck.Refused("the class path's policy " + loaded.get() + " is not the manifest's "
-                    + m.policyDigest());
+            return new ServeCheck.Refused(
+                    "the class path's policy "
+                            + loaded.get()
+                            + " is not the manifest's "
+                            + m.policyDigest());
         }
         return new ServeCheck.Verified(home.get(), m);
     }
 
-    /** The digest of the policy compiled into the application on the class path, if there is one. */
+    /**
+     * The digest of the policy compiled into the application on the class path, if there is one.
+     */
     public static Optional<String> classPathPolicyDigest() {
         ClassLoader loader = RuntimeIntegrity.class.getClassLoader();
         try (InputStream in = loader.getResourceAsStream(POLICY_DIGEST_RESOURCE)) {
-            return in == null ? Optional.empty() : Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim());
+            return in == null
+                    ? Optional.empty()
+                    : Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + POLICY_DIGEST_RESOURCE, e);
         }
     }
 
-    private static Optional<RuntimeManifest> readAndCheckSignature(Path home, Optional<PublicKey> trustedKey,
-            List<String> problems) {
+    private static Optional<RuntimeManifest> readAndCheckSignature(
+            Path home, Optional<PublicKey> trustedKey, List<String> problems) {
         if (!Files.isDirectory(home)) {
             problems.add(home + ": not a directory");
             return Optional.empty();
@@ -173,29 +204,50 @@ public final class RuntimeIntegrity {
         boolean hasSig = Files.exists(sigFile, LinkOption.NOFOLLOW_LINKS);
         if (m.signingKey().isEmpty()) {
             if (hasSig) {
-                problems.add(RuntimeManifest.SIGNATURE_FILE + ": present, but the manifest names no signing key");
+                problems.add(
+                        RuntimeManifest.SIGNATURE_FILE
+                                + ": present, but the manifest names no signing key");
             }
-            trustedKey.ifPresent(k -> problems.add(RuntimeManifest.FILE + ": unsigned, but a signature by key "
-                    + Digests.sha256Hex(k.getEncoded()) + " is required"));
+            trustedKey.ifPresent(
+                    k ->
+                            problems.add(
+                                    RuntimeManifest.FILE
+                                            + ": unsigned, but a signature by key "
+                                            + Digests.sha256Hex(k.getEncoded())
+                                            + " is required"));
             return Optional.of(m);
         }
         RuntimeManifest.SigningKey named = m.signingKey().get();
-        if (trustedKey.isPresent() && !Digests.sha256Hex(trustedKey.get().getEncoded()).equals(named.fingerprint())) {
-            problems.add(RuntimeManifest.FILE + ": signed by key " + named.fingerprint() + ", not by the required key "
-                    + Digests.sha256Hex(trustedKey.get().getEncoded()));
+        if (trustedKey.isPresent()
+                && !Digests.sha256Hex(trustedKey.get().getEncoded()).equals(named.fingerprint())) {
+            problems.add(
+                    RuntimeManifest.FILE
+                            + ": signed by key "
+                            + named.fingerprint()
+                            + ", not by the required key "
+                            + Digests.sha256Hex(trustedKey.get().getEncoded()));
             return Optional.of(m);
         }
         if (!hasSig) {
-            problems.add(RuntimeManifest.SIGNATURE_FILE + ": missing (the manifest names signing key "
-                    + named.fingerprint() + ")");
+            problems.add(
+                    RuntimeManifest.SIGNATURE_FILE
+                            + ": missing (the manifest names signing key "
+                            + named.fingerprint()
+                            + ")");
             return Optional.of(m);
         }
         try {
             PublicKey key = named.key();
-            byte[] sig = Base64.getDecoder().decode(Files.readString(sigFile, StandardCharsets.US_ASCII).strip());
+            byte[] sig =
+                    Base64.getDecoder()
+                            .decode(Files.readString(sigFile, StandardCharsets.US_ASCII).strip());
             if (!Signing.verify(key, bytes, sig)) {
-                problems.add(RuntimeManifest.FILE + ": the signature in " + RuntimeManifest.SIGNATURE_FILE
-                        + " does not verify with key " + named.fingerprint());
+                problems.add(
+                        RuntimeManifest.FILE
+                                + ": the signature in "
+                                + RuntimeManifest.SIGNATURE_FILE
+                                + " does not verify with key "
+                                + named.fingerprint());
             }
         } catch (IllegalArgumentException e) {
             problems.add(RuntimeManifest.SIGNATURE_FILE + ": unusable: " + e.getMessage());
@@ -210,19 +262,22 @@ public final class RuntimeIntegrity {
         Map<String, String> found = new TreeMap<>();
         TreeSet<String> odd = new TreeSet<>();
         try (Stream<Path> walk = Files.walk(home)) {
-            walk.forEach(p -> {
-                String rel = slashed(home.relativize(p));
-                if (rel.isEmpty() || rel.equals(RuntimeManifest.FILE) || rel.equals(RuntimeManifest.SIGNATURE_FILE)) {
-                    return;
-                }
-                if (Files.isSymbolicLink(p)) {
-                    odd.add(rel + ": a symbolic link, not in the manifest");
-                } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    found.put(rel, "");
-                } else if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    odd.add(rel + ": not a regular file, not in the manifest");
-                }
-            });
+            walk.forEach(
+                    p -> {
+                        String rel = slashed(home.relativize(p));
+                        if (rel.isEmpty()
+                                || rel.equals(RuntimeManifest.FILE)
+                                || rel.equals(RuntimeManifest.SIGNATURE_FILE)) {
+                            return;
+                        }
+                        if (Files.isSymbolicLink(p)) {
+                            odd.add(rel + ": a symbolic link, not in the manifest");
+                        } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                            found.put(rel, "");
+                        } else if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                            odd.add(rel + ": not a regular file, not in the manifest");
+                        }
+                    });
         } catch (IOException | UncheckedIOException e) {
             problems.add(home + ": cannot be listed: " + e.getMessage());
             return;
@@ -233,13 +288,17 @@ public final class RuntimeIntegrity {
         }
         // Hash on all cores, largest files first so that no core is left with a big one at the
         // end: the runtime is ~50 MB and this runs before every start.
-        m.files().stream().sorted(Comparator.comparingLong(RuntimeManifest.Entry::size).reversed()).toList()
-                .parallelStream().forEach(e -> {
-            String problem = check(home, e, found.containsKey(e.path()));
-            if (problem != null) {
-                results.put(e.path(), problem);
-            }
-        });
+        m.files().stream()
+                .sorted(Comparator.comparingLong(RuntimeManifest.Entry::size).reversed())
+                .toList()
+                .parallelStream()
+                .forEach(
+                        e -> {
+                            String problem = check(home, e, found.containsKey(e.path()));
+                            if (problem != null) {
+                                results.put(e.path(), problem);
+                            }
+                        });
         for (String path : found.keySet()) {
             if (m.entry(path).isEmpty()) {
                 results.putIfAbsent(path, path + ": not in the manifest");
@@ -260,7 +319,13 @@ public final class RuntimeIntegrity {
                 return e.path() + ": " + size + " bytes, the manifest says " + e.size();
             }
             String actual = Digests.sha256Hex(p);
-            return actual.equals(e.sha256()) ? null : e.path() + ": SHA-256 " + actual + " differs from the manifest's " + e.sha256();
+            return actual.equals(e.sha256())
+                    ? null
+                    : e.path()
+                            + ": SHA-256 "
+                            + actual
+                            + " differs from the manifest's "
+                            + e.sha256();
         } catch (IOException ex) {
             return e.path() + ": cannot be read: " + ex.getMessage();
         }
@@ -275,10 +340,20 @@ public final class RuntimeIntegrity {
             return;
         }
         try {
-            String onDisk = Files.readString(home.resolve(POLICY_DIGEST_FILE), StandardCharsets.UTF_8).trim();
+            String onDisk =
+                    Files.readString(home.resolve(POLICY_DIGEST_FILE), StandardCharsets.UTF_8)
+                            .trim();
             if (!onDisk.equals(m.policyDigest())) {
-                problems.add(0, RuntimeManifest.FILE + ": policyDigest " + m.policyDigest() + " differs from "
-                        + POLICY_DIGEST_FILE + " (" + onDisk + ")");
+                problems.add(
+                        0,
+                        RuntimeManifest.FILE
+                                + ": policyDigest "
+                                + m.policyDigest()
+                                + " differs from "
+                                + POLICY_DIGEST_FILE
+                                + " ("
+                                + onDisk
+                                + ")");
             }
         } catch (IOException e) {
             problems.add(POLICY_DIGEST_FILE + ": cannot be read: " + e.getMessage());

@@ -1,8 +1,8 @@
 package dev.bulwark.runtime;
 
+import dev.bulwark.json.Json;
 import dev.bulwark.json.JsonReader;
 
-import dev.bulwark.json.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
 import java.security.PublicKey;
@@ -16,20 +16,28 @@ import java.util.regex.Pattern;
 
 /**
  * What a runtime is: the build that produced it and the SHA-256 of every file in it. Written at
- * build time as {@value #FILE} at the top of the runtime (optionally signed, see {@link SigningKey}),
- * read back by {@link RuntimeIntegrity}. The JSON form is a pure function of the record, so two
- * builds of one commit write identical manifests.
+ * build time as {@value #FILE} at the top of the runtime (optionally signed, see {@link
+ * SigningKey}), read back by {@link RuntimeIntegrity}. The JSON form is a pure function of the
+ * record, so two builds of one commit write identical manifests.
  *
  * @param version the project version
- * @param commit the git commit the runtime was built from, or {@code unknown} outside a git checkout
+ * @param commit the git commit the runtime was built from, or {@code unknown} outside a git
+ *     checkout
  * @param dirty whether the checkout had uncommitted changes when it was built
  * @param policyDigest the SHA-256 of the compiled policy inside the runtime (64 hex digits)
  * @param jdk the version of the JDK whose modules were linked
- * @param signingKey the key whose signature is in {@value #SIGNATURE_FILE}; empty for an unsigned runtime
+ * @param signingKey the key whose signature is in {@value #SIGNATURE_FILE}; empty for an unsigned
+ *     runtime
  * @param files every file of the runtime except the manifest and its signature, sorted by path
  */
-public record RuntimeManifest(String version, String commit, boolean dirty, String policyDigest, String jdk,
-        Optional<SigningKey> signingKey, List<Entry> files) {
+public record RuntimeManifest(
+        String version,
+        String commit,
+        boolean dirty,
+        String policyDigest,
+        String jdk,
+        Optional<SigningKey> signingKey,
+        List<Entry> files) {
 
     /** The manifest's file name, at the top of the runtime directory. */
     public static final String FILE = "MANIFEST.json";
@@ -46,12 +54,16 @@ public record RuntimeManifest(String version, String commit, boolean dirty, Stri
         requireText("commit", commit);
         requireText("jdk", jdk);
         if (!HEX64.matcher(policyDigest).matches()) {
-            throw new IllegalArgumentException("'" + policyDigest + "' is not a valid policyDigest: expected 64 lowercase hex digits");
+            throw new IllegalArgumentException(
+                    "'"
+                            + policyDigest
+                            + "' is not a valid policyDigest: expected 64 lowercase hex digits");
         }
         files = List.copyOf(files);
         for (int i = 1; i < files.size(); i++) {
             if (files.get(i - 1).path().compareTo(files.get(i).path()) >= 0) {
-                throw new IllegalArgumentException("files are not sorted and unique at '" + files.get(i).path() + "'");
+                throw new IllegalArgumentException(
+                        "files are not sorted and unique at '" + files.get(i).path() + "'");
             }
         }
     }
@@ -65,15 +77,21 @@ public record RuntimeManifest(String version, String commit, boolean dirty, Stri
      */
     public record Entry(String path, long size, String sha256) {
         public Entry {
-            if (path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.endsWith("/")
-                    || List.of(path.split("/")).stream().anyMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."))) {
+            if (path.isEmpty()
+                    || path.startsWith("/")
+                    || path.contains("\\")
+                    || path.endsWith("/")
+                    || List.of(path.split("/")).stream()
+                            .anyMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."))) {
                 throw new IllegalArgumentException("'" + path + "' is not a valid runtime path");
             }
             if (size < 0) {
-                throw new IllegalArgumentException(size + " is not a valid size for '" + path + "'");
+                throw new IllegalArgumentException(
+                        size + " is not a valid size for '" + path + "'");
             }
             if (!HEX64.matcher(sha256).matches()) {
-                throw new IllegalArgumentException("'" + sha256 + "' is not a valid sha256 for '" + path + "'");
+                throw new IllegalArgumentException(
+                        "'" + sha256 + "' is not a valid sha256 for '" + path + "'");
             }
         }
     }
@@ -85,24 +103,33 @@ public record RuntimeManifest(String version, String commit, boolean dirty, Stri
      *
      * @param algorithm always {@code Ed25519}
      * @param publicKey base64 of the X.509 SubjectPublicKeyInfo encoding
-     * @param fingerprint SHA-256 of that encoding, hex ({@code openssl pkey -pubin -outform DER | sha256sum})
+     * @param fingerprint SHA-256 of that encoding, hex ({@code openssl pkey -pubin -outform DER |
+     *     sha256sum})
      */
     public record SigningKey(String algorithm, String publicKey, String fingerprint) {
         public SigningKey {
             if (!algorithm.equals("Ed25519")) {
-                throw new IllegalArgumentException("'" + algorithm + "' is not a supported signature algorithm: expected Ed25519");
+                throw new IllegalArgumentException(
+                        "'"
+                                + algorithm
+                                + "' is not a supported signature algorithm: expected Ed25519");
             }
             if (!HEX64.matcher(fingerprint).matches()) {
-                throw new IllegalArgumentException("'" + fingerprint + "' is not a valid key fingerprint");
+                throw new IllegalArgumentException(
+                        "'" + fingerprint + "' is not a valid key fingerprint");
             }
         }
 
         static SigningKey of(PublicKey key) {
             byte[] der = key.getEncoded();
-            return new SigningKey("Ed25519", Base64.getEncoder().encodeToString(der), Digests.sha256Hex(der));
+            return new SigningKey(
+                    "Ed25519", Base64.getEncoder().encodeToString(der), Digests.sha256Hex(der));
         }
 
-        /** The key itself; fails when the encoding is not an Ed25519 key or does not match the fingerprint. */
+        /**
+         * The key itself; fails when the encoding is not an Ed25519 key or does not match the
+         * fingerprint.
+         */
         PublicKey key() {
             byte[] der;
             try {
@@ -111,12 +138,15 @@ public record RuntimeManifest(String version, String commit, boolean dirty, Stri
                 throw new IllegalArgumentException("the signing key is not valid base64");
             }
             if (!Digests.sha256Hex(der).equals(fingerprint)) {
-                throw new IllegalArgumentException("the signing key does not match its fingerprint " + fingerprint);
+                throw new IllegalArgumentException(
+                        "the signing key does not match its fingerprint " + fingerprint);
             }
             try {
-                return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(der));
+                return KeyFactory.getInstance("Ed25519")
+                        .generatePublic(new X509EncodedKeySpec(der));
             } catch (java.security.GeneralSecurityException e) {
-                throw new IllegalArgumentException("the signing key is not an Ed25519 public key: " + e.getMessage());
+                throw new IllegalArgumentException(
+                        "the signing key is not an Ed25519 public key: " + e.getMessage());
             }
         }
     }
@@ -139,18 +169,26 @@ public record RuntimeManifest(String version, String commit, boolean dirty, Stri
         field(sb, "signingKey");
         if (signingKey.isPresent()) {
             SigningKey k = signingKey.get();
-            sb.append("{\"algorithm\": ").append(quote(k.algorithm()))
-                    .append(", \"publicKey\": ").append(quote(k.publicKey()))
-                    .append(", \"fingerprint\": ").append(quote(k.fingerprint())).append("},\n");
+            sb.append("{\"algorithm\": ")
+                    .append(quote(k.algorithm()))
+                    .append(", \"publicKey\": ")
+                    .append(quote(k.publicKey()))
+                    .append(", \"fingerprint\": ")
+                    .append(quote(k.fingerprint()))
+                    .append("},\n");
         } else {
             sb.append("null,\n");
         }
         field(sb, "files").append("[\n");
         for (int i = 0; i < files.size(); i++) {
             Entry e = files.get(i);
-            sb.append("    {\"path\": ").append(quote(e.path()))
-                    .append(", \"size\": ").append(e.size())
-                    .append(", \"sha256\": ").append(quote(e.sha256())).append('}')
+            sb.append("    {\"path\": ")
+                    .append(quote(e.path()))
+                    .append(", \"size\": ")
+                    .append(e.size())
+                    .append(", \"sha256\": ")
+                    .append(quote(e.sha256()))
+                    .append('}')
                     .append(i + 1 < files.size() ? ",\n" : "\n");
         }
         sb.append("  ]\n}\n");
@@ -167,7 +205,8 @@ public record RuntimeManifest(String version, String commit, boolean dirty, Stri
         Map<?, ?> m = object(root, "the manifest");
         String format = text(m, "format");
         if (!format.equals(FORMAT)) {
-            throw new IllegalArgumentException("unsupported manifest format '" + format + "': expected " + FORMAT);
+            throw new IllegalArgumentException(
+                    "unsupported manifest format '" + format + "': expected " + FORMAT);
         }
         Optional<SigningKey> key = Optional.empty();
         Object k = m.get("signingKey");
@@ -176,7 +215,12 @@ public record RuntimeManifest(String version, String commit, boolean dirty, Stri
         }
         if (k != JsonReader.NULL) {
             Map<?, ?> km = object(k, "signingKey");
-            key = Optional.of(new SigningKey(text(km, "algorithm"), text(km, "publicKey"), text(km, "fingerprint")));
+            key =
+                    Optional.of(
+                            new SigningKey(
+                                    text(km, "algorithm"),
+                                    text(km, "publicKey"),
+                                    text(km, "fingerprint")));
         }
         Object f = m.get("files");
         if (!(f instanceof List<?> list)) {
@@ -187,7 +231,8 @@ public record RuntimeManifest(String version, String commit, boolean dirty, Stri
             Map<?, ?> em = object(o, "a files entry");
             Object size = em.get("size");
             if (!(size instanceof Long s)) {
-                throw new IllegalArgumentException("'size' must be an integer in the entry for " + em.get("path"));
+                throw new IllegalArgumentException(
+                        "'size' must be an integer in the entry for " + em.get("path"));
             }
             files.add(new Entry(text(em, "path"), s, text(em, "sha256")));
         }
@@ -195,8 +240,14 @@ public record RuntimeManifest(String version, String commit, boolean dirty, Stri
         if (!(dirty instanceof Boolean d)) {
             throw new IllegalArgumentException("'dirty' must be true or false");
         }
-        return new RuntimeManifest(text(m, "version"), text(m, "commit"), d, text(m, "policyDigest"), text(m, "jdk"),
-                key, files);
+        return new RuntimeManifest(
+                text(m, "version"),
+                text(m, "commit"),
+                d,
+                text(m, "policyDigest"),
+                text(m, "jdk"),
+                key,
+                files);
     }
 
     private static Map<?, ?> object(Object o, String what) {
@@ -209,7 +260,8 @@ public record RuntimeManifest(String version, String commit, boolean dirty, Stri
     private static String text(Map<?, ?> m, String key) {
         Object v = m.get(key);
         if (!(v instanceof String s)) {
-            throw new IllegalArgumentException(v == null ? "missing key '" + key + "'" : "'" + key + "' must be a string");
+            throw new IllegalArgumentException(
+                    v == null ? "missing key '" + key + "'" : "'" + key + "' must be a string");
         }
         return s;
     }

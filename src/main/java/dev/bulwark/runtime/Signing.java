@@ -19,7 +19,9 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
 
-/** Ed25519 keys in PEM files and detached signatures over the manifest, with the JDK's own provider. */
+/**
+ * Ed25519 keys in PEM files and detached signatures over the manifest, with the JDK's own provider.
+ */
 final class Signing {
     private Signing() {}
 
@@ -56,10 +58,18 @@ final class Signing {
         try {
             given = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (GeneralSecurityException e) {
-            throw new IOException(pem + ": not an Ed25519 private key (PKCS#8): " + e.getMessage(), e);
+            throw new IOException(
+                    pem + ": not an Ed25519 private key (PKCS#8): " + e.getMessage(), e);
         }
-        byte[] seed = ((EdECPrivateKey) given).getBytes()
-                .orElseThrow(() -> new IOException(pem + ": the private key's bytes are not accessible"));
+        byte[] seed =
+                ((EdECPrivateKey) given)
+                        .getBytes()
+                        .orElseThrow(
+                                () ->
+                                        new IOException(
+                                                pem
+                                                        + ": the private key's bytes are not"
+                                                        + " accessible"));
         // The JDK has no call that derives an Ed25519 public key, but its key pair generator
         // turns 32 random bytes into a key pair: feed it the private key's seed.
         KeyPair pair;
@@ -72,13 +82,18 @@ final class Signing {
         }
         byte[] probe = "bulwark signing key check".getBytes(StandardCharsets.US_ASCII);
         if (!Arrays.equals(((EdECPrivateKey) pair.getPrivate()).getBytes().orElseThrow(), seed)
-                || !verify(pair.getPublic(), probe, sign(new KeyPair(pair.getPublic(), given), probe))) {
+                || !verify(
+                        pair.getPublic(),
+                        probe,
+                        sign(new KeyPair(pair.getPublic(), given), probe))) {
             throw new IOException(pem + ": the derived public key does not match the private key");
         }
         return new KeyPair(pair.getPublic(), given);
     }
 
-    /** Reads an Ed25519 public key ({@code -----BEGIN PUBLIC KEY-----}, X.509 SubjectPublicKeyInfo). */
+    /**
+     * Reads an Ed25519 public key ({@code -----BEGIN PUBLIC KEY-----}, X.509 SubjectPublicKeyInfo).
+     */
     static PublicKey readPublicKey(Path pem) throws IOException {
         byte[] der = pem(pem, "PUBLIC KEY");
         try {
@@ -89,7 +104,9 @@ final class Signing {
     }
 
     static String pem(String label, byte[] der) {
-        String b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        String b64 =
+                Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der);
         return "-----BEGIN " + label + "-----\n" + b64 + "\n-----END " + label + "-----\n";
     }
 
@@ -122,7 +139,8 @@ final class Signing {
         @Override
         public void nextBytes(byte[] bytes) {
             if (bytes.length != seed.length) {
-                throw new IllegalStateException("expected a request for " + seed.length + " bytes, got " + bytes.length);
+                throw new IllegalStateException(
+                        "expected a request for " + seed.length + " bytes, got " + bytes.length);
             }
             System.arraycopy(seed, 0, bytes, 0, bytes.length);
         }

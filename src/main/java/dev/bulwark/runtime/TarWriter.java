@@ -29,7 +29,8 @@ final class TarWriter implements Closeable {
 
     TarWriter(OutputStream out, long mtimeSeconds) {
         if (mtimeSeconds < 0 || mtimeSeconds > MAX_SIZE) {
-            throw new IllegalArgumentException(mtimeSeconds + " is not a valid tar modification time");
+            throw new IllegalArgumentException(
+                    mtimeSeconds + " is not a valid tar modification time");
         }
         this.out = out;
         this.mtimeSeconds = mtimeSeconds;
@@ -51,7 +52,8 @@ final class TarWriter implements Closeable {
         while (left > 0) {
             int n = content.read(buffer, 0, (int) Math.min(buffer.length, left));
             if (n < 0) {
-                throw new IOException(path + ": ended after " + (size - left) + " of " + size + " bytes");
+                throw new IOException(
+                        path + ": ended after " + (size - left) + " of " + size + " bytes");
             }
             write(buffer, n);
             left -= n;
@@ -79,7 +81,9 @@ final class TarWriter implements Closeable {
     private byte[] header(String path, int mode, long size, char type) throws IOException {
         byte[] h = new byte[BLOCK];
         byte[] name = path.getBytes(StandardCharsets.US_ASCII);
-        if (!StandardCharsets.US_ASCII.newEncoder().canEncode(path) || path.isEmpty() || path.startsWith("/")
+        if (!StandardCharsets.US_ASCII.newEncoder().canEncode(path)
+                || path.isEmpty()
+                || path.startsWith("/")
                 || path.contains("\\")) {
             throw new IOException("'" + path + "' is not a relative ASCII path");
         }
@@ -127,7 +131,8 @@ final class TarWriter implements Closeable {
     private static void octal(byte[] h, int offset, int width, long value) {
         String digits = Long.toOctalString(value);
         if (digits.length() > width - 1) {
-            throw new IllegalArgumentException(value + " does not fit " + (width - 1) + " octal digits");
+            throw new IllegalArgumentException(
+                    value + " does not fit " + (width - 1) + " octal digits");
         }
         String padded = "0".repeat(width - 1 - digits.length()) + digits;
         ascii(h, offset, padded);

@@ -9,8 +9,8 @@ import java.util.Optional;
  *
  * @param home the runtime directory that was checked
  * @param manifest the manifest, when it could be read
- * @param problems one line per difference, {@code path: what is wrong}; the manifest's own
- *     problems first, then files in path order, so the first line names the first mismatching file
+ * @param problems one line per difference, {@code path: what is wrong}; the manifest's own problems
+ *     first, then files in path order, so the first line names the first mismatching file
  */
 public record Verification(Path home, Optional<RuntimeManifest> manifest, List<String> problems) {
 

@@ -6,8 +6,8 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * An address block such as {@code 192.0.2.0/24} or {@code 2001:db8::/32}; a bare address is a
- * block of one.
+ * An address block such as {@code 192.0.2.0/24} or {@code 2001:db8::/32}; a bare address is a block
+ * of one.
  */
 public record Cidr(InetAddress network, int prefix) {
 
@@ -15,7 +15,8 @@ public record Cidr(InetAddress network, int prefix) {
         Objects.requireNonNull(network, "network");
         int bits = network.getAddress().length * 8;
         if (prefix < 0 || prefix > bits) {
-            throw new IllegalArgumentException(prefix + " is not a valid prefix length for " + network.getHostAddress());
+            throw new IllegalArgumentException(
+                    prefix + " is not a valid prefix length for " + network.getHostAddress());
         }
     }
 
@@ -47,7 +48,8 @@ public record Cidr(InetAddress network, int prefix) {
                 throw new IllegalArgumentException("'" + text + "' has an invalid prefix length");
             }
             if (prefix < 0 || prefix > bits) {
-                throw new IllegalArgumentException("'" + text + "' has an invalid prefix length: it must be 0.." + bits);
+                throw new IllegalArgumentException(
+                        "'" + text + "' has an invalid prefix length: it must be 0.." + bits);
             }
         }
         Cidr cidr = new Cidr(network, prefix);

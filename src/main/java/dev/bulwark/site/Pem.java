@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -30,21 +31,29 @@ public final class Pem {
         try {
             List<Certificate> chain = certificates(certFile);
             if (chain.isEmpty()) {
-                throw new SiteSettingsException(List.of("tls.cert: no certificate found in " + certFile));
+                throw new SiteSettingsException(
+                        List.of("tls.cert: no certificate found in " + certFile));
             }
             PrivateKey key = privateKey(keyFile);
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             char[] password = new char[0];
             store.setKeyEntry("server", key, password, chain.toArray(Certificate[]::new));
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            KeyManagerFactory kmf =
+                    KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(store, password);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(kmf.getKeyManagers(), null, null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
-            throw new SiteSettingsException(List.of("tls.cert/tls.key: cannot use " + certFile + " and " + keyFile + ": "
-                    + e.getMessage()));
+            throw new SiteSettingsException(
+                    List.of(
+                            "tls.cert/tls.key: cannot use "
+                                    + certFile
+                                    + " and "
+                                    + keyFile
+                                    + ": "
+                                    + e.getMessage()));
         }
     }
 
@@ -57,13 +66,15 @@ public final class Pem {
             for (Certificate c : certificates(caFile)) {
                 store.setCertificateEntry("ca" + i++, c);
             }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            TrustManagerFactory tmf =
+                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(store);
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(null, tmf.getTrustManagers(), null);
             return context;
         } catch (GeneralSecurityException | IOException e) {
-            throw new SiteSettingsException(List.of("next-hop.ca: cannot use " + caFile + ": " + e.getMessage()));
+            throw new SiteSettingsException(
+                    List.of("next-hop.ca: cannot use " + caFile + ": " + e.getMessage()));
         }
     }
 
@@ -77,8 +88,9 @@ public final class Pem {
     static PrivateKey privateKey(Path file) throws IOException, GeneralSecurityException {
         String text = Files.readString(file, StandardCharsets.US_ASCII);
         if (text.contains("BEGIN RSA PRIVATE KEY") || text.contains("BEGIN EC PRIVATE KEY")) {
-            throw new GeneralSecurityException("the key is in a legacy format; convert it with "
-                    + "'openssl pkcs8 -topk8 -nocrypt -in old.pem -out key.pem'");
+            throw new GeneralSecurityException(
+                    "the key is in a legacy format; convert it with "
+                            + "'openssl pkcs8 -topk8 -nocrypt -in old.pem -out key.pem'");
         }
         int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
         int end = text.indexOf("-----END PRIVATE KEY-----");

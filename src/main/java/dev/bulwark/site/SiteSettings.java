@@ -1,6 +1,7 @@
 package dev.bulwark.site;
 
 import dev.bulwark.relay.TlsMode;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -78,21 +79,34 @@ public record SiteSettings(
         k.put("listen", "SMTP listen address, host:port (default 0.0.0.0:25)");
         k.put("next-hop", "the mail server to relay to, host:port (required)");
         k.put("next-hop.tls", "none | opportunistic | required (default none)");
-        k.put("next-hop.ca", "PEM file of CA certificates to verify the next hop (with next-hop.tls = required)");
+        k.put(
+                "next-hop.ca",
+                "PEM file of CA certificates to verify the next hop (with next-hop.tls ="
+                        + " required)");
         k.put("next-hop.timeout", "seconds to wait for each next-hop reply (default 60)");
         k.put("next-hop.max-connections", "connections to the next hop open at once (default 100)");
         k.put("tls.cert", "PEM certificate chain for STARTTLS");
         k.put("tls.key", "PEM (PKCS#8) private key for STARTTLS");
-        k.put("trusted-balancers", "comma-separated CIDRs whose connections start with a PROXY protocol header");
+        k.put(
+                "trusted-balancers",
+                "comma-separated CIDRs whose connections start with a PROXY protocol header");
         k.put("metrics.listen", "host:port of the metrics and health listener (default: off)");
-        k.put("redis.uri", "redis://[:password@]host:port[/db] or rediss://... for fleet-wide rate limits");
+        k.put(
+                "redis.uri",
+                "redis://[:password@]host:port[/db] or rediss://... for fleet-wide rate limits");
         k.put("redis.timeout", "milliseconds a rate-limit call may wait for Redis (default 100)");
         k.put("audit.file", "file to append audit JSON lines to, besides standard output");
-        k.put("spool.dir", "directory for messages larger than 1 MiB while they are checked (default: java.io.tmpdir)");
+        k.put(
+                "spool.dir",
+                "directory for messages larger than 1 MiB while they are checked (default:"
+                        + " java.io.tmpdir)");
         return java.util.Collections.unmodifiableMap(k);
     }
 
-    /** Loads {@code file} (if given) with environment overrides, or explains everything wrong with them. */
+    /**
+     * Loads {@code file} (if given) with environment overrides, or explains everything wrong with
+     * them.
+     */
     public static SiteSettings load(Optional<Path> file, Map<String, String> environment) {
         Map<String, Entry> values = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
@@ -106,8 +120,13 @@ public record SiteSettings(
             String envKey = e.getKey();
             String key = keyForEnvironment(envKey);
             if (key == null) {
-                problems.add("environment: unknown setting " + envKey + suggestion(envKey.substring(8)
-                        .toLowerCase(Locale.ROOT).replace('_', '-')));
+                problems.add(
+                        "environment: unknown setting "
+                                + envKey
+                                + suggestion(
+                                        envKey.substring(8)
+                                                .toLowerCase(Locale.ROOT)
+                                                .replace('_', '-')));
                 continue;
             }
             values.put(key, new Entry(e.getValue().trim(), "environment variable " + envKey));
@@ -119,13 +138,14 @@ public record SiteSettings(
     public static SiteSettings of(Map<String, String> settings) {
         Map<String, Entry> values = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
-        settings.forEach((k, v) -> {
-            if (!KEYS.containsKey(k)) {
-                problems.add("unknown setting '" + k + "'" + suggestion(k));
-            } else {
-                values.put(k, new Entry(v, "setting " + k));
-            }
-        });
+        settings.forEach(
+                (k, v) -> {
+                    if (!KEYS.containsKey(k)) {
+                        problems.add("unknown setting '" + k + "'" + suggestion(k));
+                    } else {
+                        values.put(k, new Entry(v, "setting " + k));
+                    }
+                });
         return parse(values, problems);
     }
 
@@ -167,7 +187,8 @@ public record SiteSettings(
     private static SiteSettings parse(Map<String, Entry> v, List<String> problems) {
         Parser p = new Parser(v, problems);
         String hostname = p.text("hostname").orElseGet(SiteSettings::localHostName);
-        if (!hostname.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*")) {
+        if (!hostname.matches(
+                "[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*")) {
             p.bad("hostname", "a host name such as mx1.example.com");
         }
         InetSocketAddress listen = p.socketAddress("listen").orElse(new InetSocketAddress(25));
@@ -179,7 +200,8 @@ public record SiteSettings(
         Optional<Path> ca = p.readableFile("next-hop.ca");
         Optional<Path> cert = p.readableFile("tls.cert");
         Optional<Path> key = p.readableFile("tls.key");
-        if (cert.isPresent() != key.isPresent() && v.containsKey("tls.cert") != v.containsKey("tls.key")) {
+        if (cert.isPresent() != key.isPresent()
+                && v.containsKey("tls.cert") != v.containsKey("tls.key")) {
             problems.add("'tls.cert' and 'tls.key' must be set together");
         }
         List<Cidr> balancers = p.cidrs("trusted-balancers");
@@ -190,14 +212,29 @@ public record SiteSettings(
         }
         Duration redisTimeout = Duration.ofMillis(p.positive("redis.timeout", 100));
         Duration nextHopTimeout = Duration.ofSeconds(p.positive("next-hop.timeout", 60));
-        int nextHopConnections = (int) Math.min(100_000, p.positive("next-hop.max-connections", 100));
+        int nextHopConnections =
+                (int) Math.min(100_000, p.positive("next-hop.max-connections", 100));
         Optional<Path> audit = p.text("audit.file").map(Path::of);
         Path spool = p.directory("spool.dir").orElse(Path.of(System.getProperty("java.io.tmpdir")));
         if (!problems.isEmpty()) {
             throw new SiteSettingsException(problems);
         }
-        return new SiteSettings(hostname, listen, nextHop.orElseThrow(), tls, ca, cert, key, balancers, metrics, redis,
-                redisTimeout, audit, spool, nextHopTimeout, nextHopConnections);
+        return new SiteSettings(
+                hostname,
+                listen,
+                nextHop.orElseThrow(),
+                tls,
+                ca,
+                cert,
+                key,
+                balancers,
+                metrics,
+                redis,
+                redisTimeout,
+                audit,
+                spool,
+                nextHopTimeout,
+                nextHopConnections);
     }
 
     private static String localHostName() {
@@ -211,7 +248,8 @@ public record SiteSettings(
 
     static String keyForEnvironment(String env) {
         for (String key : KEYS.keySet()) {
-            String e = "BULWARK_" + key.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
+            String e =
+                    "BULWARK_" + key.toUpperCase(Locale.ROOT).replace('-', '_').replace('.', '_');
             if (e.equals(env)) {
                 return key;
             }
@@ -229,7 +267,9 @@ public record SiteSettings(
                 best = k;
             }
         }
-        return best != null && bestDistance <= Math.max(2, key.length() / 3) ? " (did you mean '" + best + "'?)" : "";
+        return best != null && bestDistance <= Math.max(2, key.length() / 3)
+                ? " (did you mean '" + best + "'?)"
+                : "";
     }
 
     private static int distance(String a, String b) {
@@ -261,8 +301,14 @@ public record SiteSettings(
 
         void bad(String key, String expected) {
             Entry e = values.get(key);
-            problems.add((e == null ? "default" : e.where()) + ": invalid value '" + (e == null ? "" : e.value())
-                    + "' for '" + key + "': expected " + expected);
+            problems.add(
+                    (e == null ? "default" : e.where())
+                            + ": invalid value '"
+                            + (e == null ? "" : e.value())
+                            + "' for '"
+                            + key
+                            + "': expected "
+                            + expected);
         }
 
         Optional<HostPort> hostPort(String key) {
@@ -277,7 +323,8 @@ public record SiteSettings(
                 host = host.substring(1, host.length() - 1);
             }
             int port = colon < 0 ? -1 : parsePort(s.substring(colon + 1));
-            // Port 0 (any free port) only makes sense for our own listeners, as in tests and the demo.
+            // Port 0 (any free port) only makes sense for our own listeners, as in tests and the
+            // demo.
             boolean listener = key.endsWith("listen");
             if (host.isEmpty() || port < (listener ? 0 : 1) || !host.matches("[A-Za-z0-9.:-]+")) {
                 bad(key, "host:port, such as mail.internal:25");
@@ -292,7 +339,9 @@ public record SiteSettings(
                 return Optional.empty();
             }
             try {
-                return Optional.of(new InetSocketAddress(java.net.InetAddress.getByName(hp.get().host()), hp.get().port()));
+                return Optional.of(
+                        new InetSocketAddress(
+                                java.net.InetAddress.getByName(hp.get().host()), hp.get().port()));
             } catch (java.net.UnknownHostException e) {
                 bad(key, "a local address and port, such as 0.0.0.0:25");
                 return Optional.empty();

@@ -15,6 +15,10 @@ import dev.bulwark.ratelimit.Subject;
 import dev.bulwark.relay.MailOptions;
 import dev.bulwark.relay.NextHopReply;
 import dev.bulwark.relay.RelayTransaction;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketTimeoutException;
@@ -25,11 +29,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
+
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The SMTP commands, one method each. Every reply comes from {@link Replies}. The order of checks
@@ -63,7 +66,10 @@ final class Commands {
         }
         abandon(c);
         c.helo = Optional.empty();
-        Decision d = c.allowlisted ? Decision.none() : c.decide(Stage.HELO, () -> c.evaluation.helo(arg));
+        Decision d =
+                c.allowlisted
+                        ? Decision.none()
+                        : c.decide(Stage.HELO, () -> c.evaluation.helo(arg));
         c.sessionHits.addAll(d.hits());
         c.sessionScore = Math.max(c.sessionScore, d.score());
         Optional<Reply> refusal = sessionVerdict(c, Stage.HELO, d.verdict());
@@ -131,7 +137,9 @@ final class Commands {
             String value = param.contains("=") ? param.substring(param.indexOf('=') + 1) : "";
             switch (key.toUpperCase(Locale.ROOT)) {
                 case "SIZE" -> {
-                    if (value.isEmpty() || value.length() > 18 || !value.chars().allMatch(Character::isDigit)) {
+                    if (value.isEmpty()
+                            || value.length() > 18
+                            || !value.chars().allMatch(Character::isDigit)) {
                         c.reply(Replies.MAIL_SYNTAX);
                         return;
                     }
@@ -164,24 +172,49 @@ final class Commands {
         }
         MailFacts facts = new MailFacts(sender, size, utf8, eightBit, c.isTls());
         String id = c.sessionId() + "." + (++c.transactions);
-        MailOptions options = new MailOptions(
-                size.isPresent() ? OptionalLong.of(size.getAsLong() + TRACE_ALLOWANCE) : OptionalLong.empty(),
-                eightBit, utf8);
+        MailOptions options =
+                new MailOptions(
+                        size.isPresent()
+                                ? OptionalLong.of(size.getAsLong() + TRACE_ALLOWANCE)
+                                : OptionalLong.empty(),
+                        eightBit,
+                        utf8);
         boolean allowlisted = c.allowlisted;
-        Decision d = allowlisted ? Decision.none() : c.decide(Stage.MAIL, () -> c.evaluation.mail(facts));
+        Decision d =
+                allowlisted
+                        ? Decision.none()
+                        : c.decide(Stage.MAIL, () -> c.evaluation.mail(facts));
         Transaction pending = new Transaction(id, facts, options, null, System.nanoTime());
         pending.hits.addAll(d.hits());
         pending.score = d.score();
         Optional<Reply> refusal = transactionVerdict(pending, Stage.MAIL, d.verdict());
         if (refusal.isPresent()) {
-            c.audit(pending, verdictName(refusal.get()), List.of(), refusal.get(), Optional.empty(), 0, Optional.empty());
+            c.audit(
+                    pending,
+                    verdictName(refusal.get()),
+                    List.of(),
+                    refusal.get(),
+                    Optional.empty(),
+                    0,
+                    Optional.empty());
             resetPolicy(c);
             c.reply(refusal.get());
             return;
         }
-        Optional<Reply> limited = c.limit(Stage.MAIL, Subject.of(c.connection.client()).withSender(sender), pending.hits);
+        Optional<Reply> limited =
+                c.limit(
+                        Stage.MAIL,
+                        Subject.of(c.connection.client()).withSender(sender),
+                        pending.hits);
         if (limited.isPresent()) {
-            c.audit(pending, verdictName(limited.get()), List.of(), limited.get(), Optional.empty(), 0, Optional.empty());
+            c.audit(
+                    pending,
+                    verdictName(limited.get()),
+                    List.of(),
+                    limited.get(),
+                    Optional.empty(),
+                    0,
+                    Optional.empty());
             resetPolicy(c);
             c.reply(limited.get());
             return;
@@ -189,7 +222,14 @@ final class Commands {
         RelayTransaction relay = c.context.nextHop().begin(sender, options);
         if (!relay.mailReply().isPositive()) {
             Reply reply = Replies.fromNextHopMail(relay.mailReply());
-            c.audit(pending, verdictName(reply), List.of(), reply, Optional.of(relay.mailReply()), 0, Optional.empty());
+            c.audit(
+                    pending,
+                    verdictName(reply),
+                    List.of(),
+                    reply,
+                    Optional.of(relay.mailReply()),
+                    0,
+                    Optional.empty());
             resetPolicy(c);
             c.reply(reply);
             return;
@@ -233,15 +273,26 @@ final class Commands {
         try {
             path = Paths.parse(pathAndParams[0]);
         } catch (PathSyntaxException e) {
-            // Unparseable, but if it names a domain we do not serve it is a relay attempt all the same.
+            // Unparseable, but if it names a domain we do not serve it is a relay attempt all the
+            // same.
             String raw = pathAndParams[0];
             boolean foreign = raw.indexOf('@') >= 0;
             Reply reply = foreign ? Replies.RELAY_DENIED : Replies.BAD_RECIPIENT;
             if (foreign) {
-                t.hits.add(new Hit("relay-domains", Stage.RCPT, "unparseable recipient " + TraceHeaders.clean(raw), 0,
-                        false));
+                t.hits.add(
+                        new Hit(
+                                "relay-domains",
+                                Stage.RCPT,
+                                "unparseable recipient " + TraceHeaders.clean(raw),
+                                0,
+                                false));
             }
-            refuseRecipient(c, t, TraceHeaders.clean(raw), reply, foreign ? List.of("relay-domains") : List.of());
+            refuseRecipient(
+                    c,
+                    t,
+                    TraceHeaders.clean(raw),
+                    reply,
+                    foreign ? List.of("relay-domains") : List.of());
             return;
         }
         if (!params(pathAndParams[1]).isEmpty()) {
@@ -250,15 +301,26 @@ final class Commands {
         }
         Mailbox mailbox = path.mailbox();
         if (t.accepted.size() >= c.context.limits().maxRecipients()) {
-            t.hits.add(new Hit("limit:max-recipients", Stage.RCPT, "over " + c.context.limits().maxRecipients()
-                    + " recipients", 0, false));
-            refuseRecipient(c, t, mailbox.address(), Replies.TOO_MANY_RECIPIENTS, List.of("limit:max-recipients"));
+            t.hits.add(
+                    new Hit(
+                            "limit:max-recipients",
+                            Stage.RCPT,
+                            "over " + c.context.limits().maxRecipients() + " recipients",
+                            0,
+                            false));
+            refuseRecipient(
+                    c,
+                    t,
+                    mailbox.address(),
+                    Replies.TOO_MANY_RECIPIENTS,
+                    List.of("limit:max-recipients"));
             return;
         }
         Optional<String> relayRefusal = c.context.filter().relayDomains().refusal(path);
         if (relayRefusal.isPresent()) {
             t.hits.add(new Hit("relay-domains", Stage.RCPT, relayRefusal.get(), 0, false));
-            refuseRecipient(c, t, mailbox.address(), Replies.RELAY_DENIED, List.of("relay-domains"));
+            refuseRecipient(
+                    c, t, mailbox.address(), Replies.RELAY_DENIED, List.of("relay-domains"));
             return;
         }
         if (!t.allowlisted) {
@@ -267,24 +329,40 @@ final class Commands {
             t.score = Math.max(t.score, d.score());
             Optional<Reply> refusal = transactionVerdict(t, Stage.RCPT, d.verdict());
             if (refusal.isPresent()) {
-                refuseRecipient(c, t, mailbox.address(), refusal.get(),
+                refuseRecipient(
+                        c,
+                        t,
+                        mailbox.address(),
+                        refusal.get(),
                         d.hits().stream().filter(h -> !h.shadow()).map(Hit::ruleId).toList());
                 return;
             }
         }
         List<Hit> limitHits = new ArrayList<>();
-        Optional<Reply> limited = c.limit(Stage.RCPT,
-                Subject.of(c.connection.client()).withSender(t.mail.sender()).withRecipient(mailbox), limitHits);
+        Optional<Reply> limited =
+                c.limit(
+                        Stage.RCPT,
+                        Subject.of(c.connection.client())
+                                .withSender(t.mail.sender())
+                                .withRecipient(mailbox),
+                        limitHits);
         t.hits.addAll(limitHits);
         if (limited.isPresent()) {
-            refuseRecipient(c, t, mailbox.address(), limited.get(),
+            refuseRecipient(
+                    c,
+                    t,
+                    mailbox.address(),
+                    limited.get(),
                     limitHits.stream().filter(h -> !h.shadow()).map(Hit::ruleId).toList());
             return;
         }
         NextHopReply answer = t.relay.rcpt(mailbox);
         if (!answer.isPositive()) {
             // With PIPELINING the sender reaches the next hop together with the first recipient.
-            Reply reply = t.relay.senderRefused() ? Replies.fromNextHopMail(answer) : Replies.fromNextHopRcpt(answer);
+            Reply reply =
+                    t.relay.senderRefused()
+                            ? Replies.fromNextHopMail(answer)
+                            : Replies.fromNextHopRcpt(answer);
             refuseRecipient(c, t, mailbox.address(), reply, List.of());
             return;
         }
@@ -293,8 +371,12 @@ final class Commands {
         c.reply(Replies.RECIPIENT_OK);
     }
 
-    /** {@code rules}: the ids of the rules and limits that refused this recipient, for the audit record. */
-    private static void refuseRecipient(Conversation c, Transaction t, String address, Reply reply, List<String> rules)
+    /**
+     * {@code rules}: the ids of the rules and limits that refused this recipient, for the audit
+     * record.
+     */
+    private static void refuseRecipient(
+            Conversation c, Transaction t, String address, Reply reply, List<String> rules)
             throws IOException {
         t.outcomes.add(new RecipientOutcome(address, false, reply.line(), rules));
         c.reply(reply);
@@ -328,14 +410,29 @@ final class Commands {
         c.arm(c.context.limits().dataTimeout(), Replies.DATA_TIMEOUT);
         var limits = c.context.limits();
         long started = System.nanoTime();
-        try (Spool spool = new Spool(c.context.settings().spoolDirectory(), c.context.settings().spoolMemoryThreshold())) {
-            DataReader reader = new DataReader(limits.maxMessageSize(), limits.maxDataLine(), limits.maxHeaderBytes(), spool);
+        try (Spool spool =
+                new Spool(
+                        c.context.settings().spoolDirectory(),
+                        c.context.settings().spoolMemoryThreshold())) {
+            DataReader reader =
+                    new DataReader(
+                            limits.maxMessageSize(),
+                            limits.maxDataLine(),
+                            limits.maxHeaderBytes(),
+                            spool);
             DataReader.Result result;
             try {
                 InputStream in = c.session.getRawInput();
                 result = reader.read(in);
             } catch (SocketTimeoutException e) {
-                c.audit(t, "tempfail", List.of(), Replies.DATA_TIMEOUT, Optional.empty(), 0, Optional.empty());
+                c.audit(
+                        t,
+                        "tempfail",
+                        List.of(),
+                        Replies.DATA_TIMEOUT,
+                        Optional.empty(),
+                        0,
+                        Optional.empty());
                 c.close(Replies.DATA_TIMEOUT);
                 return;
             } catch (IOException e) {
@@ -362,20 +459,27 @@ final class Commands {
     static void bdat(Conversation c, String line) throws IOException {
         String[] args = line.trim().split(" +");
         boolean last = args.length == 3 && args[2].equalsIgnoreCase("LAST");
-        if (args.length < 2 || args.length > 3 || (args.length == 3 && !last) || args[1].length() > 18
+        if (args.length < 2
+                || args.length > 3
+                || (args.length == 3 && !last)
+                || args[1].length() > 18
                 || !args[1].chars().allMatch(Character::isDigit)) {
-            // Without a size we cannot know where the chunk ends: the session cannot be kept in step.
+            // Without a size we cannot know where the chunk ends: the session cannot be kept in
+            // step.
             c.close(Replies.BDAT_SYNTAX);
             return;
         }
         long size = Long.parseLong(args[1]);
         InputStream in = c.session.getRawInput();
         Transaction t = c.transaction;
-        Reply refusal = t == null ? Replies.NEED_MAIL
-                : t.outcomes.isEmpty() ? Replies.NEED_RCPT
-                : t.accepted.isEmpty() ? Replies.NO_VALID_RECIPIENTS
-                : t.chunkFailed ? Replies.BDAT_AFTER_FAILURE
-                : null;
+        Reply refusal =
+                t == null
+                        ? Replies.NEED_MAIL
+                        : t.outcomes.isEmpty()
+                                ? Replies.NEED_RCPT
+                                : t.accepted.isEmpty()
+                                        ? Replies.NO_VALID_RECIPIENTS
+                                        : t.chunkFailed ? Replies.BDAT_AFTER_FAILURE : null;
         if (refusal != null) {
             c.arm(c.context.limits().dataTimeout(), Replies.DATA_TIMEOUT);
             in.skipNBytes(size);
@@ -388,14 +492,28 @@ final class Commands {
         }
         var limits = c.context.limits();
         if (t.chunks == null) {
-            t.chunks = new Spool(c.context.settings().spoolDirectory(), c.context.settings().spoolMemoryThreshold());
-            t.chunkReader = new DataReader(limits.maxMessageSize(), limits.maxDataLine(), limits.maxHeaderBytes(),
-                    t.chunks);
+            t.chunks =
+                    new Spool(
+                            c.context.settings().spoolDirectory(),
+                            c.context.settings().spoolMemoryThreshold());
+            t.chunkReader =
+                    new DataReader(
+                            limits.maxMessageSize(),
+                            limits.maxDataLine(),
+                            limits.maxHeaderBytes(),
+                            t.chunks);
             t.chunksDeadline = c.context.deadlines().now() + limits.dataTimeout().toNanos();
         }
         long left = t.chunksDeadline - c.context.deadlines().now();
         if (left <= 0) {
-            c.audit(t, "tempfail", List.of(), Replies.DATA_TIMEOUT, Optional.empty(), 0, Optional.empty());
+            c.audit(
+                    t,
+                    "tempfail",
+                    List.of(),
+                    Replies.DATA_TIMEOUT,
+                    Optional.empty(),
+                    0,
+                    Optional.empty());
             c.close(Replies.DATA_TIMEOUT);
             return;
         }
@@ -429,33 +547,66 @@ final class Commands {
         }
     }
 
-    private static void deliver(Conversation c, Transaction t, Spool spool, DataReader.Result result) throws IOException {
-        Reply protocolRefusal = switch (result.problem()) {
-            case NONE -> null;
-            case BARE_LINE_ENDING -> Replies.BARE_LINE_ENDING;
-            case TOO_BIG -> Replies.SIZE_EXCEEDED;
-            case HEADER_TOO_BIG -> Replies.HEADER_TOO_BIG;
-            case LINE_TOO_LONG -> Replies.DATA_LINE_TOO_LONG;
-        };
+    private static void deliver(
+            Conversation c, Transaction t, Spool spool, DataReader.Result result)
+            throws IOException {
+        Reply protocolRefusal =
+                switch (result.problem()) {
+                    case NONE -> null;
+                    case BARE_LINE_ENDING -> Replies.BARE_LINE_ENDING;
+                    case TOO_BIG -> Replies.SIZE_EXCEEDED;
+                    case HEADER_TOO_BIG -> Replies.HEADER_TOO_BIG;
+                    case LINE_TOO_LONG -> Replies.DATA_LINE_TOO_LONG;
+                };
         if (protocolRefusal != null) {
-            Hit hit = new Hit("protocol:" + result.problem().name().toLowerCase(Locale.ROOT).replace('_', '-'),
-                    Stage.DATA, protocolRefusal.text(), 0, false);
-            c.audit(t, "reject", List.of(hit), protocolRefusal, Optional.empty(), result.received(), Optional.empty());
+            Hit hit =
+                    new Hit(
+                            "protocol:"
+                                    + result.problem()
+                                            .name()
+                                            .toLowerCase(Locale.ROOT)
+                                            .replace('_', '-'),
+                            Stage.DATA,
+                            protocolRefusal.text(),
+                            0,
+                            false);
+            c.audit(
+                    t,
+                    "reject",
+                    List.of(hit),
+                    protocolRefusal,
+                    Optional.empty(),
+                    result.received(),
+                    Optional.empty());
             c.reply(protocolRefusal);
             return;
         }
         List<Hit> limitHits = new ArrayList<>();
-        Optional<Reply> limited = c.limit(Stage.DATA,
-                Subject.of(c.connection.client()).withSender(t.mail.sender()).withSize(result.received()), limitHits);
+        Optional<Reply> limited =
+                c.limit(
+                        Stage.DATA,
+                        Subject.of(c.connection.client())
+                                .withSender(t.mail.sender())
+                                .withSize(result.received()),
+                        limitHits);
         t.hits.addAll(limitHits);
         if (limited.isPresent()) {
-            c.audit(t, verdictName(limited.get()), List.of(), limited.get(), Optional.empty(), result.received(),
+            c.audit(
+                    t,
+                    verdictName(limited.get()),
+                    List.of(),
+                    limited.get(),
+                    Optional.empty(),
+                    result.received(),
                     Optional.empty());
             c.reply(limited.get());
             return;
         }
         HeaderScan scan = HeaderScan.of(spool, result.headerEnd());
-        Decision d = t.allowlisted ? Decision.none() : c.decide(Stage.DATA, () -> c.evaluation.data(spool));
+        Decision d =
+                t.allowlisted
+                        ? Decision.none()
+                        : c.decide(Stage.DATA, () -> c.evaluation.data(spool));
         t.hits.addAll(d.hits());
         t.score = Math.max(t.score, d.score());
         Verdict verdict = finalVerdict(t, d.verdict());
@@ -482,26 +633,72 @@ final class Commands {
                     reply = Replies.CHECK_FAILED;
                     name = "tempfail";
                 } else {
-                    List<Verdict.Header> extra = List.of(new Verdict.Header("X-Bulwark-Recipients",
-                            String.join(", ", t.accepted.stream().map(Mailbox::address).toList())));
-                    nextHop = Optional.of(relay(c, t, spool, scan, "quarantine", Optional.of(q.mailbox()),
-                            Optional.empty(), extra));
+                    List<Verdict.Header> extra =
+                            List.of(
+                                    new Verdict.Header(
+                                            "X-Bulwark-Recipients",
+                                            String.join(
+                                                    ", ",
+                                                    t.accepted.stream()
+                                                            .map(Mailbox::address)
+                                                            .toList())));
+                    nextHop =
+                            Optional.of(
+                                    relay(
+                                            c,
+                                            t,
+                                            spool,
+                                            scan,
+                                            "quarantine",
+                                            Optional.of(q.mailbox()),
+                                            Optional.empty(),
+                                            extra));
                     reply = Replies.fromNextHopData(nextHop.get(), t.id);
                     name = nextHop.get().isPositive() ? "quarantine" : verdictName(reply);
                 }
             }
             case Verdict.Tag tag -> {
-                nextHop = Optional.of(relay(c, t, spool, scan, "tag", single(t), tag.subjectPrefix(), tag.headers()));
+                nextHop =
+                        Optional.of(
+                                relay(
+                                        c,
+                                        t,
+                                        spool,
+                                        scan,
+                                        "tag",
+                                        single(t),
+                                        tag.subjectPrefix(),
+                                        tag.headers()));
                 reply = Replies.fromNextHopData(nextHop.get(), t.id);
                 name = nextHop.get().isPositive() ? "tag" : verdictName(reply);
             }
             case Verdict.Accept a -> {
-                nextHop = Optional.of(relay(c, t, spool, scan, "accept", single(t), Optional.empty(), List.of()));
+                nextHop =
+                        Optional.of(
+                                relay(
+                                        c,
+                                        t,
+                                        spool,
+                                        scan,
+                                        "accept",
+                                        single(t),
+                                        Optional.empty(),
+                                        List.of()));
                 reply = Replies.fromNextHopData(nextHop.get(), t.id);
                 name = nextHop.get().isPositive() ? "accept" : verdictName(reply);
             }
             case Verdict.Continue x -> {
-                nextHop = Optional.of(relay(c, t, spool, scan, "accept", single(t), Optional.empty(), List.of()));
+                nextHop =
+                        Optional.of(
+                                relay(
+                                        c,
+                                        t,
+                                        spool,
+                                        scan,
+                                        "accept",
+                                        single(t),
+                                        Optional.empty(),
+                                        List.of()));
                 reply = Replies.fromNextHopData(nextHop.get(), t.id);
                 name = nextHop.get().isPositive() ? "accept" : verdictName(reply);
             }
@@ -510,13 +707,32 @@ final class Commands {
         c.reply(reply);
     }
 
-    private static NextHopReply relay(Conversation c, Transaction t, Spool spool, HeaderScan scan, String verdict,
-            Optional<Mailbox> forClause, Optional<String> subjectPrefix, List<Verdict.Header> extra) {
+    private static NextHopReply relay(
+            Conversation c,
+            Transaction t,
+            Spool spool,
+            HeaderScan scan,
+            String verdict,
+            Optional<Mailbox> forClause,
+            Optional<String> subjectPrefix,
+            List<Verdict.Header> extra) {
         var settings = c.context.settings();
         String with = (c.esmtp ? "ESMTP" : "SMTP") + (c.isTls() ? "S" : "");
-        String prefix = TraceHeaders.received(c.helo.orElse("unknown"), c.connection.client(), settings.hostname(),
-                with, c.tlsDescription(), t.id, forClause, ZonedDateTime.now(c.context.clock()))
-                + TraceHeaders.bulwark(verdict, Math.max(t.score, c.sessionScore), c.context.filter().digest(), t.id);
+        String prefix =
+                TraceHeaders.received(
+                                c.helo.orElse("unknown"),
+                                c.connection.client(),
+                                settings.hostname(),
+                                with,
+                                c.tlsDescription(),
+                                t.id,
+                                forClause,
+                                ZonedDateTime.now(c.context.clock()))
+                        + TraceHeaders.bulwark(
+                                verdict,
+                                Math.max(t.score, c.sessionScore),
+                                c.context.filter().digest(),
+                                t.id);
         long started = System.nanoTime();
         try {
             return t.relay.data(TraceHeaders.payload(prefix, spool, scan, subjectPrefix, extra));
@@ -530,7 +746,10 @@ final class Commands {
         return t.accepted.size() == 1 ? Optional.of(t.accepted.get(0)) : Optional.empty();
     }
 
-    /** DATA's verdict, unless it only continues and an earlier stage asked for discard/quarantine/tag. */
+    /**
+     * DATA's verdict, unless it only continues and an earlier stage asked for
+     * discard/quarantine/tag.
+     */
     private static Verdict finalVerdict(Transaction t, Verdict atData) {
         return switch (atData) {
             case Verdict.Continue x -> t.pending.orElse(atData);
@@ -596,10 +815,18 @@ final class Commands {
         abandon(c);
         c.reply(Replies.READY_TLS);
         GuardedSocket plain = (GuardedSocket) c.session.getSocket();
-        SSLSocket ssl = (SSLSocket) tls.get().getSocketFactory().createSocket(plain.inner(),
-                plain.getInetAddress().getHostAddress(), plain.getPort(), true);
+        SSLSocket ssl =
+                (SSLSocket)
+                        tls.get()
+                                .getSocketFactory()
+                                .createSocket(
+                                        plain.inner(),
+                                        plain.getInetAddress().getHostAddress(),
+                                        plain.getPort(),
+                                        true);
         ssl.setUseClientMode(false);
-        SSLParameters params = TlsPolicy.serverParameters(ssl.getSSLParameters(), ssl.getSupportedCipherSuites());
+        SSLParameters params =
+                TlsPolicy.serverParameters(ssl.getSSLParameters(), ssl.getSupportedCipherSuites());
         ssl.setSSLParameters(params);
         try {
             ssl.startHandshake();
@@ -617,7 +844,9 @@ final class Commands {
 
     // --- helpers -----------------------------------------------------------------------------
 
-    /** Ends the open transaction (audited as aborted, or rejected if every recipient was refused). */
+    /**
+     * Ends the open transaction (audited as aborted, or rejected if every recipient was refused).
+     */
     static void abandon(Conversation c) {
         Transaction t = c.transaction;
         if (t != null) {
@@ -635,7 +864,9 @@ final class Commands {
         }
     }
 
-    /** Connect- and HELO-stage verdicts: refusals, or an allowlisting that covers the whole session. */
+    /**
+     * Connect- and HELO-stage verdicts: refusals, or an allowlisting that covers the whole session.
+     */
     static Optional<Reply> sessionVerdict(Conversation c, Stage stage, Verdict v) {
         return switch (v) {
             case Verdict.Reject r -> Optional.of(Replies.refusal(stage, r));
@@ -683,7 +914,9 @@ final class Commands {
         if (reply.code() < 400) {
             return "accept";
         }
-        return reply.code() < 500 ? (reply == Replies.CHECK_FAILED ? "tempfail" : "defer") : "reject";
+        return reply.code() < 500
+                ? (reply == Replies.CHECK_FAILED ? "tempfail" : "defer")
+                : "reject";
     }
 
     private static String argument(String line, int verbLength) {

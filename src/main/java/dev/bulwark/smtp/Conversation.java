@@ -10,6 +10,11 @@ import dev.bulwark.check.Verdict;
 import dev.bulwark.ratelimit.Outcome;
 import dev.bulwark.ratelimit.Subject;
 import dev.bulwark.relay.NextHopReply;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.subethamail.smtp.server.Session;
+
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,10 +25,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+
 import javax.net.ssl.SSLSocket;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.subethamail.smtp.server.Session;
 
 /**
  * One SMTP session's state: the client, its greeting, the policy evaluation, the open transaction,
@@ -51,13 +54,15 @@ final class Conversation implements Deadlines.Watched {
     Transaction transaction;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final java.util.concurrent.atomic.AtomicBoolean slotReleased = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicBoolean slotReleased =
+            new java.util.concurrent.atomic.AtomicBoolean();
     private Runnable releaseSlot = () -> {};
     private volatile long deadline = Long.MAX_VALUE;
     private volatile Reply onExpiry = Replies.COMMAND_TIMEOUT;
     private boolean closed;
 
-    Conversation(ServerContext context, Session session, Connection connection, Evaluation evaluation) {
+    Conversation(
+            ServerContext context, Session session, Connection connection, Evaluation evaluation) {
         this.context = context;
         this.session = session;
         this.connection = connection;
@@ -72,7 +77,10 @@ final class Conversation implements Deadlines.Watched {
     /** How log lines name this session: its id and the policy that decides for it. */
     String logTag() {
         String digest = context.filter().digest();
-        return "session " + sessionId() + " policy " + digest.substring(0, Math.min(12, digest.length()));
+        return "session "
+                + sessionId()
+                + " policy "
+                + digest.substring(0, Math.min(12, digest.length()));
     }
 
     boolean isTls() {
@@ -156,7 +164,10 @@ final class Conversation implements Deadlines.Watched {
         }
     }
 
-    /** Gives the client {@code after} to complete what it must send next, or closes with {@code reply}. */
+    /**
+     * Gives the client {@code after} to complete what it must send next, or closes with {@code
+     * reply}.
+     */
     void arm(Duration after, Reply reply) {
         onExpiry = reply;
         deadline = context.deadlines().now() + after.toNanos();
@@ -201,8 +212,14 @@ final class Conversation implements Deadlines.Watched {
             return check.get();
         } catch (RuntimeException e) {
             log.error("{}: policy check at {} failed", logTag(), stage.key(), e);
-            return Decision.of(new Verdict.Defer(Verdict.Reason.CHECK_FAILED, Optional.empty()),
-                    new Hit("internal-error", stage, e.getClass().getSimpleName() + ": " + e.getMessage(), 0, false));
+            return Decision.of(
+                    new Verdict.Defer(Verdict.Reason.CHECK_FAILED, Optional.empty()),
+                    new Hit(
+                            "internal-error",
+                            stage,
+                            e.getClass().getSimpleName() + ": " + e.getMessage(),
+                            0,
+                            false));
         }
     }
 
@@ -216,7 +233,13 @@ final class Conversation implements Deadlines.Watched {
             outcome = context.limiter().consume(stage, subject);
         } catch (RuntimeException e) {
             log.error("{}: rate limits at {} failed", logTag(), stage.key(), e);
-            hits.add(new Hit("internal-error", stage, e.getClass().getSimpleName() + ": " + e.getMessage(), 0, false));
+            hits.add(
+                    new Hit(
+                            "internal-error",
+                            stage,
+                            e.getClass().getSimpleName() + ": " + e.getMessage(),
+                            0,
+                            false));
             return Optional.of(Replies.CHECK_FAILED);
         }
         for (Hit h : outcome.hits()) {
@@ -225,7 +248,10 @@ final class Conversation implements Deadlines.Watched {
         return outcome.refusal().map(e -> Replies.rateLimited(stage, e.retryAfter().isEmpty()));
     }
 
-    /** Ends the open transaction, if any: the next hop transaction is abandoned and the policy reset. */
+    /**
+     * Ends the open transaction, if any: the next hop transaction is abandoned and the policy
+     * reset.
+     */
     void endTransaction() {
         Transaction t = transaction;
         transaction = null;
@@ -267,8 +293,14 @@ final class Conversation implements Deadlines.Watched {
     }
 
     /** Writes the audit record of a transaction. {@code reply} may be null when the client left. */
-    void audit(Transaction t, String verdict, List<Hit> more, Reply reply, Optional<NextHopReply> nextHop,
-            long size, Optional<String> messageId) {
+    void audit(
+            Transaction t,
+            String verdict,
+            List<Hit> more,
+            Reply reply,
+            Optional<NextHopReply> nextHop,
+            long size,
+            Optional<String> messageId) {
         if (!t.audited.compareAndSet(false, true)) {
             return;
         }
@@ -286,32 +318,43 @@ final class Conversation implements Deadlines.Watched {
         durations.put("rcpt", ms(t.rcptNanos));
         durations.put("data", ms(t.dataNanos));
         durations.put("relay", ms(t.relayNanos));
-        context.audit().record(new AuditRecord(
-                context.clock().instant(),
-                AuditRecord.Kind.TRANSACTION,
-                sessionId(),
-                Optional.of(t.id),
-                connection.client().getHostAddress(),
-                connection.balancer().map(java.net.InetAddress::getHostAddress),
-                helo,
-                tlsDescription(),
-                Optional.of(t.mail.sender().toSmtp()),
-                t.outcomes,
-                messageId,
-                size,
-                verdict,
-                Math.max(t.score, sessionScore),
-                rules,
-                shadow,
-                context.filter().digest(),
-                nextHop.map(NextHopReply::summary),
-                reply == null ? "" : reply.line(),
-                durations,
-                nextHop.map(r -> new AuditRecord.NextHopOutcome(
-                        t.relay == null ? Stage.MAIL : Stage.DATA, // no relay: the next hop refused MAIL
-                        r.code(),
-                        !r.local(),
-                        t.relayed ? Optional.of(Duration.ofNanos(t.relayNanos)) : Optional.empty()))));
+        context.audit()
+                .record(
+                        new AuditRecord(
+                                context.clock().instant(),
+                                AuditRecord.Kind.TRANSACTION,
+                                sessionId(),
+                                Optional.of(t.id),
+                                connection.client().getHostAddress(),
+                                connection.balancer().map(java.net.InetAddress::getHostAddress),
+                                helo,
+                                tlsDescription(),
+                                Optional.of(t.mail.sender().toSmtp()),
+                                t.outcomes,
+                                messageId,
+                                size,
+                                verdict,
+                                Math.max(t.score, sessionScore),
+                                rules,
+                                shadow,
+                                context.filter().digest(),
+                                nextHop.map(NextHopReply::summary),
+                                reply == null ? "" : reply.line(),
+                                durations,
+                                nextHop.map(
+                                        r ->
+                                                new AuditRecord.NextHopOutcome(
+                                                        t.relay == null
+                                                                ? Stage.MAIL
+                                                                : Stage.DATA, // no relay: the next
+                                                        // hop refused MAIL
+                                                        r.code(),
+                                                        !r.local(),
+                                                        t.relayed
+                                                                ? Optional.of(
+                                                                        Duration.ofNanos(
+                                                                                t.relayNanos))
+                                                                : Optional.empty()))));
     }
 
     static long ms(long nanos) {

@@ -8,11 +8,11 @@ import java.io.InputStream;
  * Reads message content strictly, for DATA ({@link #read}) and for BDAT chunks ({@link #chunk}).
  *
  * <p>For DATA, only {@code <CRLF>.<CRLF>} ends the message: a bare LF or bare CR anywhere (so
- * {@code <LF>.<LF>}, {@code <CR>.<CR>}, {@code <LF>.<CR><LF>}, {@code <CR><LF>.<LF>}) is content that
- * marks the message as refused, never an end, so SMTP smuggling cannot split one message into two.
- * Whatever is wrong, the reader drains up to the real end so that nothing the client sent is taken for
- * a command, and it never reads past the end marker: bytes after it stay in the stream for the
- * command reader (pipelining). One reader serves one message; it is not thread-safe.
+ * {@code <LF>.<LF>}, {@code <CR>.<CR>}, {@code <LF>.<CR><LF>}, {@code <CR><LF>.<LF>}) is content
+ * that marks the message as refused, never an end, so SMTP smuggling cannot split one message into
+ * two. Whatever is wrong, the reader drains up to the real end so that nothing the client sent is
+ * taken for a command, and it never reads past the end marker: bytes after it stay in the stream
+ * for the command reader (pipelining). One reader serves one message; it is not thread-safe.
  */
 final class DataReader {
 
@@ -26,7 +26,8 @@ final class DataReader {
     }
 
     /**
-     * @param problem the first problem found ({@link Problem#BARE_LINE_ENDING} wins over the others)
+     * @param problem the first problem found ({@link Problem#BARE_LINE_ENDING} wins over the
+     *     others)
      * @param received octets received after dot-unstuffing (also counting what was discarded)
      * @param headerEnd offset of the first body octet (after the empty line), or the size if the
      *     message has no body
@@ -140,15 +141,18 @@ final class DataReader {
         if (problem == Problem.NONE) {
             long first = Math.min(toHeader, Math.min(toLine, toSize));
             if (first <= run) {
-                found(first == toHeader ? Problem.HEADER_TOO_BIG : first == toLine ? Problem.LINE_TOO_LONG : Problem.TOO_BIG);
+                found(
+                        first == toHeader
+                                ? Problem.HEADER_TOO_BIG
+                                : first == toLine ? Problem.LINE_TOO_LONG : Problem.TOO_BIG);
             }
         }
         return end;
     }
 
     /**
-     * Reads one BDAT chunk of exactly {@code size} octets (RFC 3030): no dot-stuffing, no terminator;
-     * the same checks as DATA apply across chunks.
+     * Reads one BDAT chunk of exactly {@code size} octets (RFC 3030): no dot-stuffing, no
+     * terminator; the same checks as DATA apply across chunks.
      */
     void chunk(InputStream in, long size) throws IOException {
         byte[] buf = new byte[(int) Math.min(BUFFER, Math.max(size, 1))];
@@ -215,8 +219,9 @@ final class DataReader {
     }
 
     /**
-     * Stores the content octets {@code buf[from, to)}, which were all passed through {@link #check}.
-     * Once the message is over its size limit nothing more is kept: it will be refused anyway.
+     * Stores the content octets {@code buf[from, to)}, which were all passed through {@link
+     * #check}. Once the message is over its size limit nothing more is kept: it will be refused
+     * anyway.
      */
     private void store(byte[] buf, int from, int to) throws IOException {
         if (!storing || from >= to) {

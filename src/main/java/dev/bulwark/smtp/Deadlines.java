@@ -39,11 +39,13 @@ final class Deadlines implements AutoCloseable {
     Deadlines(Duration shortestTimeout, LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
         long period = Math.clamp(shortestTimeout.toMillis() / 8, 10, 1000);
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "bulwark-deadlines");
-            t.setDaemon(true);
-            return t;
-        });
+        timer =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "bulwark-deadlines");
+                            t.setDaemon(true);
+                            return t;
+                        });
         timer.scheduleAtFixedRate(this::sweep, period, period, TimeUnit.MILLISECONDS);
     }
 
@@ -66,7 +68,8 @@ final class Deadlines implements AutoCloseable {
                 try {
                     w.expire();
                 } catch (RuntimeException e) {
-                    org.slf4j.LoggerFactory.getLogger(Deadlines.class).error("deadline handler failed", e);
+                    org.slf4j.LoggerFactory.getLogger(Deadlines.class)
+                            .error("deadline handler failed", e);
                 }
             }
         }

@@ -7,6 +7,12 @@ import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.Hit;
 import dev.bulwark.check.Stage;
 import dev.bulwark.ratelimit.Subject;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.subethamail.smtp.server.Session;
+import org.subethamail.smtp.server.SessionHandler;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -14,15 +20,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.subethamail.smtp.server.Session;
-import org.subethamail.smtp.server.SessionHandler;
 
 /**
  * Decides, before the banner, whether a connection may start a session: connection caps (total and
- * per client address) and the policy's connect stage. Registers each accepted session's
- * {@link Conversation} and cleans up when it ends.
+ * per client address) and the policy's connect stage. Registers each accepted session's {@link
+ * Conversation} and cleans up when it ends.
  */
 final class Gatekeeper implements SessionHandler {
 
@@ -43,8 +45,10 @@ final class Gatekeeper implements SessionHandler {
         InetSocketAddress remote = session.getRemoteAddress();
         InetAddress client = remote.getAddress();
         InetAddress real = session.getRealRemoteAddress().getAddress();
-        Optional<InetAddress> balancer = real.equals(client) && remote.getPort() == session.getRealRemoteAddress().getPort()
-                ? Optional.empty() : Optional.of(real);
+        Optional<InetAddress> balancer =
+                real.equals(client) && remote.getPort() == session.getRealRemoteAddress().getPort()
+                        ? Optional.empty()
+                        : Optional.of(real);
         Connection connection = new Connection(session.getSessionId(), client, balancer);
         if (active.incrementAndGet() > context.limits().maxConnections()) {
             active.decrementAndGet();
@@ -53,15 +57,21 @@ final class Gatekeeper implements SessionHandler {
         int fromClient = perClient.merge(client, 1, Integer::sum);
         if (fromClient > context.limits().maxConnectionsPerClient()) {
             release(client);
-            return refuse(connection, Replies.TOO_MANY_CONNECTIONS_FROM_CLIENT, "limit:max-connections-per-client");
+            return refuse(
+                    connection,
+                    Replies.TOO_MANY_CONNECTIONS_FROM_CLIENT,
+                    "limit:max-connections-per-client");
         }
         Conversation c;
         try {
             Evaluation evaluation = context.filter().begin(connection);
             c = new Conversation(context, session, connection, evaluation);
         } catch (RuntimeException e) {
-            log.error("session {} policy {}: policy could not start", connection.sessionId(),
-                    context.filter().digest().substring(0, 12), e);
+            log.error(
+                    "session {} policy {}: policy could not start",
+                    connection.sessionId(),
+                    context.filter().digest().substring(0, 12),
+                    e);
             release(client);
             return refuse(connection, Replies.CHECK_FAILED, "internal-error");
         }
@@ -76,7 +86,11 @@ final class Gatekeeper implements SessionHandler {
             release(client);
             Reply r = refusal.get();
             if (r.code() == 451) {
-                r = new Reply(421, r.enhanced(), r.text()); // at connect a temporary refusal closes: 421
+                r =
+                        new Reply(
+                                421,
+                                r.enhanced(),
+                                r.text()); // at connect a temporary refusal closes: 421
             }
             return refuse(connection, r, c.sessionHits);
         }
@@ -112,31 +126,34 @@ final class Gatekeeper implements SessionHandler {
     }
 
     private SessionAcceptance refuse(Connection connection, Reply reply, String ruleId) {
-        return refuse(connection, reply, List.of(new Hit(ruleId, Stage.CONNECT, reply.text(), 0, false)));
+        return refuse(
+                connection, reply, List.of(new Hit(ruleId, Stage.CONNECT, reply.text(), 0, false)));
     }
 
     private SessionAcceptance refuse(Connection connection, Reply reply, List<Hit> hits) {
-        context.audit().record(new AuditRecord(
-                context.clock().instant(),
-                AuditRecord.Kind.CONNECTION,
-                connection.sessionId(),
-                Optional.empty(),
-                connection.client().getHostAddress(),
-                connection.balancer().map(InetAddress::getHostAddress),
-                Optional.empty(),
-                Optional.empty(),
-                Optional.empty(),
-                List.of(),
-                Optional.empty(),
-                0,
-                reply.isTransient() ? "defer" : "refused",
-                0,
-                hits.stream().filter(h -> !h.shadow()).map(Hit::ruleId).toList(),
-                hits.stream().filter(Hit::shadow).map(Hit::ruleId).toList(),
-                context.filter().digest(),
-                Optional.empty(),
-                reply.line(),
-                Map.of()));
+        context.audit()
+                .record(
+                        new AuditRecord(
+                                context.clock().instant(),
+                                AuditRecord.Kind.CONNECTION,
+                                connection.sessionId(),
+                                Optional.empty(),
+                                connection.client().getHostAddress(),
+                                connection.balancer().map(InetAddress::getHostAddress),
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.empty(),
+                                List.of(),
+                                Optional.empty(),
+                                0,
+                                reply.isTransient() ? "defer" : "refused",
+                                0,
+                                hits.stream().filter(h -> !h.shadow()).map(Hit::ruleId).toList(),
+                                hits.stream().filter(Hit::shadow).map(Hit::ruleId).toList(),
+                                context.filter().digest(),
+                                Optional.empty(),
+                                reply.line(),
+                                Map.of()));
         return SessionAcceptance.failure(reply.code(), reply.enhanced() + " " + reply.text());
     }
 }

@@ -179,7 +179,8 @@ final class GuardedSocket extends Socket {
         private void endLine() {
             byte first = pending[lineStart];
             if (first == '4' || first == '5') {
-                String line = new String(pending, lineStart, length - lineStart, StandardCharsets.UTF_8);
+                String line =
+                        new String(pending, lineStart, length - lineStart, StandardCharsets.UTF_8);
                 String fixed = fix(line);
                 if (!fixed.equals(line)) {
                     byte[] bytes = fixed.getBytes(StandardCharsets.UTF_8);
@@ -205,10 +206,15 @@ final class GuardedSocket extends Socket {
             out.flush();
         }
 
-        /** Adds an enhanced code to a library-made error reply such as {@code 500 Error: bad syntax}. */
+        /**
+         * Adds an enhanced code to a library-made error reply such as {@code 500 Error: bad
+         * syntax}.
+         */
         static String fix(String reply) {
-            if (reply.length() < 5 || (reply.charAt(0) != '4' && reply.charAt(0) != '5')
-                    || !Character.isDigit(reply.charAt(1)) || !Character.isDigit(reply.charAt(2))
+            if (reply.length() < 5
+                    || (reply.charAt(0) != '4' && reply.charAt(0) != '5')
+                    || !Character.isDigit(reply.charAt(1))
+                    || !Character.isDigit(reply.charAt(2))
                     || (reply.charAt(3) != ' ' && reply.charAt(3) != '-')) {
                 return reply;
             }
@@ -217,14 +223,18 @@ final class GuardedSocket extends Socket {
                 return reply; // already has one
             }
             int code = Integer.parseInt(reply.substring(0, 3));
-            String enhanced = switch (code) {
-                case 421 -> rest.toLowerCase(java.util.Locale.ROOT).contains("timeout") ? "4.4.2" : "4.3.0";
-                case 500 -> rest.contains("not implemented") ? "5.5.1" : "5.5.2";
-                case 501 -> "5.5.2";
-                case 502, 503 -> "5.5.1";
-                case 504 -> "5.5.4";
-                default -> reply.charAt(0) + ".0.0";
-            };
+            String enhanced =
+                    switch (code) {
+                        case 421 ->
+                                rest.toLowerCase(java.util.Locale.ROOT).contains("timeout")
+                                        ? "4.4.2"
+                                        : "4.3.0";
+                        case 500 -> rest.contains("not implemented") ? "5.5.1" : "5.5.2";
+                        case 501 -> "5.5.2";
+                        case 502, 503 -> "5.5.1";
+                        case 504 -> "5.5.4";
+                        default -> reply.charAt(0) + ".0.0";
+                    };
             return reply.substring(0, 4) + enhanced + " " + rest;
         }
     }

@@ -16,7 +16,8 @@ import java.util.Optional;
 record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
 
     static HeaderScan of(Spool spool, long headerEnd) throws IOException {
-        java.io.ByteArrayOutputStream copy = new java.io.ByteArrayOutputStream((int) Math.min(headerEnd, 1 << 20));
+        java.io.ByteArrayOutputStream copy =
+                new java.io.ByteArrayOutputStream((int) Math.min(headerEnd, 1 << 20));
         spool.copy(0, headerEnd, copy);
         byte[] header = copy.toByteArray();
         long subject = -1;
@@ -33,8 +34,10 @@ record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
                 }
             }
             if (colon > lineStart && header[lineStart] != ' ' && header[lineStart] != '\t') {
-                String name = new String(header, lineStart, colon - lineStart, StandardCharsets.US_ASCII)
-                        .trim().toLowerCase(Locale.ROOT);
+                String name =
+                        new String(header, lineStart, colon - lineStart, StandardCharsets.US_ASCII)
+                                .trim()
+                                .toLowerCase(Locale.ROOT);
                 if (subject < 0 && name.equals("subject")) {
                     int v = colon + 1;
                     while (v < next && (header[v] == ' ' || header[v] == '\t')) {
@@ -42,7 +45,8 @@ record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
                     }
                     subject = v;
                 } else if (messageId.isEmpty() && name.equals("message-id")) {
-                    messageId = Optional.of(unfold(header, colon + 1, next)).filter(s -> !s.isEmpty());
+                    messageId =
+                            Optional.of(unfold(header, colon + 1, next)).filter(s -> !s.isEmpty());
                 }
             }
             lineStart = next;
@@ -51,7 +55,8 @@ record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
     }
 
     private static String unfold(byte[] header, int from, int lineEnd) {
-        StringBuilder value = new StringBuilder(new String(header, from, lineEnd - from, StandardCharsets.UTF_8));
+        StringBuilder value =
+                new StringBuilder(new String(header, from, lineEnd - from, StandardCharsets.UTF_8));
         int i = lineEnd;
         while (i < header.length && (header[i] == ' ' || header[i] == '\t')) {
             int end = indexOf(header, i);

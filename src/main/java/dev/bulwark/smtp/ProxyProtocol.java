@@ -1,6 +1,10 @@
 package dev.bulwark.smtp;
 
 import dev.bulwark.site.Cidr;
+
+import org.subethamail.smtp.internal.proxy.ProxyHandler;
+import org.subethamail.smtp.server.Session;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,8 +12,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
-import org.subethamail.smtp.internal.proxy.ProxyHandler;
-import org.subethamail.smtp.server.Session;
 
 /**
  * PROXY protocol v1 and v2 (HAProxy's), honoured only on connections from trusted balancers: there
@@ -18,7 +20,9 @@ import org.subethamail.smtp.server.Session;
  */
 final class ProxyProtocol implements ProxyHandler {
 
-    private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
+    private static final byte[] V2_SIGNATURE = {
+        0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A
+    };
     private static final int V1_MAX = 107;
 
     private final List<Cidr> trusted;
@@ -37,7 +41,8 @@ final class ProxyProtocol implements ProxyHandler {
     }
 
     @Override
-    public ProxyResult handle(InputStream in, OutputStream out, Session session) throws IOException {
+    public ProxyResult handle(InputStream in, OutputStream out, Session session)
+            throws IOException {
         InetSocketAddress real = session.getRealRemoteAddress();
         if (!isTrusted(real.getAddress())) {
             return ProxyResult.NOP;
@@ -50,7 +55,10 @@ final class ProxyProtocol implements ProxyHandler {
         }
     }
 
-    /** The original client address, or {@code null} for a LOCAL/UNKNOWN header (balancer's own check). */
+    /**
+     * The original client address, or {@code null} for a LOCAL/UNKNOWN header (balancer's own
+     * check).
+     */
     static InetSocketAddress read(InputStream in) throws IOException {
         int first = readByte(in);
         if (first == 'P') {
@@ -123,7 +131,8 @@ final class ProxyProtocol implements ProxyHandler {
             throw new MalformedHeader("PROXY v2 address block too short");
         }
         byte[] source = java.util.Arrays.copyOfRange(body, 0, addressLength);
-        int sourcePort = ((body[addressLength * 2] & 0xff) << 8) | (body[addressLength * 2 + 1] & 0xff);
+        int sourcePort =
+                ((body[addressLength * 2] & 0xff) << 8) | (body[addressLength * 2 + 1] & 0xff);
         return new InetSocketAddress(InetAddress.getByAddress(source), sourcePort);
     }
 

@@ -3,6 +3,7 @@ package dev.bulwark.smtp;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.Verdict;
 import dev.bulwark.relay.NextHopReply;
+
 import java.util.Optional;
 
 /**
@@ -17,7 +18,8 @@ final class Replies {
     static final Reply CLOSING = new Reply(221, "2.0.0", "Bye");
     static final Reply OK = new Reply(250, "2.0.0", "Ok");
     static final Reply RESET = new Reply(250, "2.0.0", "Reset");
-    static final Reply HELP = new Reply(214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT STARTTLS");
+    static final Reply HELP =
+            new Reply(214, "2.0.0", "Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT STARTTLS");
     static final Reply SENDER_OK = new Reply(250, "2.1.0", "Sender ok");
     static final Reply RECIPIENT_OK = new Reply(250, "2.1.5", "Recipient ok");
     static final Reply START_DATA = new Reply(354, "", "End data with <CR><LF>.<CR><LF>");
@@ -30,61 +32,86 @@ final class Replies {
     static final Reply NESTED_MAIL = new Reply(503, "5.5.1", "Nested MAIL command");
     static final Reply NO_VALID_RECIPIENTS = new Reply(554, "5.5.1", "No valid recipients");
     static final Reply HELO_SYNTAX = new Reply(501, "5.5.4", "Syntax: EHLO hostname");
-    static final Reply MAIL_SYNTAX = new Reply(501, "5.5.4", "Syntax: MAIL FROM:<address> [parameters]");
-    static final Reply RCPT_SYNTAX = new Reply(501, "5.5.4", "Syntax: RCPT TO:<address> [parameters]");
-    static final Reply BDAT_SYNTAX = new Reply(501, "5.5.4", "Syntax: BDAT size [LAST], closing connection");
-    static final Reply BDAT_AFTER_FAILURE = new Reply(503, "5.5.1", "Previous BDAT failed, send RSET");
-    static final Reply DATA_AFTER_BDAT = new Reply(503, "5.5.1", "DATA cannot follow BDAT in one transaction");
-    static final Reply NO_PARAMETERS = new Reply(501, "5.5.4", "Syntax error: no parameters allowed");
+    static final Reply MAIL_SYNTAX =
+            new Reply(501, "5.5.4", "Syntax: MAIL FROM:<address> [parameters]");
+    static final Reply RCPT_SYNTAX =
+            new Reply(501, "5.5.4", "Syntax: RCPT TO:<address> [parameters]");
+    static final Reply BDAT_SYNTAX =
+            new Reply(501, "5.5.4", "Syntax: BDAT size [LAST], closing connection");
+    static final Reply BDAT_AFTER_FAILURE =
+            new Reply(503, "5.5.1", "Previous BDAT failed, send RSET");
+    static final Reply DATA_AFTER_BDAT =
+            new Reply(503, "5.5.1", "DATA cannot follow BDAT in one transaction");
+    static final Reply NO_PARAMETERS =
+            new Reply(501, "5.5.4", "Syntax error: no parameters allowed");
     static final Reply BAD_SENDER = new Reply(501, "5.1.7", "Bad sender address syntax");
     static final Reply BAD_RECIPIENT = new Reply(501, "5.1.3", "Bad recipient address syntax");
-    static final Reply UNSUPPORTED_PARAMETER = new Reply(555, "5.5.4", "Unsupported MAIL or RCPT parameter");
+    static final Reply UNSUPPORTED_PARAMETER =
+            new Reply(555, "5.5.4", "Unsupported MAIL or RCPT parameter");
     static final Reply LINE_TOO_LONG = new Reply(500, "5.5.2", "Line too long");
     static final Reply VRFY_DISABLED = new Reply(502, "5.5.1", "VRFY and EXPN are disabled");
-    static final Reply AUTH_DISABLED = new Reply(502, "5.5.1", "Authentication is not available here");
+    static final Reply AUTH_DISABLED =
+            new Reply(502, "5.5.1", "Authentication is not available here");
     static final Reply TLS_UNAVAILABLE = new Reply(454, "4.7.0", "TLS not available");
     static final Reply TLS_ACTIVE = new Reply(503, "5.5.1", "TLS already active");
 
     // Limits
     static final Reply SIZE_EXCEEDED = new Reply(552, "5.3.4", "Message size exceeds fixed limit");
-    static final Reply HEADER_TOO_BIG = new Reply(552, "5.3.4", "Message header exceeds fixed limit");
-    static final Reply DATA_LINE_TOO_LONG = new Reply(550, "5.6.0", "Message refused: a line is too long");
-    static final Reply BARE_LINE_ENDING = new Reply(550, "5.6.0",
-            "Message refused: bare CR or LF in message; lines must end with CRLF");
+    static final Reply HEADER_TOO_BIG =
+            new Reply(552, "5.3.4", "Message header exceeds fixed limit");
+    static final Reply DATA_LINE_TOO_LONG =
+            new Reply(550, "5.6.0", "Message refused: a line is too long");
+    static final Reply BARE_LINE_ENDING =
+            new Reply(
+                    550,
+                    "5.6.0",
+                    "Message refused: bare CR or LF in message; lines must end with CRLF");
     static final Reply TOO_MANY_RECIPIENTS = new Reply(452, "4.5.3", "Too many recipients");
-    static final Reply TOO_MANY_CONNECTIONS = new Reply(421, "4.7.0", "Too many connections, try again later");
-    static final Reply TOO_MANY_CONNECTIONS_FROM_CLIENT = new Reply(421, "4.7.0",
-            "Too many connections from your address, try again later");
-    static final Reply TOO_MANY_COMMANDS = new Reply(421, "4.7.0", "Too many commands, closing connection");
-    static final Reply TOO_MANY_ERRORS = new Reply(421, "4.7.0", "Too many errors, closing connection");
-    static final Reply COMMAND_TIMEOUT = new Reply(421, "4.4.2", "Timeout waiting for command, closing connection");
-    static final Reply DATA_TIMEOUT = new Reply(421, "4.4.2", "Timeout receiving message data, closing connection");
-    static final Reply SHUTTING_DOWN = new Reply(421, "4.3.2", "Service shutting down, closing connection");
+    static final Reply TOO_MANY_CONNECTIONS =
+            new Reply(421, "4.7.0", "Too many connections, try again later");
+    static final Reply TOO_MANY_CONNECTIONS_FROM_CLIENT =
+            new Reply(421, "4.7.0", "Too many connections from your address, try again later");
+    static final Reply TOO_MANY_COMMANDS =
+            new Reply(421, "4.7.0", "Too many commands, closing connection");
+    static final Reply TOO_MANY_ERRORS =
+            new Reply(421, "4.7.0", "Too many errors, closing connection");
+    static final Reply COMMAND_TIMEOUT =
+            new Reply(421, "4.4.2", "Timeout waiting for command, closing connection");
+    static final Reply DATA_TIMEOUT =
+            new Reply(421, "4.4.2", "Timeout receiving message data, closing connection");
+    static final Reply SHUTTING_DOWN =
+            new Reply(421, "4.3.2", "Service shutting down, closing connection");
 
     // Filtering
     static final Reply RELAY_DENIED = new Reply(550, "5.7.1", "Relaying denied");
-    static final Reply CHECK_FAILED = new Reply(451, "4.3.0", "Temporary local problem, try again later");
+    static final Reply CHECK_FAILED =
+            new Reply(451, "4.3.0", "Temporary local problem, try again later");
     static final Reply ACCEPTED = new Reply(250, "2.0.0", "Ok");
 
     /** The reply for a policy refusal at a stage. */
     static Reply refusal(Stage stage, Verdict.Reject reject) {
-        String fallback = switch (stage) {
-            case CONNECT -> "Access denied";
-            case HELO -> "HELO refused";
-            case MAIL -> "Sender refused";
-            case RCPT -> "Recipient refused";
-            case DATA -> "Message refused";
-        };
+        String fallback =
+                switch (stage) {
+                    case CONNECT -> "Access denied";
+                    case HELO -> "HELO refused";
+                    case MAIL -> "Sender refused";
+                    case RCPT -> "Recipient refused";
+                    case DATA -> "Message refused";
+                };
         return switch (reject.reason()) {
             case RELAY_DENIED -> RELAY_DENIED;
             case CHECK_FAILED -> CHECK_FAILED;
-            case POLICY -> new Reply(stage == Stage.CONNECT ? 554 : 550, "5.7.1", text(reject.text(), fallback));
+            case POLICY ->
+                    new Reply(
+                            stage == Stage.CONNECT ? 554 : 550,
+                            "5.7.1",
+                            text(reject.text(), fallback));
         };
     }
 
     /**
-     * The reply when a rate limit refuses: try again later, in the form each stage allows. A message
-     * larger than a bytes limit's whole capacity can never pass: that is permanent.
+     * The reply when a rate limit refuses: try again later, in the form each stage allows. A
+     * message larger than a bytes limit's whole capacity can never pass: that is permanent.
      */
     static Reply rateLimited(Stage stage, boolean neverFits) {
         String text = "Rate limit exceeded, try again later";
@@ -111,13 +138,17 @@ final class Replies {
 
     /** Our answer to MAIL when the next hop did not take it. */
     static Reply fromNextHopMail(NextHopReply r) {
-        return fromNextHop(r, "Sender address rejected by the destination",
+        return fromNextHop(
+                r,
+                "Sender address rejected by the destination",
                 "Destination temporarily unavailable, try again later");
     }
 
     /** Our answer to RCPT when the next hop did not take the recipient. */
     static Reply fromNextHopRcpt(NextHopReply r) {
-        return fromNextHop(r, "Recipient address rejected by the destination",
+        return fromNextHop(
+                r,
+                "Recipient address rejected by the destination",
                 "Recipient temporarily unavailable at the destination, try again later");
     }
 
@@ -126,7 +157,9 @@ final class Replies {
         if (r.isPositive()) {
             return new Reply(250, "2.0.0", "Ok: delivered as " + transactionId);
         }
-        return fromNextHop(r, "Message refused by the destination",
+        return fromNextHop(
+                r,
+                "Message refused by the destination",
                 "Message temporarily refused by the destination, try again later");
     }
 
@@ -140,13 +173,17 @@ final class Replies {
         }
         if (r.isPermanent()) {
             int code = r.code() >= 550 && r.code() <= 554 ? r.code() : 550;
-            return new Reply(code, r.enhanced().filter(e -> e.startsWith("5.")).orElse("5.0.0"), permanentText);
+            return new Reply(
+                    code,
+                    r.enhanced().filter(e -> e.startsWith("5.")).orElse("5.0.0"),
+                    permanentText);
         }
         int code = r.code() >= 450 && r.code() <= 452 ? r.code() : 451;
         if (r.code() == 421) {
             code = 451; // the next hop closing its session must not close ours
         }
-        return new Reply(code, r.enhanced().filter(e -> e.startsWith("4.")).orElse("4.0.0"), transientText);
+        return new Reply(
+                code, r.enhanced().filter(e -> e.startsWith("4.")).orElse("4.0.0"), transientText);
     }
 
     private static String text(Optional<String> custom, String fallback) {

@@ -20,7 +20,8 @@ public record Reply(int code, String enhanced, String text) {
                 throw new IllegalArgumentException("a " + code + " reply has no enhanced code");
             }
         } else if (enhanced.isEmpty() || enhanced.charAt(0) != Character.forDigit(code / 100, 10)) {
-            throw new IllegalArgumentException("enhanced code " + enhanced + " does not match reply code " + code);
+            throw new IllegalArgumentException(
+                    "enhanced code " + enhanced + " does not match reply code " + code);
         }
     }
 

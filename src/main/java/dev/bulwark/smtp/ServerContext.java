@@ -6,6 +6,7 @@ import dev.bulwark.check.Limits;
 import dev.bulwark.ops.ConnectionListener;
 import dev.bulwark.ratelimit.RateLimiter;
 import dev.bulwark.relay.NextHop;
+
 import java.time.Clock;
 
 /** What every session of one server shares. */

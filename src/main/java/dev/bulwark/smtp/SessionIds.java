@@ -1,11 +1,12 @@
 package dev.bulwark.smtp;
 
-import java.security.SecureRandom;
 import org.subethamail.smtp.server.SessionIdFactory;
 
+import java.security.SecureRandom;
+
 /**
- * Session ids unique across a fleet without coordination: 80 random bits in lower-case base32
- * (16 characters), safe in headers, logs and file names.
+ * Session ids unique across a fleet without coordination: 80 random bits in lower-case base32 (16
+ * characters), safe in headers, logs and file names.
  */
 final class SessionIds implements SessionIdFactory {
 

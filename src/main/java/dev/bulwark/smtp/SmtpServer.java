@@ -6,6 +6,10 @@ import dev.bulwark.check.Limits;
 import dev.bulwark.ops.ConnectionListener;
 import dev.bulwark.ratelimit.RateLimiter;
 import dev.bulwark.relay.NextHop;
+
+import org.subethamail.smtp.server.SMTPServer;
+import org.subethamail.smtp.server.Session;
+
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,8 +17,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.subethamail.smtp.server.SMTPServer;
-import org.subethamail.smtp.server.Session;
 
 /**
  * The SMTP listener: SubEthaSMTP accepts connections and runs each session on a virtual thread;
@@ -31,7 +33,11 @@ public final class SmtpServer implements AutoCloseable {
     private final Deadlines deadlines;
     private final Gatekeeper gatekeeper;
 
-    private SmtpServer(SMTPServer server, ExecutorService executor, Deadlines deadlines, Gatekeeper gatekeeper) {
+    private SmtpServer(
+            SMTPServer server,
+            ExecutorService executor,
+            Deadlines deadlines,
+            Gatekeeper gatekeeper) {
         this.server = server;
         this.executor = executor;
         this.deadlines = deadlines;
@@ -39,51 +45,89 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     /** Starts listening; returns once the socket is bound. */
-    public static SmtpServer start(SmtpSettings settings, Filter filter, NextHop nextHop, AuditSink audit, Clock clock) {
+    public static SmtpServer start(
+            SmtpSettings settings, Filter filter, NextHop nextHop, AuditSink audit, Clock clock) {
         return start(settings, filter, nextHop, audit, ConnectionListener.NONE, clock);
     }
 
     /** As above; {@code connections} hears every session start and end (for the metrics). */
-    public static SmtpServer start(SmtpSettings settings, Filter filter, NextHop nextHop, AuditSink audit,
-            ConnectionListener connections, Clock clock) {
-        return start(settings, filter, RateLimiter.builder(java.util.List.of()).build(), nextHop, audit, connections,
+    public static SmtpServer start(
+            SmtpSettings settings,
+            Filter filter,
+            NextHop nextHop,
+            AuditSink audit,
+            ConnectionListener connections,
+            Clock clock) {
+        return start(
+                settings,
+                filter,
+                RateLimiter.builder(java.util.List.of()).build(),
+                nextHop,
+                audit,
+                connections,
                 clock);
     }
 
     /**
-     * Starts listening with everything a node has: the policy, its rate limits (consumed at connect,
-     * MAIL, RCPT and DATA), the next hop, where audit records go, and who hears about connections.
+     * Starts listening with everything a node has: the policy, its rate limits (consumed at
+     * connect, MAIL, RCPT and DATA), the next hop, where audit records go, and who hears about
+     * connections.
      */
-    public static SmtpServer start(SmtpSettings settings, Filter filter, RateLimiter limiter, NextHop nextHop,
-            AuditSink audit, ConnectionListener connections, Clock clock) {
+    public static SmtpServer start(
+            SmtpSettings settings,
+            Filter filter,
+            RateLimiter limiter,
+            NextHop nextHop,
+            AuditSink audit,
+            ConnectionListener connections,
+            Clock clock) {
         Limits limits = filter.limits();
-        Deadlines deadlines = new Deadlines(
-                limits.commandTimeout().compareTo(limits.dataTimeout()) < 0 ? limits.commandTimeout() : limits.dataTimeout());
+        Deadlines deadlines =
+                new Deadlines(
+                        limits.commandTimeout().compareTo(limits.dataTimeout()) < 0
+                                ? limits.commandTimeout()
+                                : limits.dataTimeout());
         SessionIds ids = new SessionIds();
-        ServerContext context = new ServerContext(settings, filter, limits, limiter, nextHop, audit, deadlines, clock, ids,
-                connections);
+        ServerContext context =
+                new ServerContext(
+                        settings,
+                        filter,
+                        limits,
+                        limiter,
+                        nextHop,
+                        audit,
+                        deadlines,
+                        clock,
+                        ids,
+                        connections);
         Map<Session, Conversation> conversations = new ConcurrentHashMap<>();
         Gatekeeper gatekeeper = new Gatekeeper(context, conversations);
-        ExecutorService executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("smtp-", 0).factory());
+        ExecutorService executor =
+                Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("smtp-", 0).factory());
         InetSocketAddress listen = settings.listen();
-        SMTPServer server = SMTPServer.port(listen.getPort())
-                .bindAddress(listen.getAddress())
-                .hostName(settings.hostname())
-                .softwareName("Bulwark")
-                .executorService(executor)
-                // The library's default backlog of 50 overflows in a burst of connections: the kernel
-                // then drops handshakes and clients wait seconds for SYN-ACK retransmissions.
-                .backlog(Math.max(1024, limits.maxConnections()))
-                // Our gatekeeper enforces the real cap with an enhanced-code reply; the library's
-                // own cap only stops runaway accepting.
-                .maxConnections(limits.maxConnections() + 64)
-                .connectionTimeout((int) limits.commandTimeout().plus(READ_BACKSTOP).toMillis(),
-                        java.util.concurrent.TimeUnit.MILLISECONDS)
-                .sessionIdFactory(ids)
-                .sessionHandler(gatekeeper)
-                .proxyHandler(new ProxyProtocol(settings.trustedBalancers()))
-                .serverSocketFactory(GuardedSocket::serverSocket)
-                .build();
+        SMTPServer server =
+                SMTPServer.port(listen.getPort())
+                        .bindAddress(listen.getAddress())
+                        .hostName(settings.hostname())
+                        .softwareName("Bulwark")
+                        .executorService(executor)
+                        // The library's default backlog of 50 overflows in a burst of connections:
+                        // the kernel
+                        // then drops handshakes and clients wait seconds for SYN-ACK
+                        // retransmissions.
+                        .backlog(Math.max(1024, limits.maxConnections()))
+                        // Our gatekeeper enforces the real cap with an enhanced-code reply; the
+                        // library's
+                        // own cap only stops runaway accepting.
+                        .maxConnections(limits.maxConnections() + 64)
+                        .connectionTimeout(
+                                (int) limits.commandTimeout().plus(READ_BACKSTOP).toMillis(),
+                                java.util.concurrent.TimeUnit.MILLISECONDS)
+                        .sessionIdFactory(ids)
+                        .sessionHandler(gatekeeper)
+                        .proxyHandler(new ProxyProtocol(settings.trustedBalancers()))
+                        .serverSocketFactory(GuardedSocket::serverSocket)
+                        .build();
         register(server, conversations);
         server.start();
         return new SmtpServer(server, executor, deadlines, gatekeeper);

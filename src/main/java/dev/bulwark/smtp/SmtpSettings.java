@@ -1,11 +1,13 @@
 package dev.bulwark.smtp;
 
 import dev.bulwark.site.Cidr;
+
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+
 import javax.net.ssl.SSLContext;
 
 /**
@@ -36,20 +38,32 @@ public record SmtpSettings(
 
     /** Plain SMTP on {@code listen}, spooling to the JVM's temporary directory past 1 MiB. */
     public static SmtpSettings of(String hostname, InetSocketAddress listen) {
-        return new SmtpSettings(hostname, listen, Optional.empty(), List.of(),
-                Path.of(System.getProperty("java.io.tmpdir")), 1024 * 1024);
+        return new SmtpSettings(
+                hostname,
+                listen,
+                Optional.empty(),
+                List.of(),
+                Path.of(System.getProperty("java.io.tmpdir")),
+                1024 * 1024);
     }
 
     public SmtpSettings withTls(SSLContext context) {
-        return new SmtpSettings(hostname, listen, Optional.of(context), trustedBalancers, spoolDirectory,
+        return new SmtpSettings(
+                hostname,
+                listen,
+                Optional.of(context),
+                trustedBalancers,
+                spoolDirectory,
                 spoolMemoryThreshold);
     }
 
     public SmtpSettings withTrustedBalancers(List<Cidr> balancers) {
-        return new SmtpSettings(hostname, listen, tls, balancers, spoolDirectory, spoolMemoryThreshold);
+        return new SmtpSettings(
+                hostname, listen, tls, balancers, spoolDirectory, spoolMemoryThreshold);
     }
 
     public SmtpSettings withSpool(Path directory, long memoryThreshold) {
-        return new SmtpSettings(hostname, listen, tls, trustedBalancers, directory, memoryThreshold);
+        return new SmtpSettings(
+                hostname, listen, tls, trustedBalancers, directory, memoryThreshold);
     }
 }

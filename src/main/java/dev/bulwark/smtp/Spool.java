@@ -1,6 +1,7 @@
 package dev.bulwark.smtp;
 
 import dev.bulwark.check.Message;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,7 +56,11 @@ final class Spool implements Message, AutoCloseable {
         while (len > 0) {
             if (current == null || currentLength == current.length) {
                 // Most messages are small: start small, then double up to the chunk size.
-                current = new byte[current == null ? FIRST_CHUNK : Math.min(CHUNK, current.length * 2)];
+                current =
+                        new byte
+                                [current == null
+                                        ? FIRST_CHUNK
+                                        : Math.min(CHUNK, current.length * 2)];
                 currentLength = 0;
                 chunks.add(current);
             }
@@ -102,12 +107,16 @@ final class Spool implements Message, AutoCloseable {
         }
         if (chunks.size() <= 1) {
             // Most messages fit one chunk: a plain array stream reads (and readAllBytes) fastest.
-            return chunks.isEmpty() ? InputStream.nullInputStream() : new ByteArrayInputStream(chunks.get(0), 0, currentLength);
+            return chunks.isEmpty()
+                    ? InputStream.nullInputStream()
+                    : new ByteArrayInputStream(chunks.get(0), 0, currentLength);
         }
         List<InputStream> parts = new ArrayList<>(chunks.size());
         for (int i = 0; i < chunks.size(); i++) {
             byte[] chunk = chunks.get(i);
-            parts.add(new ByteArrayInputStream(chunk, 0, i == chunks.size() - 1 ? currentLength : chunk.length));
+            parts.add(
+                    new ByteArrayInputStream(
+                            chunk, 0, i == chunks.size() - 1 ? currentLength : chunk.length));
         }
         return new SequenceInputStream(Collections.enumeration(parts));
     }

@@ -1,9 +1,10 @@
 package dev.bulwark.smtp;
 
-import dev.bulwark.json.Json;
 import dev.bulwark.check.Verdict;
 import dev.bulwark.envelope.Mailbox;
+import dev.bulwark.json.Json;
 import dev.bulwark.relay.Payload;
+
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Inet6Address;
@@ -31,10 +32,21 @@ final class TraceHeaders {
      * @param with the protocol keyword (RFC 3848): ESMTP, ESMTPS, SMTP
      * @param recipient the single recipient for the "for" clause, if there is exactly one
      */
-    static String received(String helo, InetAddress client, String hostname, String with, Optional<String> tls,
-            String id, Optional<Mailbox> recipient, ZonedDateTime now) {
+    static String received(
+            String helo,
+            InetAddress client,
+            String hostname,
+            String with,
+            Optional<String> tls,
+            String id,
+            Optional<Mailbox> recipient,
+            ZonedDateTime now) {
         StringBuilder b = new StringBuilder(256);
-        b.append("Received: from ").append(clean(helo)).append(" (").append(literal(client)).append(")\r\n");
+        b.append("Received: from ")
+                .append(clean(helo))
+                .append(" (")
+                .append(literal(client))
+                .append(")\r\n");
         b.append("\tby ").append(hostname).append(" (Bulwark) with ").append(with);
         tls.ifPresent(t -> b.append("\r\n\t(using ").append(clean(t)).append(')'));
         b.append("\r\n\tid ").append(id);
@@ -44,7 +56,14 @@ final class TraceHeaders {
     }
 
     static String bulwark(String verdict, double score, String digest, String id) {
-        return "X-Bulwark: verdict=" + verdict + "; score=" + Json.number(score) + "; policy=" + digest + "; id=" + id
+        return "X-Bulwark: verdict="
+                + verdict
+                + "; score="
+                + Json.number(score)
+                + "; policy="
+                + digest
+                + "; id="
+                + id
                 + "\r\n";
     }
 
@@ -53,10 +72,15 @@ final class TraceHeaders {
     }
 
     /**
-     * The payload for the next hop: {@code prefix} headers, then the message with the subject prefix
-     * inserted at {@code scan.subjectValueOffset()} (or a Subject header added if it has none).
+     * The payload for the next hop: {@code prefix} headers, then the message with the subject
+     * prefix inserted at {@code scan.subjectValueOffset()} (or a Subject header added if it has
+     * none).
      */
-    static Payload payload(String prefix, Spool message, HeaderScan scan, Optional<String> subjectPrefix,
+    static Payload payload(
+            String prefix,
+            Spool message,
+            HeaderScan scan,
+            Optional<String> subjectPrefix,
             List<Verdict.Header> extra) {
         return out -> {
             StringBuilder head = new StringBuilder(prefix);
@@ -83,9 +107,13 @@ final class TraceHeaders {
         message.copy(0, message.size(), out);
     }
 
-    /** An address literal as RFC 5321 writes it: {@code [192.0.2.1]} or {@code [IPv6:2001:db8::1]}. */
+    /**
+     * An address literal as RFC 5321 writes it: {@code [192.0.2.1]} or {@code [IPv6:2001:db8::1]}.
+     */
     static String literal(InetAddress a) {
-        return a instanceof Inet6Address ? "[IPv6:" + a.getHostAddress() + "]" : "[" + a.getHostAddress() + "]";
+        return a instanceof Inet6Address
+                ? "[IPv6:" + a.getHostAddress() + "]"
+                : "[" + a.getHostAddress() + "]";
     }
 
     /** Client-supplied text in a header: one line of printable characters, bounded. */

@@ -1,12 +1,13 @@
 package dev.bulwark.smtp;
 
-import java.io.IOException;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.subethamail.smtp.internal.server.Command;
 import org.subethamail.smtp.internal.server.HelpMessage;
 import org.subethamail.smtp.server.Session;
+
+import java.io.IOException;
+import java.util.Map;
 
 /**
  * Adapts one of our command methods to the server library: finds the session's conversation,

@@ -3,6 +3,11 @@ package dev.bulwark.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledOnOs;
+import org.junit.jupiter.api.condition.OS;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,26 +19,29 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledOnOs;
-import org.junit.jupiter.api.condition.OS;
-import org.junit.jupiter.api.io.TempDir;
 
 class AuditFileTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
     private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
 
     private static AuditRecord record(String verdict) {
-        return Records.transaction(verdict, "250 2.0.0 Ok", List.of(), List.of(Records.accepted("a@example.com")),
+        return Records.transaction(
+                verdict,
+                "250 2.0.0 Ok",
+                List.of(),
+                List.of(Records.accepted("a@example.com")),
                 Optional.empty());
     }
 
     private static FileChannel append(Path path) throws IOException {
-        return FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        return FileChannel.open(
+                path,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND);
     }
 
     @Test
@@ -75,7 +83,9 @@ class AuditFileTest {
         }
 
         String printed = errBytes.toString(StandardCharsets.UTF_8);
-        assertThat(printed.lines()).singleElement().asString()
+        assertThat(printed.lines())
+                .singleElement()
+                .asString()
                 .startsWith("bulwark: cannot write audit file /dev/full: ")
                 .contains("mail flow continues");
     }
@@ -85,8 +95,10 @@ class AuditFileTest {
     void reopensTheFileAfterAFailureAndSaysHowManyRecordsItMissed() throws IOException {
         Path file = dir.resolve("audit.jsonl");
         AtomicInteger opens = new AtomicInteger();
-        // First a file that fails like a full disk, then the real one: the sink must recover by itself.
-        AuditFile.Opener flaky = path -> opens.getAndIncrement() == 0 ? append(Path.of("/dev/full")) : append(path);
+        // First a file that fails like a full disk, then the real one: the sink must recover by
+        // itself.
+        AuditFile.Opener flaky =
+                path -> opens.getAndIncrement() == 0 ? append(Path.of("/dev/full")) : append(path);
 
         try (AuditFile audit = AuditFile.open(file, flaky, err)) {
             audit.record(record("accept"));
@@ -95,14 +107,20 @@ class AuditFileTest {
         }
 
         // The first record met the failing file; the second reopened the file and went through.
-        assertThat(Files.readAllLines(file)).hasSize(2)
-                .satisfiesExactly(l -> assertThat(l).contains("\"verdict\":\"defer\""),
+        assertThat(Files.readAllLines(file))
+                .hasSize(2)
+                .satisfiesExactly(
+                        l -> assertThat(l).contains("\"verdict\":\"defer\""),
                         l -> assertThat(l).contains("\"verdict\":\"reject\""));
         List<String> printed = errBytes.toString(StandardCharsets.UTF_8).lines().toList();
         assertThat(printed).hasSize(2);
         assertThat(printed.get(0)).startsWith("bulwark: cannot write audit file " + file);
-        assertThat(printed.get(1)).isEqualTo("bulwark: audit file " + file
-                + " is writable again; 1 record(s) were not written to it (standard output has them)");
+        assertThat(printed.get(1))
+                .isEqualTo(
+                        "bulwark: audit file "
+                                + file
+                                + " is writable again; 1 record(s) were not written to it (standard"
+                                + " output has them)");
     }
 
     @Test

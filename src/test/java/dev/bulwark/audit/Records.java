@@ -2,6 +2,7 @@ package dev.bulwark.audit;
 
 import dev.bulwark.audit.AuditRecord.NextHopOutcome;
 import dev.bulwark.audit.AuditRecord.RecipientOutcome;
+
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -14,13 +15,22 @@ public final class Records {
 
     private Records() {}
 
-    public static AuditRecord transaction(String verdict, String reply, List<String> rules,
-            List<RecipientOutcome> recipients, Optional<NextHopOutcome> nextHop) {
+    public static AuditRecord transaction(
+            String verdict,
+            String reply,
+            List<String> rules,
+            List<RecipientOutcome> recipients,
+            Optional<NextHopOutcome> nextHop) {
         return transaction(verdict, reply, rules, List.of(), recipients, nextHop);
     }
 
-    public static AuditRecord transaction(String verdict, String reply, List<String> rules, List<String> shadow,
-            List<RecipientOutcome> recipients, Optional<NextHopOutcome> nextHop) {
+    public static AuditRecord transaction(
+            String verdict,
+            String reply,
+            List<String> rules,
+            List<String> shadow,
+            List<RecipientOutcome> recipients,
+            Optional<NextHopOutcome> nextHop) {
         return new AuditRecord(
                 Instant.parse("2026-03-01T10:15:30.123Z"),
                 AuditRecord.Kind.TRANSACTION,

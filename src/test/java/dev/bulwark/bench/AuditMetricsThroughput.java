@@ -12,6 +12,10 @@ import dev.bulwark.smtp.SmtpServer;
 import dev.bulwark.smtp.SmtpSettings;
 import dev.bulwark.testing.PrometheusText;
 import dev.bulwark.testing.TestFilter;
+
+import org.subethamail.smtp.MessageHandler;
+import org.subethamail.smtp.server.SMTPServer;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -33,22 +37,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import org.subethamail.smtp.MessageHandler;
-import org.subethamail.smtp.server.SMTPServer;
 
 /**
  * Relay throughput with the audit log (to files) and metrics on, beside both off, in one JVM run.
  * Starts a fresh relay per measured round against a next hop that reads and discards each message,
- * and drives it with {@code concurrency} clients on loopback, each sending
- * {@code messagesPerConnection} messages per SMTP connection. Rounds alternate off/on so drift in
- * the machine's load hits both alike. Prints one row per round and the medians.
+ * and drives it with {@code concurrency} clients on loopback, each sending {@code
+ * messagesPerConnection} messages per SMTP connection. Rounds alternate off/on so drift in the
+ * machine's load hits both alike. Prints one row per round and the medians.
  *
  * <p>Arguments: {@code messages concurrency messagesPerConnection rounds bodyBytes} (all optional).
  * Run with {@code src/bench/audit-metrics-throughput.sh}.
  */
 public final class AuditMetricsThroughput {
 
-    private static final VersionInfo VERSION = new VersionInfo("bench", "bench", TestFilter.DIGEST, "unsigned");
+    private AuditMetricsThroughput() {}
+
+    private static final VersionInfo VERSION =
+            new VersionInfo("bench", "bench", TestFilter.DIGEST, "unsigned");
 
     public static void main(String[] args) throws Exception {
         int messages = arg(args, 0, 20_000);
@@ -58,26 +63,51 @@ public final class AuditMetricsThroughput {
         int bodyBytes = arg(args, 4, 2048);
         byte[] message = message(bodyBytes);
         Path dir = Files.createTempDirectory("bulwark-bench");
-        System.out.printf(Locale.ROOT, "messages=%d concurrency=%d messages/connection=%d body=%d B rounds=%d cores=%d%n",
-                messages, concurrency, perConnection, bodyBytes, rounds, Runtime.getRuntime().availableProcessors());
+        System.out.printf(
+                Locale.ROOT,
+                "messages=%d concurrency=%d messages/connection=%d body=%d B rounds=%d cores=%d%n",
+                messages,
+                concurrency,
+                perConnection,
+                bodyBytes,
+                rounds,
+                Runtime.getRuntime().availableProcessors());
         try (DiscardingNextHop nextHop = new DiscardingNextHop()) {
             // Warm-up: JIT both paths before anything is measured.
             run(false, 0, nextHop, dir, messages / 4, concurrency, perConnection, message);
             run(true, 0, nextHop, dir, messages / 4, concurrency, perConnection, message);
-            System.out.printf("%-6s %-5s %9s %8s %9s %12s%n", "mode", "round", "messages", "seconds", "msgs/s",
-                    "cpu µs/msg");
+            System.out.printf(
+                    "%-6s %-5s %9s %8s %9s %12s%n",
+                    "mode", "round", "messages", "seconds", "msgs/s", "cpu µs/msg");
             List<double[]> off = new ArrayList<>();
             List<double[]> on = new ArrayList<>();
             for (int round = 1; round <= rounds; round++) {
                 for (boolean withOps : new boolean[] {false, true}) {
-                    double[] result = run(withOps, round, nextHop, dir, messages, concurrency, perConnection, message);
+                    double[] result =
+                            run(
+                                    withOps,
+                                    round,
+                                    nextHop,
+                                    dir,
+                                    messages,
+                                    concurrency,
+                                    perConnection,
+                                    message);
                     (withOps ? on : off).add(result);
                 }
             }
-            System.out.printf(Locale.ROOT, "median msgs/s:     off %.0f, on %.0f (%+.1f%%)%n",
-                    median(off, 0), median(on, 0), (median(on, 0) / median(off, 0) - 1) * 100);
-            System.out.printf(Locale.ROOT, "median cpu µs/msg: off %.0f, on %.0f (%+.1f%%)%n",
-                    median(off, 1), median(on, 1), (median(on, 1) / median(off, 1) - 1) * 100);
+            System.out.printf(
+                    Locale.ROOT,
+                    "median msgs/s:     off %.0f, on %.0f (%+.1f%%)%n",
+                    median(off, 0),
+                    median(on, 0),
+                    (median(on, 0) / median(off, 0) - 1) * 100);
+            System.out.printf(
+                    Locale.ROOT,
+                    "median cpu µs/msg: off %.0f, on %.0f (%+.1f%%)%n",
+                    median(off, 1),
+                    median(on, 1),
+                    (median(on, 1) / median(off, 1) - 1) * 100);
         } finally {
             try (var files = Files.list(dir)) {
                 for (Path p : files.toList()) {
@@ -93,8 +123,16 @@ public final class AuditMetricsThroughput {
      * and the process's CPU time per message in microseconds (client, relay and next hop together:
      * only the difference between the modes is Bulwark's audit and metrics work).
      */
-    private static double[] run(boolean withOps, int round, DiscardingNextHop nextHopServer, Path dir, int messages,
-            int concurrency, int perConnection, byte[] message) throws Exception {
+    private static double[] run(
+            boolean withOps,
+            int round,
+            DiscardingNextHop nextHopServer,
+            Path dir,
+            int messages,
+            int concurrency,
+            int perConnection,
+            byte[] message)
+            throws Exception {
         AuditSink audit = AuditSink.NONE;
         ConnectionListener connections = ConnectionListener.NONE;
         Metrics metrics = null;
@@ -103,16 +141,27 @@ public final class AuditMetricsThroughput {
         if (withOps) {
             metrics = Metrics.create(VERSION, () -> true);
             file = AuditFile.open(dir.resolve("audit-" + round + ".jsonl"));
-            // A file stands in for standard output (the journal): a second JSON line per record, flushed.
+            // A file stands in for standard output (the journal): a second JSON line per record,
+            // flushed.
             journal = Files.newOutputStream(dir.resolve("stdout-" + round + ".jsonl"));
             audit = new JsonAuditLog(new BufferedOutputStream(journal)).and(file).and(metrics);
             connections = metrics;
         }
-        NextHop nextHop = new NextHop(NextHopConfig.of("127.0.0.1", nextHopServer.port(), "relay.bench")
-                .withPool(concurrency * 2, Duration.ofSeconds(30), concurrency * 2));
-        SmtpServer relay = SmtpServer.start(
-                SmtpSettings.of("relay.bench", new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-                TestFilter.relayingFor("example.com"), nextHop, audit, connections, Clock.systemUTC());
+        NextHop nextHop =
+                new NextHop(
+                        NextHopConfig.of("127.0.0.1", nextHopServer.port(), "relay.bench")
+                                .withPool(
+                                        concurrency * 2, Duration.ofSeconds(30), concurrency * 2));
+        SmtpServer relay =
+                SmtpServer.start(
+                        SmtpSettings.of(
+                                "relay.bench",
+                                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+                        TestFilter.relayingFor("example.com"),
+                        nextHop,
+                        audit,
+                        connections,
+                        Clock.systemUTC());
         long before = nextHopServer.received();
         double rate;
         double cpuMicros;
@@ -123,10 +172,12 @@ public final class AuditMetricsThroughput {
             try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
                 List<Future<Void>> done = new ArrayList<>();
                 for (int i = 0; i < concurrency; i++) {
-                    done.add(clients.submit(() -> {
-                        client(relay.port(), remaining, perConnection, message);
-                        return null;
-                    }));
+                    done.add(
+                            clients.submit(
+                                    () -> {
+                                        client(relay.port(), remaining, perConnection, message);
+                                        return null;
+                                    }));
                 }
                 for (Future<Void> f : done) {
                     f.get();
@@ -136,19 +187,30 @@ public final class AuditMetricsThroughput {
             cpuMicros = (cpuNanos() - startCpu) / 1e3 / messages;
             long delivered = nextHopServer.received() - before;
             if (delivered != messages) {
-                throw new IllegalStateException("the next hop received " + delivered + " of " + messages + " messages");
+                throw new IllegalStateException(
+                        "the next hop received " + delivered + " of " + messages + " messages");
             }
             rate = messages / seconds;
             if (metrics != null) {
-                double accepted = PrometheusText.parse(metrics.scrape())
-                        .value("bulwark_transactions_total", "verdict", "accept").orElse(0.0);
+                double accepted =
+                        PrometheusText.parse(metrics.scrape())
+                                .value("bulwark_transactions_total", "verdict", "accept")
+                                .orElse(0.0);
                 if (accepted != messages) {
-                    throw new IllegalStateException("metrics counted " + accepted + " of " + messages + " messages");
+                    throw new IllegalStateException(
+                            "metrics counted " + accepted + " of " + messages + " messages");
                 }
             }
             if (round > 0) {
-                System.out.printf(Locale.ROOT, "%-6s %-5d %9d %8.2f %9.0f %12.0f%n", withOps ? "on" : "off",
-                        round, messages, seconds, rate, cpuMicros);
+                System.out.printf(
+                        Locale.ROOT,
+                        "%-6s %-5d %9d %8.2f %9.0f %12.0f%n",
+                        withOps ? "on" : "off",
+                        round,
+                        messages,
+                        seconds,
+                        rate,
+                        cpuMicros);
             }
         } finally {
             relay.close();
@@ -168,7 +230,8 @@ public final class AuditMetricsThroughput {
     }
 
     /** One client: connections of up to {@code perConnection} messages until none remain. */
-    private static void client(int port, AtomicInteger remaining, int perConnection, byte[] message) throws IOException {
+    private static void client(int port, AtomicInteger remaining, int perConnection, byte[] message)
+            throws IOException {
         while (remaining.get() > 0) {
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 s.setTcpNoDelay(true);
@@ -190,7 +253,8 @@ public final class AuditMetricsThroughput {
         }
     }
 
-    private static void command(OutputStream out, InputStream in, String line, String code) throws IOException {
+    private static void command(OutputStream out, InputStream in, String line, String code)
+            throws IOException {
         out.write((line + "\r\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         expect(in, code);
@@ -217,8 +281,12 @@ public final class AuditMetricsThroughput {
     }
 
     private static byte[] message(int bodyBytes) {
-        StringBuilder b = new StringBuilder("From: alice@sender.example\r\nTo: bob@example.com\r\n"
-                + "Subject: throughput\r\nMessage-ID: <bench@sender.example>\r\n\r\n");
+        StringBuilder b =
+                new StringBuilder(
+                        "From: alice@sender.example\r\n"
+                                + "To: bob@example.com\r\n"
+                                + "Subject: throughput\r\n"
+                                + "Message-ID: <bench@sender.example>\r\n\r\n");
         String line = "The quick brown fox jumps over the lazy dog, again and again and again.\r\n";
         while (b.length() < bodyBytes) {
             b.append(line);
@@ -242,28 +310,33 @@ public final class AuditMetricsThroughput {
         private final SMTPServer server;
 
         DiscardingNextHop() {
-            server = SMTPServer.port(0)
-                    .bindAddress(InetAddress.getLoopbackAddress())
-                    .hostName("nexthop.bench")
-                    .maxConnections(1000)
-                    .messageHandlerFactory(context -> new MessageHandler() {
-                        @Override
-                        public void from(String from) {}
+            server =
+                    SMTPServer.port(0)
+                            .bindAddress(InetAddress.getLoopbackAddress())
+                            .hostName("nexthop.bench")
+                            .maxConnections(1000)
+                            .messageHandlerFactory(
+                                    context ->
+                                            new MessageHandler() {
+                                                @Override
+                                                public void from(String from) {}
 
-                        @Override
-                        public void recipient(String recipient) {}
+                                                @Override
+                                                public void recipient(String recipient) {}
 
-                        @Override
-                        public String data(InputStream data) throws IOException {
-                            data.transferTo(OutputStream.nullOutputStream());
-                            received.increment();
-                            return null;
-                        }
+                                                @Override
+                                                public String data(InputStream data)
+                                                        throws IOException {
+                                                    data.transferTo(
+                                                            OutputStream.nullOutputStream());
+                                                    received.increment();
+                                                    return null;
+                                                }
 
-                        @Override
-                        public void done() {}
-                    })
-                    .build();
+                                                @Override
+                                                public void done() {}
+                                            })
+                            .build();
             server.start();
         }
 

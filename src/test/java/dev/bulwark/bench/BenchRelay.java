@@ -10,6 +10,7 @@ import dev.bulwark.ops.VersionInfo;
 import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.ratelimit.LimitSpec;
 import dev.bulwark.site.SiteSettings;
+
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -22,7 +23,8 @@ import java.util.Map;
  * The relay the load script measures: a real node with the repository's policy, next hop as given.
  * Prints {@code ready PORT}, then runs until standard input closes.
  *
- * <p>Usage: {@code BenchRelay NEXT_HOP_HOST:PORT [--limits none|local|fleet] [--redis URI] [--audit FILE]}
+ * <p>Usage: {@code BenchRelay NEXT_HOP_HOST:PORT [--limits none|local|fleet] [--redis URI] [--audit
+ * FILE]}
  *
  * <p>Every load-generator connection comes from 127.0.0.1, so the policy's per-client caps are
  * lifted. With {@code --limits}, the policy's first three rate limits (connect, mail, rcpt) are
@@ -31,32 +33,44 @@ import java.util.Map;
  */
 public final class BenchRelay {
 
+    private BenchRelay() {}
+
     public static void main(String[] args) throws Exception {
         CompiledPolicy policy = CompiledPolicy.compile(Path.of("policy"));
-        Filter filter = new Filter() {
-            @Override
-            public String digest() {
-                return policy.digest();
-            }
+        Filter filter =
+                new Filter() {
+                    @Override
+                    public String digest() {
+                        return policy.digest();
+                    }
 
-            @Override
-            public Limits limits() {
-                return policy.limits().withConnections(10_000, 10_000);
-            }
+                    @Override
+                    public Limits limits() {
+                        return policy.limits().withConnections(10_000, 10_000);
+                    }
 
-            @Override
-            public RelayDomains relayDomains() {
-                return policy.relayDomains();
-            }
+                    @Override
+                    public RelayDomains relayDomains() {
+                        return policy.relayDomains();
+                    }
 
-            @Override
-            public Evaluation begin(Connection connection) {
-                return policy.begin(connection);
-            }
-        };
+                    @Override
+                    public Evaluation begin(Connection connection) {
+                        return policy.begin(connection);
+                    }
+                };
         String limits = "none";
-        Map<String, String> site = new HashMap<>(Map.of("hostname", "bench.relay", "listen", "127.0.0.1:0",
-                "next-hop", args[0], "next-hop.max-connections", "200"));
+        Map<String, String> site =
+                new HashMap<>(
+                        Map.of(
+                                "hostname",
+                                "bench.relay",
+                                "listen",
+                                "127.0.0.1:0",
+                                "next-hop",
+                                args[0],
+                                "next-hop.max-connections",
+                                "200"));
         OutputStream audit = OutputStream.nullOutputStream();
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
@@ -68,15 +82,28 @@ public final class BenchRelay {
         }
         List<LimitSpec> specs = new ArrayList<>();
         if (!limits.equals("none")) {
-            LimitSpec.Scope scope = limits.equals("fleet") ? LimitSpec.Scope.FLEET : LimitSpec.Scope.LOCAL;
+            LimitSpec.Scope scope =
+                    limits.equals("fleet") ? LimitSpec.Scope.FLEET : LimitSpec.Scope.LOCAL;
             for (LimitSpec s : policy.rateLimits().subList(0, 3)) {
-                specs.add(new LimitSpec(s.id(), s.stage(), s.key(), s.ipv4Prefix(), s.ipv6Prefix(), 1_000_000_000L,
-                        s.period(), s.cost(), scope, false));
+                specs.add(
+                        new LimitSpec(
+                                s.id(),
+                                s.stage(),
+                                s.key(),
+                                s.ipv4Prefix(),
+                                s.ipv6Prefix(),
+                                1_000_000_000L,
+                                s.period(),
+                                s.cost(),
+                                scope,
+                                false));
             }
         }
         VersionInfo version = new VersionInfo("bench", "bench", policy.digest(), "unsigned");
-        try (Node node = Node.start(SiteSettings.of(site),
-                new Node.Parts(filter, specs, version, () -> true, audit, r -> {}))) {
+        try (Node node =
+                Node.start(
+                        SiteSettings.of(site),
+                        new Node.Parts(filter, specs, version, () -> true, audit, r -> {}))) {
             System.out.println("ready " + node.smtpPort());
             System.out.flush();
             while (System.in.read() >= 0) {

@@ -7,14 +7,7 @@ import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.policy.Envelope;
 import dev.bulwark.policy.PolicyException;
 import dev.bulwark.policy.Simulation;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -27,11 +20,20 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
 /**
  * Messages per second on one core: the repository policy over every message of the SpamAssassin
  * folders easy-ham-1 and spam-1 (a whole simulated session per message: connect, HELO, MAIL, RCPT,
- * DATA with MIME parse, decode and all rules). Run with
- * {@code mvn -Pbench -Dbulwark.corpus=DIR} where DIR holds the two folders.
+ * DATA with MIME parse, decode and all rules). Run with {@code mvn -Pbench -Dbulwark.corpus=DIR}
+ * where DIR holds the two folders.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -57,14 +59,21 @@ public class PolicyBenchmark {
             try (Stream<Path> files = Files.list(corpus.resolve(folder))) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".txt")).sorted().toList()) {
                     messages.add(Simulation.asReceived(Files.readAllBytes(f)));
-                    envelopes.add(new Envelope(InetAddress.ofLiteral("198.51.100.25"), "mail.example.org",
-                            Mailbox.of("list@example.org"), List.of("user@example.com")));
+                    envelopes.add(
+                            new Envelope(
+                                    InetAddress.ofLiteral("198.51.100.25"),
+                                    "mail.example.org",
+                                    Mailbox.of("list@example.org"),
+                                    List.of("user@example.com")));
                 }
             }
         }
         if (messages.size() != 3000) {
-            throw new IllegalStateException("expected the 3000 messages of easy-ham-1 and spam-1 in " + corpus
-                    + ", found " + messages.size());
+            throw new IllegalStateException(
+                    "expected the 3000 messages of easy-ham-1 and spam-1 in "
+                            + corpus
+                            + ", found "
+                            + messages.size());
         }
     }
 

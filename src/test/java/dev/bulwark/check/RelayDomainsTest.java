@@ -3,12 +3,15 @@ package dev.bulwark.check;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bulwark.envelope.Paths;
-import java.util.List;
+
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
 
 class RelayDomainsTest {
 
-    private final RelayDomains domains = RelayDomains.of(List.of("example.com", ".example.net", "b\u00fccher.example"));
+    private final RelayDomains domains =
+            RelayDomains.of(List.of("example.com", ".example.net", "b\u00fccher.example"));
 
     @Test
     void matchesExactDomainsAndSubdomainsOfDottedEntries() {
@@ -23,7 +26,8 @@ class RelayDomainsTest {
     void refusesRelayTricksEvenForOurDomains() {
         assertThat(domains.refusal(Paths.parse("<user%foreign.example@example.com>"))).isPresent();
         assertThat(domains.refusal(Paths.parse("<foreign.example!user@example.com>"))).isPresent();
-        assertThat(domains.refusal(Paths.parse("<\"user@foreign.example\"@example.com>"))).isPresent();
+        assertThat(domains.refusal(Paths.parse("<\"user@foreign.example\"@example.com>")))
+                .isPresent();
         assertThat(domains.refusal(Paths.parse("<user@example.com.>"))).isPresent();
         assertThat(domains.refusal(Paths.parse("<user@[192.0.2.1]>"))).isPresent();
         assertThat(domains.refusal(Paths.parse("<@example.com:user@foreign.example>"))).isPresent();

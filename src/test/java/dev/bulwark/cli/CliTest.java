@@ -2,28 +2,32 @@ package dev.bulwark.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class CliTest {
 
-    @TempDir
-    Path temp;
+    @TempDir Path temp;
 
     private record Run(int code, String out, String err) {}
 
     private static Run cli(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = Cli.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        int code =
+                Cli.run(
+                        args,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(
+                code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -38,7 +42,9 @@ class CliTest {
     void policyCompileReportsEveryErrorAndFails() throws IOException {
         Path dir = temp.resolve("p");
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("inbound.yaml"), """
+        Files.writeString(
+                dir.resolve("inbound.yaml"),
+                """
                 relay-domains: [example.com]
                 rules:
                   data:
@@ -48,11 +54,17 @@ class CliTest {
                 """);
         Run r = cli("policy", "compile", dir.toString());
         assertThat(r.code).isEqualTo(1);
-        assertThat(r.err).isEqualTo(dir.resolve("inbound.yaml") + ":4:7: error: rule 'x' needs an 'action' or a 'score'\n"
-                + dir.resolve("inbound.yaml") + ":5:28: error: invalid regex in 'body-matches': missing closing ):"
-                + " \"(unclosed\"\n"
-                + dir.resolve("inbound.yaml") + ":6:7: error: unknown key 'acton' in a rule (did you mean 'action'?)\n"
-                + "3 error(s)\n");
+        assertThat(r.err)
+                .isEqualTo(
+                        dir.resolve("inbound.yaml")
+                                + ":4:7: error: rule 'x' needs an 'action' or a 'score'\n"
+                                + dir.resolve("inbound.yaml")
+                                + ":5:28: error: invalid regex in 'body-matches': missing closing"
+                                + " ): \"(unclosed\"\n"
+                                + dir.resolve("inbound.yaml")
+                                + ":6:7: error: unknown key 'acton' in a rule (did you mean"
+                                + " 'action'?)\n"
+                                + "3 error(s)\n");
     }
 
     @Test
@@ -65,7 +77,9 @@ class CliTest {
     @Test
     void checkPrintsEachStageTheVerdictAndWhatMatched() throws IOException {
         Path message = temp.resolve("m.eml");
-        Files.writeString(message, """
+        Files.writeString(
+                message,
+                """
                 From: a@example.org
                 Subject: hello
                 Date: Tue, 3 Sep 2024 10:00:00 +0000
@@ -73,20 +87,37 @@ class CliTest {
 
                 XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X
                 """);
-        Run r = cli("check", "--policy", "policy", "--client", "198.51.100.9", "--helo", "mx.example.org", "--from",
-                "a@example.org", "--to", "bob@example.com", message.toString());
+        Run r =
+                cli(
+                        "check",
+                        "--policy",
+                        "policy",
+                        "--client",
+                        "198.51.100.9",
+                        "--helo",
+                        "mx.example.org",
+                        "--from",
+                        "a@example.org",
+                        "--to",
+                        "bob@example.com",
+                        message.toString());
         assertThat(r.code).isZero();
-        assertThat(r.out).contains("connect  198.51.100.9", "rcpt     <bob@example.com>")
+        assertThat(r.out)
+                .contains("connect  198.51.100.9", "rcpt     <bob@example.com>")
                 .contains("fired  gtube: body-contains \"XJS*C4JDBQADN1")
-                .contains("verdict  reject \"Message identified as spam (GTUBE)\" (POLICY) at data, score 0");
+                .contains(
+                        "verdict  reject \"Message identified as spam (GTUBE)\" (POLICY) at data,"
+                                + " score 0");
     }
 
     @Test
     void checkShowsScoresAndShadowHits() throws IOException {
         Path message = temp.resolve("m.eml");
-        Files.writeString(message, "Subject: trip\nDate: x\nMessage-ID: <1@x>\n\nhttps://bit.ly/abc\n");
+        Files.writeString(
+                message, "Subject: trip\nDate: x\nMessage-ID: <1@x>\n\nhttps://bit.ly/abc\n");
         Run r = cli("check", "--policy", "policy", "--helo", "198.51.100.25", message.toString());
-        assertThat(r.out).contains("fired  helo-bare-ip (+2.5): helo-is bare-ip: \"198.51.100.25\"")
+        assertThat(r.out)
+                .contains("fired  helo-bare-ip (+2.5): helo-is bare-ip: \"198.51.100.25\"")
                 .contains("shadow url-shortener: url-host-in inline: bit.ly matches bit.ly")
                 .contains("verdict  deliver at data, score 2.5");
     }

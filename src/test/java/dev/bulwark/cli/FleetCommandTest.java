@@ -3,10 +3,15 @@ package dev.bulwark.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+
 import dev.bulwark.ops.Metrics;
 import dev.bulwark.ops.OpsServer;
 import dev.bulwark.ops.Readiness;
 import dev.bulwark.ops.VersionInfo;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,8 +21,6 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 
 /** {@code bulwark fleet} against real operations listeners on loopback. */
 class FleetCommandTest {
@@ -40,8 +43,12 @@ class FleetCommandTest {
 
     private String node(String version, String digest) {
         VersionInfo info = new VersionInfo(version, "0123abc", digest, "unsigned");
-        OpsServer server = OpsServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
-                Metrics.create(info, () -> true), Readiness.of(() -> true, () -> true), info);
+        OpsServer server =
+                OpsServer.start(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                        Metrics.create(info, () -> true),
+                        Readiness.of(() -> true, () -> true),
+                        info);
         started.add(server);
         return "127.0.0.1:" + server.address().getPort();
     }
@@ -77,7 +84,9 @@ class FleetCommandTest {
         int code = fleet(a, b);
 
         assertThat(code).isZero();
-        assertThat(out().lines().findFirst()).get().asString()
+        assertThat(out().lines().findFirst())
+                .get()
+                .asString()
                 .matches("NODE +VERSION +COMMIT +POLICY DIGEST +SIGNATURE +STATUS");
         assertThat(row(a)).contains("1.2.3", "0123abc", DIGEST_A, "unsigned").endsWith("ok");
         assertThat(row(b)).contains("1.2.3", DIGEST_A).endsWith("ok");
@@ -144,13 +153,16 @@ class FleetCommandTest {
 
     @Test
     void failsWhenSomethingElseAnswersOnThePort() throws IOException {
-        HttpServer other = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        other.createContext("/", exchange -> {
-            byte[] body = "<html>hello</html>".getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
+        HttpServer other =
+                HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        other.createContext(
+                "/",
+                exchange -> {
+                    byte[] body = "<html>hello</html>".getBytes(StandardCharsets.UTF_8);
+                    exchange.sendResponseHeaders(200, body.length);
+                    exchange.getResponseBody().write(body);
+                    exchange.close();
+                });
         other.start();
         started.add(() -> other.stop(0));
         String node = "127.0.0.1:" + other.getAddress().getPort();
@@ -168,11 +180,16 @@ class FleetCommandTest {
 
         errBytes.reset();
         assertThat(fleet("node-without-port")).isEqualTo(2);
-        assertThat(err()).startsWith("bulwark fleet: 'node-without-port' is not a valid node: write HOST:PORT");
+        assertThat(err())
+                .startsWith(
+                        "bulwark fleet: 'node-without-port' is not a valid node: write HOST:PORT");
 
         errBytes.reset();
         assertThat(fleet("host:99999")).isEqualTo(2);
-        assertThat(err()).startsWith("bulwark fleet: 'host:99999' is not a valid node: port 99999 is not in 1..65535");
+        assertThat(err())
+                .startsWith(
+                        "bulwark fleet: 'host:99999' is not a valid node: port 99999 is not in"
+                                + " 1..65535");
 
         errBytes.reset();
         assertThat(fleet("--timeout", "soon", "host:1")).isEqualTo(2);

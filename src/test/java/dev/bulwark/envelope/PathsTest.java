@@ -36,20 +36,34 @@ class PathsTest {
     void recordsATrailingDotAndAddressLiterals() {
         assertThat(Paths.parse("<a@example.com.>").trailingDot()).isTrue();
         assertThat(Paths.parse("<a@[192.0.2.1]>").mailbox().hasAddressLiteral()).isTrue();
-        assertThat(Paths.parse("<a@[IPv6:2001:db8::1]>").mailbox().domain()).isEqualTo("[ipv6:2001:db8::1]");
+        assertThat(Paths.parse("<a@[IPv6:2001:db8::1]>").mailbox().domain())
+                .isEqualTo("[ipv6:2001:db8::1]");
     }
 
     @Test
     void acceptsUtf8AddressesAndTheBarePostmaster() {
-        assertThat(Paths.parse("<j\u00f6rg@b\u00fccher.example>").mailbox().domain()).isEqualTo("b\u00fccher.example");
+        assertThat(Paths.parse("<j\u00f6rg@b\u00fccher.example>").mailbox().domain())
+                .isEqualTo("b\u00fccher.example");
         assertThat(Paths.parse("<Postmaster>").mailbox().isBarePostmaster()).isTrue();
         assertThat(Paths.parseReversePath("<>")).isEqualTo(NullPath.INSTANCE);
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"<>", "<user>", "<@a.example:>", "<a@>", "<@example.com>", "<a..b@example.com>",
-        "<a@-bad.example>", "<a@exa mple.com>", "<a@example.com", "<\"unterminated@example.com>", "<a b@example.com>",
-        "<a@[1.2.3.4>"})
+    @ValueSource(
+            strings = {
+                "<>",
+                "<user>",
+                "<@a.example:>",
+                "<a@>",
+                "<@example.com>",
+                "<a..b@example.com>",
+                "<a@-bad.example>",
+                "<a@exa mple.com>",
+                "<a@example.com",
+                "<\"unterminated@example.com>",
+                "<a b@example.com>",
+                "<a@[1.2.3.4>"
+            })
     void refusesMalformedPaths(String text) {
         assertThatThrownBy(() -> Paths.parse(text)).isInstanceOf(PathSyntaxException.class);
     }

@@ -4,20 +4,24 @@ import static dev.bulwark.audit.Records.accepted;
 import static dev.bulwark.audit.Records.connection;
 import static dev.bulwark.audit.Records.refused;
 import static dev.bulwark.audit.Records.transaction;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bulwark.audit.AuditRecord.NextHopOutcome;
 import dev.bulwark.check.Stage;
 import dev.bulwark.testing.PrometheusText;
+
+import org.junit.jupiter.api.Test;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Test;
 
 class MetricsTest {
 
-    private static final VersionInfo VERSION = new VersionInfo("1.2.3", "0123abc", "ab".repeat(32), "unsigned");
+    private static final VersionInfo VERSION =
+            new VersionInfo("1.2.3", "0123abc", "ab".repeat(32), "unsigned");
 
     private final AtomicBoolean backendUp = new AtomicBoolean(true);
     private final Metrics metrics = Metrics.create(VERSION, backendUp::get);
@@ -32,21 +36,45 @@ class MetricsTest {
 
     @Test
     void exportsBuildInfoWithVersionCommitAndPolicyDigest() {
-        assertThat(scrape().value("bulwark_build_info",
-                "version", "1.2.3", "commit", "0123abc", "policy_digest", "ab".repeat(32))).contains(1.0);
+        assertThat(
+                        scrape().value(
+                                        "bulwark_build_info",
+                                        "version",
+                                        "1.2.3",
+                                        "commit",
+                                        "0123abc",
+                                        "policy_digest",
+                                        "ab".repeat(32)))
+                .contains(1.0);
     }
 
     @Test
     void showsEveryVerdictFromTheStartAndCountsTransactionsByVerdict() {
-        assertThat(scrape().series("bulwark_transactions_total")).hasSize(Metrics.VERDICTS.size())
+        assertThat(scrape().series("bulwark_transactions_total"))
+                .hasSize(Metrics.VERDICTS.size())
                 .allSatisfy(s -> assertThat(s.value()).isZero());
 
-        metrics.record(transaction("accept", "250 2.0.0 Ok", List.of(), List.of(accepted("a@example.com")),
-                delivered(250, Duration.ofMillis(3))));
-        metrics.record(transaction("accept", "250 2.0.0 Ok", List.of(), List.of(accepted("a@example.com")),
-                delivered(250, Duration.ofMillis(3))));
-        metrics.record(transaction("reject", "550 5.7.1 Message refused", List.of("spam-words"),
-                List.of(accepted("a@example.com")), Optional.empty()));
+        metrics.record(
+                transaction(
+                        "accept",
+                        "250 2.0.0 Ok",
+                        List.of(),
+                        List.of(accepted("a@example.com")),
+                        delivered(250, Duration.ofMillis(3))));
+        metrics.record(
+                transaction(
+                        "accept",
+                        "250 2.0.0 Ok",
+                        List.of(),
+                        List.of(accepted("a@example.com")),
+                        delivered(250, Duration.ofMillis(3))));
+        metrics.record(
+                transaction(
+                        "reject",
+                        "550 5.7.1 Message refused",
+                        List.of("spam-words"),
+                        List.of(accepted("a@example.com")),
+                        Optional.empty()));
         metrics.record(transaction("something-new", "", List.of(), List.of(), Optional.empty()));
 
         PrometheusText text = scrape();
@@ -58,100 +86,227 @@ class MetricsTest {
 
     @Test
     void countsARefusedRecipientAgainstItsRuleAndOurReplyCode() {
-        metrics.record(transaction("accept", "250 2.0.0 Ok", List.of("relay-domains"),
-                List.of(refused("x@foreign.example", "554 5.7.1 Relay access denied", "relay-domains"),
-                        accepted("a@example.com")),
-                delivered(250, Duration.ofMillis(3))));
+        metrics.record(
+                transaction(
+                        "accept",
+                        "250 2.0.0 Ok",
+                        List.of("relay-domains"),
+                        List.of(
+                                refused(
+                                        "x@foreign.example",
+                                        "554 5.7.1 Relay access denied",
+                                        "relay-domains"),
+                                accepted("a@example.com")),
+                        delivered(250, Duration.ofMillis(3))));
 
         PrometheusText text = scrape();
-        assertThat(text.series("bulwark_refusals_total")).singleElement()
-                .satisfies(s -> assertThat(s.labels()).containsEntry("rule", "relay-domains").containsEntry("code", "554"))
+        assertThat(text.series("bulwark_refusals_total"))
+                .singleElement()
+                .satisfies(
+                        s ->
+                                assertThat(s.labels())
+                                        .containsEntry("rule", "relay-domains")
+                                        .containsEntry("code", "554"))
                 .satisfies(s -> assertThat(s.value()).isEqualTo(1.0));
     }
 
     @Test
     void countsTheFinalRefusalOnlyAgainstRulesNotAlreadyBlamedForARecipient() {
-        metrics.record(transaction("reject", "550 5.7.1 Message refused", List.of("relay-domains", "spam-words"),
-                List.of(refused("x@foreign.example", "554 5.7.1 Relay access denied", "relay-domains"),
-                        accepted("a@example.com")),
-                Optional.empty()));
+        metrics.record(
+                transaction(
+                        "reject",
+                        "550 5.7.1 Message refused",
+                        List.of("relay-domains", "spam-words"),
+                        List.of(
+                                refused(
+                                        "x@foreign.example",
+                                        "554 5.7.1 Relay access denied",
+                                        "relay-domains"),
+                                accepted("a@example.com")),
+                        Optional.empty()));
 
         PrometheusText text = scrape();
-        assertThat(text.value("bulwark_refusals_total", "rule", "relay-domains", "code", "554")).contains(1.0);
-        assertThat(text.value("bulwark_refusals_total", "rule", "spam-words", "code", "550")).contains(1.0);
+        assertThat(text.value("bulwark_refusals_total", "rule", "relay-domains", "code", "554"))
+                .contains(1.0);
+        assertThat(text.value("bulwark_refusals_total", "rule", "spam-words", "code", "550"))
+                .contains(1.0);
         assertThat(text.series("bulwark_refusals_total")).hasSize(2);
     }
 
     @Test
     void countsARefusalNoRuleCausedAsRuleNone() {
-        metrics.record(transaction("reject", "", List.of(),
-                List.of(refused("nobody@example.com", "550 5.1.1 Recipient address rejected by the destination")),
-                Optional.empty()));
+        metrics.record(
+                transaction(
+                        "reject",
+                        "",
+                        List.of(),
+                        List.of(
+                                refused(
+                                        "nobody@example.com",
+                                        "550 5.1.1 Recipient address rejected by the destination")),
+                        Optional.empty()));
 
-        assertThat(scrape().value("bulwark_refusals_total", "rule", "none", "code", "550")).contains(1.0);
+        assertThat(scrape().value("bulwark_refusals_total", "rule", "none", "code", "550"))
+                .contains(1.0);
     }
 
     @Test
     void countsLimitRefusalsAsRateLimitRefusalsAndRefusedConnectionsAsSuch() {
-        metrics.record(connection("defer", "421 4.7.0 Too many connections from your address",
-                List.of("limit:max-connections-per-client")));
-        metrics.record(transaction("reject", "", List.of("ratelimit:per-sender-domain"),
-                List.of(refused("a@example.com", "450 4.7.1 Try again later", "ratelimit:per-sender-domain")),
-                Optional.empty()));
-        metrics.record(transaction("accept", "250 2.0.0 Ok", List.of("limitless-rule"),
-                List.of(accepted("a@example.com")), delivered(250, Duration.ofMillis(1))));
+        metrics.record(
+                connection(
+                        "defer",
+                        "421 4.7.0 Too many connections from your address",
+                        List.of("limit:max-connections-per-client")));
+        metrics.record(
+                transaction(
+                        "reject",
+                        "",
+                        List.of("ratelimit:per-sender-domain"),
+                        List.of(
+                                refused(
+                                        "a@example.com",
+                                        "450 4.7.1 Try again later",
+                                        "ratelimit:per-sender-domain")),
+                        Optional.empty()));
+        metrics.record(
+                transaction(
+                        "accept",
+                        "250 2.0.0 Ok",
+                        List.of("limitless-rule"),
+                        List.of(accepted("a@example.com")),
+                        delivered(250, Duration.ofMillis(1))));
 
         PrometheusText text = scrape();
         assertThat(text.value("bulwark_connections_refused_total")).contains(1.0);
-        assertThat(text.value("bulwark_refusals_total", "rule", "limit:max-connections-per-client", "code", "421"))
+        assertThat(
+                        text.value(
+                                "bulwark_refusals_total",
+                                "rule",
+                                "limit:max-connections-per-client",
+                                "code",
+                                "421"))
                 .contains(1.0);
-        assertThat(text.value("bulwark_rate_limit_refusals_total", "limit", "limit:max-connections-per-client"))
+        assertThat(
+                        text.value(
+                                "bulwark_rate_limit_refusals_total",
+                                "limit",
+                                "limit:max-connections-per-client"))
                 .contains(1.0);
-        assertThat(text.value("bulwark_rate_limit_refusals_total", "limit", "ratelimit:per-sender-domain"))
+        assertThat(
+                        text.value(
+                                "bulwark_rate_limit_refusals_total",
+                                "limit",
+                                "ratelimit:per-sender-domain"))
                 .contains(1.0);
         assertThat(text.series("bulwark_rate_limit_refusals_total")).hasSize(2);
     }
 
     @Test
     void recordsNextHopLatencyInAHistogramOnlyWhenAMessageWasStreamed() {
-        metrics.record(transaction("accept", "250 2.0.0 Ok", List.of(), List.of(accepted("a@example.com")),
-                delivered(250, Duration.ofMillis(30))));
-        metrics.record(transaction("defer", "451 4.4.1 Destination temporarily unavailable", List.of(), List.of(),
-                Optional.of(new NextHopOutcome(Stage.MAIL, 451, false, Optional.empty()))));
+        metrics.record(
+                transaction(
+                        "accept",
+                        "250 2.0.0 Ok",
+                        List.of(),
+                        List.of(accepted("a@example.com")),
+                        delivered(250, Duration.ofMillis(30))));
+        metrics.record(
+                transaction(
+                        "defer",
+                        "451 4.4.1 Destination temporarily unavailable",
+                        List.of(),
+                        List.of(),
+                        Optional.of(new NextHopOutcome(Stage.MAIL, 451, false, Optional.empty()))));
 
         PrometheusText text = scrape();
         assertThat(text.value("bulwark_next_hop_latency_seconds_count")).contains(1.0);
-        assertThat(text.value("bulwark_next_hop_latency_seconds_sum")).hasValueSatisfying(
-                v -> assertThat(v).isCloseTo(0.030, org.assertj.core.data.Offset.offset(1e-9)));
-        assertThat(text.value("bulwark_next_hop_latency_seconds_bucket", "le", "0.025")).contains(0.0);
-        assertThat(text.value("bulwark_next_hop_latency_seconds_bucket", "le", "0.05")).contains(1.0);
-        assertThat(text.value("bulwark_next_hop_latency_seconds_bucket", "le", "+Inf")).contains(1.0);
+        assertThat(text.value("bulwark_next_hop_latency_seconds_sum"))
+                .hasValueSatisfying(
+                        v ->
+                                assertThat(v)
+                                        .isCloseTo(
+                                                0.030, org.assertj.core.data.Offset.offset(1e-9)));
+        assertThat(text.value("bulwark_next_hop_latency_seconds_bucket", "le", "0.025"))
+                .contains(0.0);
+        assertThat(text.value("bulwark_next_hop_latency_seconds_bucket", "le", "0.05"))
+                .contains(1.0);
+        assertThat(text.value("bulwark_next_hop_latency_seconds_bucket", "le", "+Inf"))
+                .contains(1.0);
     }
 
     @Test
     void countsNextHopErrorsByStageAndKind() {
-        metrics.record(transaction("defer", "451 4.4.1 Destination temporarily unavailable", List.of(), List.of(),
-                Optional.of(new NextHopOutcome(Stage.MAIL, 451, false, Optional.empty()))));
-        metrics.record(transaction("reject", "554 5.0.0 Message refused by the destination", List.of(), List.of(),
-                delivered(554, Duration.ofMillis(2))));
-        metrics.record(transaction("defer", "451 4.0.0 Message temporarily refused", List.of(), List.of(),
-                delivered(451, Duration.ofMillis(2))));
-        metrics.record(transaction("accept", "250 2.0.0 Ok", List.of(), List.of(), delivered(250, Duration.ofMillis(2))));
+        metrics.record(
+                transaction(
+                        "defer",
+                        "451 4.4.1 Destination temporarily unavailable",
+                        List.of(),
+                        List.of(),
+                        Optional.of(new NextHopOutcome(Stage.MAIL, 451, false, Optional.empty()))));
+        metrics.record(
+                transaction(
+                        "reject",
+                        "554 5.0.0 Message refused by the destination",
+                        List.of(),
+                        List.of(),
+                        delivered(554, Duration.ofMillis(2))));
+        metrics.record(
+                transaction(
+                        "defer",
+                        "451 4.0.0 Message temporarily refused",
+                        List.of(),
+                        List.of(),
+                        delivered(451, Duration.ofMillis(2))));
+        metrics.record(
+                transaction(
+                        "accept",
+                        "250 2.0.0 Ok",
+                        List.of(),
+                        List.of(),
+                        delivered(250, Duration.ofMillis(2))));
 
         PrometheusText text = scrape();
-        assertThat(text.value("bulwark_next_hop_errors_total", "stage", "mail", "kind", "unreachable")).contains(1.0);
-        assertThat(text.value("bulwark_next_hop_errors_total", "stage", "data", "kind", "permanent")).contains(1.0);
-        assertThat(text.value("bulwark_next_hop_errors_total", "stage", "data", "kind", "transient")).contains(1.0);
+        assertThat(
+                        text.value(
+                                "bulwark_next_hop_errors_total",
+                                "stage",
+                                "mail",
+                                "kind",
+                                "unreachable"))
+                .contains(1.0);
+        assertThat(
+                        text.value(
+                                "bulwark_next_hop_errors_total",
+                                "stage",
+                                "data",
+                                "kind",
+                                "permanent"))
+                .contains(1.0);
+        assertThat(
+                        text.value(
+                                "bulwark_next_hop_errors_total",
+                                "stage",
+                                "data",
+                                "kind",
+                                "transient"))
+                .contains(1.0);
         assertThat(text.series("bulwark_next_hop_errors_total")).hasSize(3);
     }
 
     @Test
     void countsShadowRulesSeparatelyFromRulesThatActed() {
-        metrics.record(transaction("accept", "250 2.0.0 Ok", List.of(), List.of("would-reject-pdf"),
-                List.of(accepted("a@example.com")), delivered(250, Duration.ofMillis(1))));
+        metrics.record(
+                transaction(
+                        "accept",
+                        "250 2.0.0 Ok",
+                        List.of(),
+                        List.of("would-reject-pdf"),
+                        List.of(accepted("a@example.com")),
+                        delivered(250, Duration.ofMillis(1))));
 
         PrometheusText text = scrape();
-        assertThat(text.value("bulwark_shadow_hits_total", "rule", "would-reject-pdf")).contains(1.0);
+        assertThat(text.value("bulwark_shadow_hits_total", "rule", "would-reject-pdf"))
+                .contains(1.0);
         assertThat(text.series("bulwark_refusals_total")).isEmpty();
     }
 

@@ -2,11 +2,12 @@ package dev.bulwark.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
+
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Test;
 
 class ReadinessTest {
 
@@ -15,14 +16,20 @@ class ReadinessTest {
     private final AtomicBoolean nextHopUp = new AtomicBoolean(true);
     private final AtomicInteger probes = new AtomicInteger();
 
-    private final Readiness readiness = Readiness.of(verified::get, () -> {
-        probes.incrementAndGet();
-        return nextHopUp.get();
-    }, Duration.ofSeconds(2), now::get);
+    private final Readiness readiness =
+            Readiness.of(
+                    verified::get,
+                    () -> {
+                        probes.incrementAndGet();
+                        return nextHopUp.get();
+                    },
+                    Duration.ofSeconds(2),
+                    now::get);
 
     @Test
     void isReadyWhenVerifiedAndTheNextHopAnswers() {
-        assertThat(readiness.check()).isEqualTo(new Readiness.Status(true, java.util.Optional.empty()));
+        assertThat(readiness.check())
+                .isEqualTo(new Readiness.Status(true, java.util.Optional.empty()));
     }
 
     @Test
@@ -32,7 +39,8 @@ class ReadinessTest {
         Readiness.Status status = readiness.check();
 
         assertThat(status.ready()).isFalse();
-        assertThat(status.problem()).contains("self-verification against the manifest has not passed");
+        assertThat(status.problem())
+                .contains("self-verification against the manifest has not passed");
         assertThat(probes).hasValue(0);
     }
 
@@ -55,9 +63,12 @@ class ReadinessTest {
 
     @Test
     void treatsAProbeThatThrowsAsANextHopThatDoesNotAnswer() {
-        Readiness throwing = Readiness.of(() -> true, () -> {
-            throw new IllegalStateException("resolver exploded");
-        });
+        Readiness throwing =
+                Readiness.of(
+                        () -> true,
+                        () -> {
+                            throw new IllegalStateException("resolver exploded");
+                        });
 
         assertThat(throwing.check().ready()).isFalse();
     }

@@ -4,6 +4,7 @@ import static dev.bulwark.policy.TestPolicies.envelope;
 import static dev.bulwark.policy.TestPolicies.message;
 import static dev.bulwark.policy.TestPolicies.policy;
 import static dev.bulwark.policy.TestPolicies.run;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bulwark.check.Connection;
@@ -15,18 +16,21 @@ import dev.bulwark.check.Stage;
 import dev.bulwark.check.Verdict;
 import dev.bulwark.check.rules.RuleEvaluation;
 import dev.bulwark.envelope.Mailbox;
+
+import org.junit.jupiter.api.Test;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.junit.jupiter.api.Test;
 
 /** Every action of the language, and how decisions carry across stages and transactions. */
 class ActionsTest {
 
-    private static final String SPAMMY = """
+    private static final String SPAMMY =
+            """
             From: a@example.org
             To: b@example.com
             Subject: cheap offer
@@ -38,38 +42,49 @@ class ActionsTest {
 
     @Test
     void rejectAndDeferCarryTheAuthorsReplyText() {
-        CompiledPolicy p = policy("""
-                rules:
-                  data:
-                    - id: r
-                      when: {subject-contains: cheap}
-                      action: reject
-                      reply: "No offers please"
-                    - id: d
-                      when: {subject-contains: lunch}
-                      action: defer
-                """);
+        CompiledPolicy p =
+                policy(
+                        """
+                        rules:
+                          data:
+                            - id: r
+                              when: {subject-contains: cheap}
+                              action: reject
+                              reply: "No offers please"
+                            - id: d
+                              when: {subject-contains: lunch}
+                              action: defer
+                        """);
         Simulation.Outcome rejected = run(p, SPAMMY);
-        assertThat(rejected.verdict()).isEqualTo(new Verdict.Reject(Verdict.Reason.POLICY, Optional.of("No offers please")));
+        assertThat(rejected.verdict())
+                .isEqualTo(
+                        new Verdict.Reject(Verdict.Reason.POLICY, Optional.of("No offers please")));
         assertThat(rejected.stage()).isEqualTo(Stage.DATA);
         Simulation.Outcome deferred = run(p, TestPolicies.PLAIN);
-        assertThat(deferred.verdict()).isEqualTo(new Verdict.Defer(Verdict.Reason.POLICY, Optional.empty()));
+        assertThat(deferred.verdict())
+                .isEqualTo(new Verdict.Defer(Verdict.Reason.POLICY, Optional.empty()));
     }
 
     @Test
     void acceptAtConnectAllowlistsTheWholeSession() {
-        CompiledPolicy p = policy("""
-                rules:
-                  connect:
-                    - id: ours
-                      when: {client-ip-in: [192.0.2.0/24]}
-                      action: accept
-                  data:
-                    - id: r
-                      when: {subject-contains: cheap}
-                      action: reject
-                """);
-        Simulation.Outcome o = run(p, envelope("192.0.2.9", "h.example", "a@example.org", "b@example.com"), SPAMMY);
+        CompiledPolicy p =
+                policy(
+                        """
+                        rules:
+                          connect:
+                            - id: ours
+                              when: {client-ip-in: [192.0.2.0/24]}
+                              action: accept
+                          data:
+                            - id: r
+                              when: {subject-contains: cheap}
+                              action: reject
+                        """);
+        Simulation.Outcome o =
+                run(
+                        p,
+                        envelope("192.0.2.9", "h.example", "a@example.org", "b@example.com"),
+                        SPAMMY);
         assertThat(o.verdict()).isEqualTo(Verdict.ACCEPT);
         assertThat(o.fired()).containsExactly("ours");
         assertThat(run(p, SPAMMY).verdictName()).isEqualTo("reject");
@@ -77,82 +92,133 @@ class ActionsTest {
 
     @Test
     void acceptForOneRecipientSkipsDataOnlyWhenEveryRecipientIsAllowlisted() {
-        CompiledPolicy p = policy("""
-                rules:
-                  rcpt:
-                    - id: postmaster
-                      when: {recipient-in: [postmaster@example.com]}
-                      action: accept
-                  data:
-                    - id: r
-                      when: {subject-contains: cheap}
-                      action: reject
-                """);
-        assertThat(run(p, envelope("198.51.100.1", "h.example", "a@example.org", "postmaster@example.com"), SPAMMY)
-                .verdict()).isEqualTo(Verdict.ACCEPT);
-        assertThat(run(p, envelope("198.51.100.1", "h.example", "a@example.org", "postmaster@example.com",
-                "bob@example.com"), SPAMMY).verdictName()).isEqualTo("reject");
+        CompiledPolicy p =
+                policy(
+                        """
+                        rules:
+                          rcpt:
+                            - id: postmaster
+                              when: {recipient-in: [postmaster@example.com]}
+                              action: accept
+                          data:
+                            - id: r
+                              when: {subject-contains: cheap}
+                              action: reject
+                        """);
+        assertThat(
+                        run(
+                                        p,
+                                        envelope(
+                                                "198.51.100.1",
+                                                "h.example",
+                                                "a@example.org",
+                                                "postmaster@example.com"),
+                                        SPAMMY)
+                                .verdict())
+                .isEqualTo(Verdict.ACCEPT);
+        assertThat(
+                        run(
+                                        p,
+                                        envelope(
+                                                "198.51.100.1",
+                                                "h.example",
+                                                "a@example.org",
+                                                "postmaster@example.com",
+                                                "bob@example.com"),
+                                        SPAMMY)
+                                .verdictName())
+                .isEqualTo("reject");
     }
 
     @Test
     void discardAndQuarantineDecidedEarlyAreCarriedOutAtData() {
-        CompiledPolicy p = policy("""
-                quarantine: held@example.com
-                rules:
-                  mail:
-                    - id: hold
-                      when: {sender-in: [suspicious.example]}
-                      action: quarantine
-                  rcpt:
-                    - id: trap
-                      when: {recipient-in: [trap@example.com]}
-                      action: discard
-                  data:
-                    - id: r
-                      when: {subject-contains: cheap}
-                      action: reject
-                """);
-        Simulation.Outcome held = run(p, envelope("198.51.100.1", "h.example", "x@suspicious.example", "bob@example.com"),
-                TestPolicies.PLAIN);
-        assertThat(held.steps().get(2).decision().verdict()).as("MAIL itself continues").isEqualTo(Verdict.CONTINUE);
-        assertThat(held.verdict()).isEqualTo(new Verdict.Quarantine(Mailbox.of("held@example.com")));
-        Simulation.Outcome trapped = run(p, envelope("198.51.100.1", "h.example", "a@example.org", "bob@example.com",
-                "trap@example.com"), SPAMMY);
-        assertThat(trapped.verdict()).as("discard ends rule evaluation: the data reject does not run")
+        CompiledPolicy p =
+                policy(
+                        """
+                        quarantine: held@example.com
+                        rules:
+                          mail:
+                            - id: hold
+                              when: {sender-in: [suspicious.example]}
+                              action: quarantine
+                          rcpt:
+                            - id: trap
+                              when: {recipient-in: [trap@example.com]}
+                              action: discard
+                          data:
+                            - id: r
+                              when: {subject-contains: cheap}
+                              action: reject
+                        """);
+        Simulation.Outcome held =
+                run(
+                        p,
+                        envelope(
+                                "198.51.100.1",
+                                "h.example",
+                                "x@suspicious.example",
+                                "bob@example.com"),
+                        TestPolicies.PLAIN);
+        assertThat(held.steps().get(2).decision().verdict())
+                .as("MAIL itself continues")
+                .isEqualTo(Verdict.CONTINUE);
+        assertThat(held.verdict())
+                .isEqualTo(new Verdict.Quarantine(Mailbox.of("held@example.com")));
+        Simulation.Outcome trapped =
+                run(
+                        p,
+                        envelope(
+                                "198.51.100.1",
+                                "h.example",
+                                "a@example.org",
+                                "bob@example.com",
+                                "trap@example.com"),
+                        SPAMMY);
+        assertThat(trapped.verdict())
+                .as("discard ends rule evaluation: the data reject does not run")
                 .isEqualTo(Verdict.DISCARD);
         assertThat(trapped.fired()).containsExactly("trap");
     }
 
     @Test
     void tagMergesHeadersAndFillsInScoreAndRules() {
-        CompiledPolicy p = policy("""
-                thresholds: {tag: 3}
-                tag:
-                  subject-prefix: "[SPAM] "
-                  headers: {X-Spam-Score: "{score}", X-Spam-Rules: "{rules}"}
-                rules:
-                  data:
-                    - id: offer
-                      when: {subject-contains: offer}
-                      action: tag
-                      tag: {headers: {X-Offer: "yes"}}
-                    - id: cheap
-                      when: {subject-contains: cheap}
-                      score: 2.5
-                    - id: buy
-                      when: {body-contains: buy}
-                      score: 1
-                """);
+        CompiledPolicy p =
+                policy(
+                        """
+                        thresholds: {tag: 3}
+                        tag:
+                          subject-prefix: "[SPAM] "
+                          headers: {X-Spam-Score: "{score}", X-Spam-Rules: "{rules}"}
+                        rules:
+                          data:
+                            - id: offer
+                              when: {subject-contains: offer}
+                              action: tag
+                              tag: {headers: {X-Offer: "yes"}}
+                            - id: cheap
+                              when: {subject-contains: cheap}
+                              score: 2.5
+                            - id: buy
+                              when: {body-contains: buy}
+                              score: 1
+                        """);
         Simulation.Outcome o = run(p, SPAMMY);
-        assertThat(o.verdict()).isEqualTo(new Verdict.Tag(List.of(new Verdict.Header("X-Offer", "yes"),
-                new Verdict.Header("X-Spam-Score", "3.5"), new Verdict.Header("X-Spam-Rules", "offer,cheap,buy")),
-                Optional.of("[SPAM] ")));
-        assertThat(o.fired()).containsExactly("offer", "cheap", "buy", RuleEvaluation.THRESHOLD_TAG);
+        assertThat(o.verdict())
+                .isEqualTo(
+                        new Verdict.Tag(
+                                List.of(
+                                        new Verdict.Header("X-Offer", "yes"),
+                                        new Verdict.Header("X-Spam-Score", "3.5"),
+                                        new Verdict.Header("X-Spam-Rules", "offer,cheap,buy")),
+                                Optional.of("[SPAM] ")));
+        assertThat(o.fired())
+                .containsExactly("offer", "cheap", "buy", RuleEvaluation.THRESHOLD_TAG);
     }
 
     @Test
     void scoresAddUpAcrossStagesAndThresholdsApplyInOrder() {
-        String policy = """
+        String policy =
+                """
                 quarantine: held@example.com
                 thresholds: {tag: 2, quarantine: 4, reject: 6}
                 rules:
@@ -169,12 +235,33 @@ class ActionsTest {
                       score: 2
                 """;
         CompiledPolicy p = policy(policy);
-        assertThat(run(p, envelope("198.51.100.1", "mail.example.org", "a@example.org", "b@example.com"),
-                "Subject: cheap\n\nhello\n").verdictName()).isEqualTo("tag");
-        assertThat(run(p, envelope("198.51.100.1", "198.51.100.1", "a@example.org", "b@example.com"),
-                "Subject: cheap\n\nhello\n").verdictName()).isEqualTo("quarantine");
-        Simulation.Outcome rejected = run(p, envelope("198.51.100.1", "198.51.100.1", "a@example.org", "b@example.com"),
-                SPAMMY);
+        assertThat(
+                        run(
+                                        p,
+                                        envelope(
+                                                "198.51.100.1",
+                                                "mail.example.org",
+                                                "a@example.org",
+                                                "b@example.com"),
+                                        "Subject: cheap\n\nhello\n")
+                                .verdictName())
+                .isEqualTo("tag");
+        assertThat(
+                        run(
+                                        p,
+                                        envelope(
+                                                "198.51.100.1",
+                                                "198.51.100.1",
+                                                "a@example.org",
+                                                "b@example.com"),
+                                        "Subject: cheap\n\nhello\n")
+                                .verdictName())
+                .isEqualTo("quarantine");
+        Simulation.Outcome rejected =
+                run(
+                        p,
+                        envelope("198.51.100.1", "198.51.100.1", "a@example.org", "b@example.com"),
+                        SPAMMY);
         assertThat(rejected.verdictName()).isEqualTo("reject");
         assertThat(rejected.score()).isEqualTo(6.0);
         assertThat(rejected.fired()).endsWith(RuleEvaluation.THRESHOLD_REJECT);
@@ -182,7 +269,8 @@ class ActionsTest {
 
     @Test
     void rejectThresholdFiresEarlyOnlyWhenNoLaterRuleCanLowerTheScore() {
-        String scoring = """
+        String scoring =
+                """
                 thresholds: {reject: 3}
                 rules:
                   helo:
@@ -194,79 +282,115 @@ class ActionsTest {
                       when: {header-present: List-Id}
                       score: %s
                 """;
-        Envelope bareIp = envelope("198.51.100.1", "198.51.100.1", "a@example.org", "b@example.com");
+        Envelope bareIp =
+                envelope("198.51.100.1", "198.51.100.1", "a@example.org", "b@example.com");
         Simulation.Outcome early = run(policy(scoring.formatted("1")), bareIp, TestPolicies.PLAIN);
         assertThat(early.verdictName()).isEqualTo("reject");
         assertThat(early.stage()).isEqualTo(Stage.HELO);
-        Simulation.Outcome late = run(policy(scoring.formatted("-3")), bareIp,
-                "List-Id: <l.example>\nSubject: s\n\nhi\n");
-        assertThat(late.verdictName()).as("a negative score at DATA keeps the session going").isEqualTo("deliver");
+        Simulation.Outcome late =
+                run(
+                        policy(scoring.formatted("-3")),
+                        bareIp,
+                        "List-Id: <l.example>\nSubject: s\n\nhi\n");
+        assertThat(late.verdictName())
+                .as("a negative score at DATA keeps the session going")
+                .isEqualTo("deliver");
         assertThat(late.score()).isEqualTo(2.0);
     }
 
     @Test
     void shadowRulesOnlyRecord() {
-        CompiledPolicy p = policy("""
-                thresholds: {reject: 1}
-                rules:
-                  data:
-                    - id: would-reject
-                      when: {subject-contains: cheap}
-                      action: reject
-                      shadow: true
-                    - id: would-score
-                      when: {body-contains: buy}
-                      score: 5
-                      shadow: true
-                """);
+        CompiledPolicy p =
+                policy(
+                        """
+                        thresholds: {reject: 1}
+                        rules:
+                          data:
+                            - id: would-reject
+                              when: {subject-contains: cheap}
+                              action: reject
+                              shadow: true
+                            - id: would-score
+                              when: {body-contains: buy}
+                              score: 5
+                              shadow: true
+                        """);
         Simulation.Outcome o = run(p, SPAMMY);
         assertThat(o.verdictName()).isEqualTo("deliver");
         assertThat(o.score()).isZero();
-        assertThat(o.hits()).extracting(h -> h.ruleId() + ":" + h.shadow() + ":" + h.score())
+        assertThat(o.hits())
+                .extracting(h -> h.ruleId() + ":" + h.shadow() + ":" + h.score())
                 .containsExactly("would-reject:true:0.0", "would-score:true:5.0");
     }
 
     @Test
     void refusedRecipientsScoresDoNotCountAndARuleScoresOncePerTransaction() {
-        CompiledPolicy p = policy("""
-                thresholds: {tag: 3}
-                rules:
-                  rcpt:
-                    - id: sales
-                      when: {recipient-matches: '^sales'}
-                      score: 2
-                    - id: no-sales2
-                      when: {recipient-in: [sales2@example.com]}
-                      action: reject
-                """);
-        Simulation.Outcome o = run(p, envelope("198.51.100.1", "h.example", "a@example.org", "sales@example.com",
-                "sales1@example.com", "sales2@example.com"), TestPolicies.PLAIN);
-        assertThat(o.score()).as("sales scored once; the refused sales2 added nothing").isEqualTo(2.0);
+        CompiledPolicy p =
+                policy(
+                        """
+                        thresholds: {tag: 3}
+                        rules:
+                          rcpt:
+                            - id: sales
+                              when: {recipient-matches: '^sales'}
+                              score: 2
+                            - id: no-sales2
+                              when: {recipient-in: [sales2@example.com]}
+                              action: reject
+                        """);
+        Simulation.Outcome o =
+                run(
+                        p,
+                        envelope(
+                                "198.51.100.1",
+                                "h.example",
+                                "a@example.org",
+                                "sales@example.com",
+                                "sales1@example.com",
+                                "sales2@example.com"),
+                        TestPolicies.PLAIN);
+        assertThat(o.score())
+                .as("sales scored once; the refused sales2 added nothing")
+                .isEqualTo(2.0);
         assertThat(o.verdictName()).isEqualTo("deliver");
     }
 
     @Test
     void sessionScoresCountInEveryTransactionButTransactionScoresDoNot() {
-        CompiledPolicy p = policy("""
-                thresholds: {tag: 3}
-                rules:
-                  helo:
-                    - id: single
-                      when: {helo-is: single-label}
-                      score: 2
-                  mail:
-                    - id: bounce
-                      when: {sender-null: true}
-                      score: 2
-                """);
-        Evaluation ev = p.begin(new Connection("s1", InetAddress.ofLiteral("198.51.100.1"), Optional.empty()));
+        CompiledPolicy p =
+                policy(
+                        """
+                        thresholds: {tag: 3}
+                        rules:
+                          helo:
+                            - id: single
+                              when: {helo-is: single-label}
+                              score: 2
+                          mail:
+                            - id: bounce
+                              when: {sender-null: true}
+                              score: 2
+                        """);
+        Evaluation ev =
+                p.begin(
+                        new Connection(
+                                "s1", InetAddress.ofLiteral("198.51.100.1"), Optional.empty()));
         ev.connect();
         ev.helo("desktop");
-        ev.mail(new MailFacts(dev.bulwark.envelope.ReversePath.nullPath(), OptionalLong.empty(), false, false, false));
+        ev.mail(
+                new MailFacts(
+                        dev.bulwark.envelope.ReversePath.nullPath(),
+                        OptionalLong.empty(),
+                        false,
+                        false,
+                        false));
         ev.rcpt(Mailbox.of("b@example.com"));
-        assertThat(ev.data(new Simulation.Bytes(message(TestPolicies.PLAIN))).verdict()).isInstanceOf(Verdict.Tag.class);
+        assertThat(ev.data(new Simulation.Bytes(message(TestPolicies.PLAIN))).verdict())
+                .isInstanceOf(Verdict.Tag.class);
         ev.reset();
-        ev.mail(new MailFacts(Mailbox.of("a@example.org"), OptionalLong.empty(), false, false, false));
+        ev.mail(
+                new MailFacts(
+                        Mailbox.of("a@example.org"), OptionalLong.empty(), false, false, false));
         ev.rcpt(Mailbox.of("b@example.com"));
         Decision second = ev.data(new Simulation.Bytes(message(TestPolicies.PLAIN)));
         assertThat(second.verdict()).isEqualTo(Verdict.CONTINUE);
@@ -275,47 +399,64 @@ class ActionsTest {
 
     @Test
     void anUnexpectedFailureBecomesATemporaryRefusalNeverAnAccept() {
-        CompiledPolicy p = policy("""
-                rules:
-                  data:
-                    - id: r
-                      when: {body-contains: x}
-                      action: reject
-                """);
-        Evaluation ev = p.begin(new Connection("s1", InetAddress.ofLiteral("198.51.100.1"), Optional.empty()));
+        CompiledPolicy p =
+                policy(
+                        """
+                        rules:
+                          data:
+                            - id: r
+                              when: {body-contains: x}
+                              action: reject
+                        """);
+        Evaluation ev =
+                p.begin(
+                        new Connection(
+                                "s1", InetAddress.ofLiteral("198.51.100.1"), Optional.empty()));
         ev.connect();
         ev.helo("h.example");
-        ev.mail(new MailFacts(Mailbox.of("a@example.org"), OptionalLong.empty(), false, false, false));
+        ev.mail(
+                new MailFacts(
+                        Mailbox.of("a@example.org"), OptionalLong.empty(), false, false, false));
         ev.rcpt(Mailbox.of("b@example.com"));
-        Message unreadable = new Message() {
-            @Override
-            public long size() {
-                return 10;
-            }
+        Message unreadable =
+                new Message() {
+                    @Override
+                    public long size() {
+                        return 10;
+                    }
 
-            @Override
-            public InputStream open() throws IOException {
-                throw new IOException("spill file vanished");
-            }
-        };
+                    @Override
+                    public InputStream open() throws IOException {
+                        throw new IOException("spill file vanished");
+                    }
+                };
         Decision d = ev.data(unreadable);
-        assertThat(d.verdict()).isEqualTo(new Verdict.Defer(Verdict.Reason.CHECK_FAILED, Optional.empty()));
-        assertThat(d.hits()).singleElement().satisfies(h -> {
-            assertThat(h.ruleId()).isEqualTo(RuleEvaluation.INTERNAL_ERROR);
-            assertThat(h.detail()).contains("cannot read the message");
-        });
+        assertThat(d.verdict())
+                .isEqualTo(new Verdict.Defer(Verdict.Reason.CHECK_FAILED, Optional.empty()));
+        assertThat(d.hits())
+                .singleElement()
+                .satisfies(
+                        h -> {
+                            assertThat(h.ruleId()).isEqualTo(RuleEvaluation.INTERNAL_ERROR);
+                            assertThat(h.detail()).contains("cannot read the message");
+                        });
     }
 
     @Test
     void aNewGreetingIsJudgedAfresh() {
-        CompiledPolicy p = policy("""
-                rules:
-                  helo:
-                    - id: bad
-                      when: {helo-is: invalid}
-                      action: reject
-                """);
-        Evaluation ev = p.begin(new Connection("s1", InetAddress.ofLiteral("198.51.100.1"), Optional.empty()));
+        CompiledPolicy p =
+                policy(
+                        """
+                        rules:
+                          helo:
+                            - id: bad
+                              when: {helo-is: invalid}
+                              action: reject
+                        """);
+        Evaluation ev =
+                p.begin(
+                        new Connection(
+                                "s1", InetAddress.ofLiteral("198.51.100.1"), Optional.empty()));
         ev.connect();
         assertThat(ev.helo("not valid!").verdict()).isInstanceOf(Verdict.Reject.class);
         assertThat(ev.helo("mail.example.org").verdict()).isEqualTo(Verdict.CONTINUE);

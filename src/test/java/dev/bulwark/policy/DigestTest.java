@@ -1,19 +1,25 @@
 package dev.bulwark.policy;
 
 import static dev.bulwark.policy.TestPolicies.policy;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The digest covers what the policy does, not how its source is written (see src/adr/0004-policy-digest.md). */
+/**
+ * The digest covers what the policy does, not how its source is written (see
+ * src/adr/0004-policy-digest.md).
+ */
 class DigestTest {
 
-    private static final String BASE = """
+    private static final String BASE =
+            """
             relay-domains: [example.com, example.net]
             thresholds: {tag: 5}
             rules:
@@ -26,12 +32,12 @@ class DigestTest {
                   score: 3
             """;
 
-    @TempDir
-    Path temp;
+    @TempDir Path temp;
 
     @Test
     void commentsFormattingKeyOrderAndDescriptionsDoNotChangeTheDigest() {
-        String reformatted = """
+        String reformatted =
+                """
                 # our policy
                 thresholds:
                   tag: 5.0          # tag at five
@@ -54,36 +60,55 @@ class DigestTest {
     void everySemanticValueChangesTheDigest() {
         String base = policy(BASE).digest();
         assertThat(policy(BASE.replace("tag: 5", "tag: 5.5")).digest()).isNotEqualTo(base);
-        assertThat(policy(BASE.replace("score: 3\n    - id: cheap", "score: 2\n    - id: cheap")).digest())
+        assertThat(
+                        policy(
+                                        BASE.replace(
+                                                "score: 3\n    - id: cheap",
+                                                "score: 2\n    - id: cheap"))
+                                .digest())
                 .isNotEqualTo(base);
-        assertThat(policy(BASE.replace("cheap|discount", "cheap|discounts")).digest()).isNotEqualTo(base);
-        assertThat(policy(BASE.replace("example.net]", "example.org]")).digest()).isNotEqualTo(base);
-        assertThat(policy(BASE.replace("{subject-contains: offer}", "{subject-contains: {text: offer,"
-                + " case-sensitive: true}}")).digest()).isNotEqualTo(base);
-        String swapped = BASE.replace("""
-                    - id: offer
-                      when: {subject-contains: offer}
-                      score: 3
-                    - id: cheap
-                      when: {body-matches: 'cheap|discount'}
-                      score: 3
-                """, """
-                    - id: cheap
-                      when: {body-matches: 'cheap|discount'}
-                      score: 3
-                    - id: offer
-                      when: {subject-contains: offer}
-                      score: 3
-                """);
+        assertThat(policy(BASE.replace("cheap|discount", "cheap|discounts")).digest())
+                .isNotEqualTo(base);
+        assertThat(policy(BASE.replace("example.net]", "example.org]")).digest())
+                .isNotEqualTo(base);
+        assertThat(
+                        policy(
+                                        BASE.replace(
+                                                "{subject-contains: offer}",
+                                                "{subject-contains: {text: offer,"
+                                                        + " case-sensitive: true}}"))
+                                .digest())
+                .isNotEqualTo(base);
+        String swapped =
+                BASE.replace(
+                        """
+                            - id: offer
+                              when: {subject-contains: offer}
+                              score: 3
+                            - id: cheap
+                              when: {body-matches: 'cheap|discount'}
+                              score: 3
+                        """,
+                        """
+                            - id: cheap
+                              when: {body-matches: 'cheap|discount'}
+                              score: 3
+                            - id: offer
+                              when: {subject-contains: offer}
+                              score: 3
+                        """);
         assertThat(swapped).isNotEqualTo(BASE);
         assertThat(policy(swapped).digest()).as("rule order is semantic").isNotEqualTo(base);
     }
 
     @Test
-    void listFileContentsAreCoveredButTheirCommentsAndOrderAreNot() throws IOException, PolicyException {
+    void listFileContentsAreCoveredButTheirCommentsAndOrderAreNot()
+            throws IOException, PolicyException {
         Path dir = temp.resolve("policy");
         Files.createDirectories(dir.resolve("lists"));
-        Files.writeString(dir.resolve("inbound.yaml"), """
+        Files.writeString(
+                dir.resolve("inbound.yaml"),
+                """
                 relay-domains: relay
                 rules:
                   connect:
@@ -94,7 +119,9 @@ class DigestTest {
         Files.writeString(dir.resolve("lists/relay.txt"), "example.com\n");
         Files.writeString(dir.resolve("lists/blocked.txt"), "192.0.2.0/24\n198.51.100.0/24\n");
         String first = CompiledPolicy.compile(dir).digest();
-        Files.writeString(dir.resolve("lists/blocked.txt"), "# reordered\n198.51.100.0/24   # b\n\n192.0.2.0/24\n");
+        Files.writeString(
+                dir.resolve("lists/blocked.txt"),
+                "# reordered\n198.51.100.0/24   # b\n\n192.0.2.0/24\n");
         assertThat(CompiledPolicy.compile(dir).digest()).isEqualTo(first);
         Files.writeString(dir.resolve("lists/blocked.txt"), "192.0.2.0/24\n198.51.100.0/25\n");
         assertThat(CompiledPolicy.compile(dir).digest()).isNotEqualTo(first);
@@ -125,11 +152,21 @@ class DigestTest {
         policy(BASE).writeEmbedded(classes);
         Path json = classes.resolve(CompiledPolicy.EMBEDDED_POLICY);
         String original = Files.readString(json);
-        assertThat(CompiledPolicy.verifyEmbedded(original, Files.readString(classes.resolve(
-                CompiledPolicy.EMBEDDED_DIGEST))).digest()).isEqualTo(policy(BASE).digest());
+        assertThat(
+                        CompiledPolicy.verifyEmbedded(
+                                        original,
+                                        Files.readString(
+                                                classes.resolve(CompiledPolicy.EMBEDDED_DIGEST)))
+                                .digest())
+                .isEqualTo(policy(BASE).digest());
         Files.writeString(json, original.replace("\"tag\": 5", "\"tag\": 50"));
-        assertThatThrownBy(() -> CompiledPolicy.verifyEmbedded(Files.readString(json),
-                Files.readString(classes.resolve(CompiledPolicy.EMBEDDED_DIGEST))))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("does not match its digest");
+        assertThatThrownBy(
+                        () ->
+                                CompiledPolicy.verifyEmbedded(
+                                        Files.readString(json),
+                                        Files.readString(
+                                                classes.resolve(CompiledPolicy.EMBEDDED_DIGEST))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("does not match its digest");
     }
 }

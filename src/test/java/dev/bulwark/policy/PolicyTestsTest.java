@@ -3,18 +3,18 @@ package dev.bulwark.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /** The ruleset gate: cases run through the policy; mismatches are reported in a table. */
 class PolicyTestsTest {
 
-    @TempDir
-    Path temp;
+    @TempDir Path temp;
 
     Path dir;
 
@@ -22,7 +22,9 @@ class PolicyTestsTest {
     void writePolicy() throws IOException {
         dir = temp.resolve("policy");
         Files.createDirectories(dir.resolve("tests/messages"));
-        Files.writeString(dir.resolve("inbound.yaml"), """
+        Files.writeString(
+                dir.resolve("inbound.yaml"),
+                """
                 relay-domains: [example.com]
                 rules:
                   data:
@@ -30,7 +32,8 @@ class PolicyTestsTest {
                       when: {subject-contains: offer}
                       action: reject
                 """);
-        Files.writeString(dir.resolve("tests/messages/offer.eml"), "Subject: special offer\n\nbuy\n");
+        Files.writeString(
+                dir.resolve("tests/messages/offer.eml"), "Subject: special offer\n\nbuy\n");
     }
 
     private PolicyTests.Report run() throws IOException, PolicyException {
@@ -40,7 +43,9 @@ class PolicyTestsTest {
 
     @Test
     void passingCasesPass() throws IOException, PolicyException {
-        Files.writeString(dir.resolve("tests/cases.yaml"), """
+        Files.writeString(
+                dir.resolve("tests/cases.yaml"),
+                """
                 defaults: {client: 198.51.100.1, helo: mail.example.org, sender: a@example.org,
                            recipients: [b@example.com]}
                 cases:
@@ -61,7 +66,9 @@ class PolicyTestsTest {
 
     @Test
     void aMismatchIsReportedInATableWithTheRulesThatFired() throws IOException, PolicyException {
-        Files.writeString(dir.resolve("tests/cases.yaml"), """
+        Files.writeString(
+                dir.resolve("tests/cases.yaml"),
+                """
                 defaults: {client: 198.51.100.1, helo: mail.example.org, sender: a@example.org,
                            recipients: [b@example.com]}
                 cases:
@@ -78,18 +85,22 @@ class PolicyTestsTest {
                 """);
         PolicyTests.Report r = run();
         assertThat(r.failed()).isEqualTo(3);
-        assertThat(r.table(false)).isEqualTo("""
-                case                    expected        got                                          rules fired
-                offer-expected-to-pass  deliver         reject at data  <-- verdict                  no-offers
-                wrong-stage             reject at rcpt  reject at data  <-- stage                    no-offers
-                rule-expected           deliver         deliver at data  <-- no-offers did not fire  -
-                """);
+        assertThat(r.table(false))
+                .isEqualTo(
+                        """
+                        case                    expected        got                                          rules fired
+                        offer-expected-to-pass  deliver         reject at data  <-- verdict                  no-offers
+                        wrong-stage             reject at rcpt  reject at data  <-- stage                    no-offers
+                        rule-expected           deliver         deliver at data  <-- no-offers did not fire  -
+                        """);
         assertThat(r.coverage()).isEmpty();
     }
 
     @Test
     void rulesNeverOrAlwaysFiringAreNoted() throws IOException, PolicyException {
-        Files.writeString(dir.resolve("tests/cases.yaml"), """
+        Files.writeString(
+                dir.resolve("tests/cases.yaml"),
+                """
                 cases:
                   - {name: only, client: 198.51.100.1, helo: h.example, sender: "<>", recipients: [b@example.com],
                      expect: deliver}
@@ -99,7 +110,9 @@ class PolicyTestsTest {
 
     @Test
     void mistakesInCaseFilesAreDiagnosedWithPositions() throws IOException {
-        Files.writeString(dir.resolve("tests/cases.yaml"), """
+        Files.writeString(
+                dir.resolve("tests/cases.yaml"),
+                """
                 defaults: {client: 198.51.100.1, helo: h.example, sender: a@example.org}
                 cases:
                   - name: a
@@ -113,21 +126,40 @@ class PolicyTestsTest {
                     expect: deliver
                     colour: blue
                 """);
-        assertThatThrownBy(this::run).isInstanceOfSatisfying(PolicyException.class, e ->
-                assertThat(e.diagnostics()).extracting(Diagnostic::toString).containsExactly(
-                        dir.resolve("tests/cases.yaml") + ":4:14: error: no message file 'messages/missing.eml' in "
-                                + dir.resolve("tests"),
-                        dir.resolve("tests/cases.yaml") + ":6:13: error: unknown verdict 'rejected' (did you mean"
-                                + " 'reject'?): one of deliver, accept, reject, defer, discard, quarantine, tag",
-                        dir.resolve("tests/cases.yaml") + ":7:13: error: unknown rule 'no-offer' (did you mean"
-                                + " 'no-offers'?)",
-                        dir.resolve("tests/cases.yaml") + ":8:5: error: case 'a' has no 'recipients' (and no default"
-                                + " for it)",
-                        dir.resolve("tests/cases.yaml") + ":8:11: error: duplicate case name 'a' (first at line 3)",
-                        dir.resolve("tests/cases.yaml") + ":9:13: error: '300.0.0.1' is not an IP address",
-                        dir.resolve("tests/cases.yaml") + ":10:13: error: 'bad address' is not a sender: no '@'"
-                                + " in address",
-                        dir.resolve("tests/cases.yaml") + ":12:5: error: unknown key 'colour' in a test case"));
+        assertThatThrownBy(this::run)
+                .isInstanceOfSatisfying(
+                        PolicyException.class,
+                        e ->
+                                assertThat(e.diagnostics())
+                                        .extracting(Diagnostic::toString)
+                                        .containsExactly(
+                                                dir.resolve("tests/cases.yaml")
+                                                        + ":4:14: error: no message file"
+                                                        + " 'messages/missing.eml' in "
+                                                        + dir.resolve("tests"),
+                                                dir.resolve("tests/cases.yaml")
+                                                        + ":6:13: error: unknown verdict 'rejected'"
+                                                        + " (did you mean 'reject'?): one of"
+                                                        + " deliver, accept, reject, defer,"
+                                                        + " discard, quarantine, tag",
+                                                dir.resolve("tests/cases.yaml")
+                                                        + ":7:13: error: unknown rule 'no-offer'"
+                                                        + " (did you mean 'no-offers'?)",
+                                                dir.resolve("tests/cases.yaml")
+                                                        + ":8:5: error: case 'a' has no"
+                                                        + " 'recipients' (and no default for it)",
+                                                dir.resolve("tests/cases.yaml")
+                                                        + ":8:11: error: duplicate case name 'a'"
+                                                        + " (first at line 3)",
+                                                dir.resolve("tests/cases.yaml")
+                                                        + ":9:13: error: '300.0.0.1' is not an IP"
+                                                        + " address",
+                                                dir.resolve("tests/cases.yaml")
+                                                        + ":10:13: error: 'bad address' is not a"
+                                                        + " sender: no '@' in address",
+                                                dir.resolve("tests/cases.yaml")
+                                                        + ":12:5: error: unknown key 'colour' in a"
+                                                        + " test case"));
     }
 
     @Test

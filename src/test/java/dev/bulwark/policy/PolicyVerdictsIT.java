@@ -5,23 +5,28 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetupTest;
+
 import dev.bulwark.testing.RelayUnderTest;
 import dev.bulwark.testing.SmtpWire;
+
 import jakarta.mail.internet.MimeMessage;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /** Every verdict of the repository's policy, over SMTP, with GreenMail as the next hop. */
 class PolicyVerdictsIT {
 
     @RegisterExtension
-    static GreenMailExtension greenMail = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
+    static GreenMailExtension greenMail =
+            new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
 
     private static final Path MESSAGES = Path.of("policy/tests/messages");
 
@@ -41,8 +46,11 @@ class PolicyVerdictsIT {
 
     /** Sends a message file (LF or CRLF) and returns the reply to the final dot. */
     private String send(String file, String... recipients) throws Exception {
-        String text = Files.readString(MESSAGES.resolve(file), StandardCharsets.UTF_8).replace("\r\n", "\n")
-                .replace("\n", "\r\n").replaceAll("(?m)^\\.", "..");
+        String text =
+                Files.readString(MESSAGES.resolve(file), StandardCharsets.UTF_8)
+                        .replace("\r\n", "\n")
+                        .replace("\n", "\r\n")
+                        .replaceAll("(?m)^\\.", "..");
         try (SmtpWire c = SmtpWire.open(relay.port())) {
             c.send("EHLO mail.example.org");
             c.expect("250 ");
@@ -64,7 +72,9 @@ class PolicyVerdictsIT {
         assertThat(send("plain.eml", "bob@example.com")).startsWith("250 2.0.0");
         assertThat(greenMail.waitForIncomingEmail(5000, 1)).isTrue();
         MimeMessage m = greenMail.getReceivedMessagesForDomain("example.com")[0];
-        assertThat(m.getHeader("X-Bulwark")[0]).startsWith("verdict=accept;").contains("policy=" + policy.digest());
+        assertThat(m.getHeader("X-Bulwark")[0])
+                .startsWith("verdict=accept;")
+                .contains("policy=" + policy.digest());
         assertThat(m.getSubject()).isEqualTo("Minutes of the Tuesday meeting");
     }
 
@@ -84,31 +94,41 @@ class PolicyVerdictsIT {
         assertThat(greenMail.waitForIncomingEmail(5000, 1)).isTrue();
         MimeMessage[] received = greenMail.getReceivedMessages();
         assertThat(received).hasSize(1);
-        assertThat(GreenMailUtil.getWholeMessage(received[0])).contains("X-Bulwark-Recipients: bob@example.com");
+        assertThat(GreenMailUtil.getWholeMessage(received[0]))
+                .contains("X-Bulwark-Recipients: bob@example.com");
         assertThat(greenMail.getReceivedMessagesForDomain("example.com")).hasSize(1);
         assertThat(received[0].getHeader("X-Bulwark")[0]).startsWith("verdict=quarantine;");
-        assertThat(relay.audit()).singleElement().satisfies(a -> assertThat(a.rules()).contains("threshold:quarantine"));
+        assertThat(relay.audit())
+                .singleElement()
+                .satisfies(a -> assertThat(a.rules()).contains("threshold:quarantine"));
     }
 
     @Test
     void rejectsGtubeAndDeliversNothing() throws Exception {
         assertThat(send("gtube.eml", "bob@example.com")).startsWith("550 5.7.1 ");
         assertThat(greenMail.getReceivedMessages()).isEmpty();
-        assertThat(relay.audit()).singleElement().satisfies(a -> {
-            assertThat(a.verdict()).isEqualTo("reject");
-            assertThat(a.rules()).containsExactly("gtube");
-            assertThat(a.policyDigest()).isEqualTo(policy.digest());
-        });
+        assertThat(relay.audit())
+                .singleElement()
+                .satisfies(
+                        a -> {
+                            assertThat(a.verdict()).isEqualTo("reject");
+                            assertThat(a.rules()).containsExactly("gtube");
+                            assertThat(a.policyDigest()).isEqualTo(policy.digest());
+                        });
     }
 
     @Test
     void discardsMailToASpamtrapSilently() throws Exception {
-        assertThat(send("plain.eml", "bob@example.com", "trap@example.com")).startsWith("250 2.0.0");
+        assertThat(send("plain.eml", "bob@example.com", "trap@example.com"))
+                .startsWith("250 2.0.0");
         assertThat(greenMail.getReceivedMessages()).isEmpty();
-        assertThat(relay.audit()).singleElement().satisfies(a -> {
-            assertThat(a.verdict()).isEqualTo("discard");
-            assertThat(a.rules()).contains("spamtrap");
-        });
+        assertThat(relay.audit())
+                .singleElement()
+                .satisfies(
+                        a -> {
+                            assertThat(a.verdict()).isEqualTo("discard");
+                            assertThat(a.rules()).contains("spamtrap");
+                        });
     }
 
     @Test
@@ -126,7 +146,9 @@ class PolicyVerdictsIT {
         relay.close();
         Files.createDirectories(dir.resolve("lists"));
         Files.writeString(dir.resolve("lists/relay-domains.txt"), "example.com\n");
-        Files.writeString(dir.resolve("inbound.yaml"), """
+        Files.writeString(
+                dir.resolve("inbound.yaml"),
+                """
                 language: 1
                 relay-domains: relay-domains
                 rules:
@@ -144,7 +166,11 @@ class PolicyVerdictsIT {
         relay = new RelayUnderTest(small, greenMail.getSmtp().getPort());
         try (SmtpWire c = SmtpWire.open(relay.port())) {
             c.envelope("alice@example.org", "bob@example.com");
-            c.raw("Subject: invoice 42\r\nList-Unsubscribe: <mailto:u@example.org>\r\n\r\nhi\r\n.\r\n");
+            c.raw(
+                    "Subject: invoice 42\r\n"
+                            + "List-Unsubscribe: <mailto:u@example.org>\r\n\r\n"
+                            + "hi\r\n"
+                            + ".\r\n");
             assertThat(c.expect("451 4.7.1 ")).contains("Busy, try again later");
             c.send("MAIL FROM:<alice@example.org>");
             c.expect("250 ");

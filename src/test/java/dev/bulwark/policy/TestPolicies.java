@@ -1,6 +1,7 @@
 package dev.bulwark.policy;
 
 import dev.bulwark.envelope.Paths;
+
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -11,7 +12,8 @@ final class TestPolicies {
 
     /** Compiles a one-file policy; {@code relay-domains: [example.com]} is added when absent. */
     static CompiledPolicy policy(String yaml) {
-        String text = yaml.contains("relay-domains:") ? yaml : "relay-domains: [example.com]\n" + yaml;
+        String text =
+                yaml.contains("relay-domains:") ? yaml : "relay-domains: [example.com]\n" + yaml;
         try {
             return CompiledPolicy.fromCanonical("test.yaml", text);
         } catch (PolicyException e) {
@@ -23,7 +25,8 @@ final class TestPolicies {
         return text.replace("\r\n", "\n").replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    static final String PLAIN = """
+    static final String PLAIN =
+            """
             From: alice@example.org
             To: bob@example.com
             Subject: Lunch
@@ -35,15 +38,19 @@ final class TestPolicies {
 
     static Envelope envelope(String client, String helo, String sender, String... recipients) {
         try {
-            return new Envelope(InetAddress.ofLiteral(client), helo,
-                    Paths.parseReversePath(sender.startsWith("<") ? sender : "<" + sender + ">"), List.of(recipients));
+            return new Envelope(
+                    InetAddress.ofLiteral(client),
+                    helo,
+                    Paths.parseReversePath(sender.startsWith("<") ? sender : "<" + sender + ">"),
+                    List.of(recipients));
         } catch (IllegalArgumentException e) {
             throw new AssertionError(e);
         }
     }
 
     static Envelope envelope() {
-        return envelope("198.51.100.25", "mail.example.org", "alice@example.org", "bob@example.com");
+        return envelope(
+                "198.51.100.25", "mail.example.org", "alice@example.org", "bob@example.com");
     }
 
     static Simulation.Outcome run(CompiledPolicy p, String message) {

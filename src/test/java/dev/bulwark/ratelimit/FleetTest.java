@@ -1,15 +1,18 @@
 package dev.bulwark.ratelimit;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.bulwark.testing.RedisServer;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.Test;
 
-/** Probe scheduling against a loopback port where nothing listens (connections are refused at once). */
+/**
+ * Probe scheduling against a loopback port where nothing listens (connections are refused at once).
+ */
 class FleetTest {
 
     private final ManualTime time = new ManualTime();
@@ -26,8 +29,9 @@ class FleetTest {
 
     @Test
     void probesBackOffByDoublingUpToTheLongestIntervalWhileRedisIsDown() {
-        RedisSettings settings = RedisSettings.parse("redis://127.0.0.1:" + RedisServer.freePort())
-                .withProbeBackoff(Duration.ofSeconds(1), Duration.ofSeconds(4));
+        RedisSettings settings =
+                RedisSettings.parse("redis://127.0.0.1:" + RedisServer.freePort())
+                        .withProbeBackoff(Duration.ofSeconds(1), Duration.ofSeconds(4));
         try (Fleet fleet = new Fleet(settings, time)) {
             long t0 = time.currentTimeNanos();
             fleet.start();
@@ -44,7 +48,8 @@ class FleetTest {
                 long probedAt = time.currentTimeNanos();
                 assertThat(fleet.proxy()).isEmpty(); // due: starts a probe, answers at once
                 await("the probe failed", () -> fleet.errors() == errorsBefore + 1);
-                assertThat(fleet.nextProbeNanos() - probedAt).isEqualTo(Duration.ofSeconds(wait).toNanos());
+                assertThat(fleet.nextProbeNanos() - probedAt)
+                        .isEqualTo(Duration.ofSeconds(wait).toNanos());
             }
             assertThat(fleet.outages()).as("one outage, however many failed probes").isEqualTo(1);
         }

@@ -4,15 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
-import java.time.Duration;
+
 import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
 
 class LocalBucketsTest {
 
     private final ManualTime time = new ManualTime();
-    private final BucketConfiguration fivePerMinute = BucketConfiguration.builder()
-            .addLimit(Bandwidth.builder().capacity(5).refillGreedy(5, Duration.ofMinutes(1)).build())
-            .build();
+    private final BucketConfiguration fivePerMinute =
+            BucketConfiguration.builder()
+                    .addLimit(
+                            Bandwidth.builder()
+                                    .capacity(5)
+                                    .refillGreedy(5, Duration.ofMinutes(1))
+                                    .build())
+                    .build();
 
     private LocalBuckets buckets(int maxKeys) {
         return new LocalBuckets(fivePerMinute, Duration.ofMinutes(1).toNanos(), maxKeys, time);
@@ -22,7 +29,8 @@ class LocalBucketsTest {
     void tenThousandDistinctKeysNeverHoldMoreThanTheBound() {
         LocalBuckets buckets = buckets(1_000);
         for (int i = 0; i < 10_000; i++) {
-            assertThat(buckets.bucket("198.51." + (i / 256) + "." + (i % 256)).tryConsume(1)).isTrue();
+            assertThat(buckets.bucket("198.51." + (i / 256) + "." + (i % 256)).tryConsume(1))
+                    .isTrue();
             assertThat(buckets.size()).isLessThanOrEqualTo(1_000);
         }
         assertThat(buckets.size()).isEqualTo(1_000);

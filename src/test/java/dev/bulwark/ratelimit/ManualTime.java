@@ -1,6 +1,7 @@
 package dev.bulwark.ratelimit;
 
 import io.github.bucket4j.TimeMeter;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;

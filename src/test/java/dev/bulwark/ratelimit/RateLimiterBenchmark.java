@@ -1,16 +1,11 @@
 package dev.bulwark.ratelimit;
 
-import dev.bulwark.testing.RedisServer;
-
 import dev.bulwark.check.Stage;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.ratelimit.LimitSpec.Key;
 import dev.bulwark.ratelimit.LimitSpec.Scope;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import dev.bulwark.testing.RedisServer;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,11 +19,17 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
 /**
  * Cost of rate-limit checks: one limit in process, in Redis, and in process because Redis is down
  * (the fallback path); and a "message" of three checks (connect per client IP, mail per sender
- * domain, rcpt per recipient domain) against none, local and Redis limits. Run with
- * {@code mvn -B -Pbench clean test-compile exec:exec@bench}; needs {@code redis-server}.
+ * domain, rcpt per recipient domain) against none, local and Redis limits. Run with {@code mvn -B
+ * -Pbench clean test-compile exec:exec@bench}; needs {@code redis-server}.
  *
  * <p>Limits are large enough that every check is allowed (the common path); keys rotate over 1,000
  * client addresses and 100 domains so the local maps and Redis hold many buckets, as in service.
@@ -59,12 +60,17 @@ public class RateLimiterBenchmark {
     @Setup(Level.Trial)
     public void start() throws UnknownHostException {
         Scope scope = backend.equals("local") || backend.equals("none") ? Scope.LOCAL : Scope.FLEET;
-        List<LimitSpec> oneLimit = backend.equals("none") ? List.of()
-                : List.of(spec("per-ip", Stage.CONNECT, Key.CLIENT_IP, scope));
-        List<LimitSpec> threeLimits = backend.equals("none") ? List.of() : List.of(
-                spec("per-ip", Stage.CONNECT, Key.CLIENT_IP, scope),
-                spec("per-sender-domain", Stage.MAIL, Key.SENDER_DOMAIN, scope),
-                spec("per-rcpt-domain", Stage.RCPT, Key.RECIPIENT_DOMAIN, scope));
+        List<LimitSpec> oneLimit =
+                backend.equals("none")
+                        ? List.of()
+                        : List.of(spec("per-ip", Stage.CONNECT, Key.CLIENT_IP, scope));
+        List<LimitSpec> threeLimits =
+                backend.equals("none")
+                        ? List.of()
+                        : List.of(
+                                spec("per-ip", Stage.CONNECT, Key.CLIENT_IP, scope),
+                                spec("per-sender-domain", Stage.MAIL, Key.SENDER_DOMAIN, scope),
+                                spec("per-rcpt-domain", Stage.RCPT, Key.RECIPIENT_DOMAIN, scope));
         RateLimiter.Builder b1 = RateLimiter.builder(oneLimit);
         RateLimiter.Builder b3 = RateLimiter.builder(threeLimits);
         if (backend.startsWith("redis")) {
@@ -75,7 +81,8 @@ public class RateLimiterBenchmark {
             } else {
                 uri = "redis://127.0.0.1:" + RedisServer.freePort(); // nothing listens there
             }
-            // A generous timeout: on a busy machine a 100 ms hiccup would switch the run to local buckets.
+            // A generous timeout: on a busy machine a 100 ms hiccup would switch the run to local
+            // buckets.
             RedisSettings settings = RedisSettings.parse(uri).withTimeout(Duration.ofSeconds(2));
             b1.redis(settings);
             b3.redis(settings);
@@ -85,21 +92,39 @@ public class RateLimiterBenchmark {
         connects = new Subject[CLIENTS];
         rcpts = new Subject[CLIENTS];
         for (int i = 0; i < CLIENTS; i++) {
-            connects[i] = Subject.of(InetAddress.getByAddress(new byte[] {10, 1, (byte) (i >> 8), (byte) i}));
-            rcpts[i] = connects[i].withSender(Mailbox.of("s" + i + "@sender" + (i % DOMAINS) + ".example"))
-                    .withRecipient(Mailbox.of("r" + i + "@rcpt" + (i % DOMAINS) + ".example"));
+            connects[i] =
+                    Subject.of(
+                            InetAddress.getByAddress(
+                                    new byte[] {10, 1, (byte) (i >> 8), (byte) i}));
+            rcpts[i] =
+                    connects[i]
+                            .withSender(
+                                    Mailbox.of("s" + i + "@sender" + (i % DOMAINS) + ".example"))
+                            .withRecipient(
+                                    Mailbox.of("r" + i + "@rcpt" + (i % DOMAINS) + ".example"));
         }
     }
 
     private static LimitSpec spec(String id, Stage stage, Key key, Scope scope) {
-        return new LimitSpec(id, stage, key, 24, 64, PLENTY, Duration.ofHours(1), LimitSpec.Cost.COUNT, scope, false);
+        return new LimitSpec(
+                id,
+                stage,
+                key,
+                24,
+                64,
+                PLENTY,
+                Duration.ofHours(1),
+                LimitSpec.Cost.COUNT,
+                scope,
+                false);
     }
 
     @TearDown(Level.Trial)
     public void stop() {
         long fallbacks = one.stats().fleetFallbacks() + three.stats().fleetFallbacks();
         if (backend.equals("redis") && fallbacks > 0) {
-            throw new IllegalStateException(fallbacks + " checks fell back to local buckets: the 'redis' figures are void");
+            throw new IllegalStateException(
+                    fallbacks + " checks fell back to local buckets: the 'redis' figures are void");
         }
         one.close();
         three.close();

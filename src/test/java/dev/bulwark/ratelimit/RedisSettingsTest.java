@@ -3,10 +3,11 @@ package dev.bulwark.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import org.junit.jupiter.api.Test;
 
 class RedisSettingsTest {
 
@@ -56,28 +57,44 @@ class RedisSettingsTest {
     @Test
     void toStringNeverShowsThePassword() {
         RedisSettings s = RedisSettings.parse("redis://user:hunter2@h:1");
-        assertThat(s.toString()).doesNotContain("hunter2").contains("password ***").contains("redis://h:1/0");
+        assertThat(s.toString())
+                .doesNotContain("hunter2")
+                .contains("password ***")
+                .contains("redis://h:1/0");
     }
 
     @Test
     void errorsNameTheValueWithThePasswordMasked() {
         assertThatThrownBy(() -> RedisSettings.parse("http://:hunter2@h:1"))
-                .hasMessage("'http://:***@h:1' is not a valid Redis URI: the scheme must be redis:// or rediss://");
+                .hasMessage(
+                        "'http://:***@h:1' is not a valid Redis URI: the scheme must be redis:// or"
+                                + " rediss://");
         assertThatThrownBy(() -> RedisSettings.parse("redis://h:1/x"))
-                .hasMessage("'redis://h:1/x' is not a valid Redis URI: the path must be a database number such as /0");
+                .hasMessage(
+                        "'redis://h:1/x' is not a valid Redis URI: the path must be a database"
+                                + " number such as /0");
         assertThatThrownBy(() -> RedisSettings.parse("redis://h:99999"))
-                .hasMessage("'redis://h:99999' is not a valid Redis URI: the port must be 1..65535");
+                .hasMessage(
+                        "'redis://h:99999' is not a valid Redis URI: the port must be 1..65535");
         assertThatThrownBy(() -> RedisSettings.parse("redis://h?timeout=1"))
-                .hasMessage("'redis://h?timeout=1' is not a valid Redis URI: query parameters and fragments are not supported");
+                .hasMessage(
+                        "'redis://h?timeout=1' is not a valid Redis URI: query parameters and"
+                                + " fragments are not supported");
         assertThatThrownBy(() -> RedisSettings.parse("redis://"))
                 .hasMessageStartingWith("'redis://' is not a valid Redis URI: ");
     }
 
     @Test
     void trustedCertificatesNeedTls() {
-        assertThatThrownBy(() -> RedisSettings.parse("redis://h").withTrustedCertificates(Path.of("/etc/ca.pem")))
+        assertThatThrownBy(
+                        () ->
+                                RedisSettings.parse("redis://h")
+                                        .withTrustedCertificates(Path.of("/etc/ca.pem")))
                 .hasMessageContaining("use rediss://");
-        assertThat(RedisSettings.parse("rediss://h").withTrustedCertificates(Path.of("/etc/ca.pem")).trustedCertificates())
+        assertThat(
+                        RedisSettings.parse("rediss://h")
+                                .withTrustedCertificates(Path.of("/etc/ca.pem"))
+                                .trustedCertificates())
                 .isEqualTo(Optional.of(Path.of("/etc/ca.pem")));
     }
 

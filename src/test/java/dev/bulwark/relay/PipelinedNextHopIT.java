@@ -7,8 +7,10 @@ import dev.bulwark.testing.RelayUnderTest;
 import dev.bulwark.testing.SmtpSink;
 import dev.bulwark.testing.SmtpWire;
 import dev.bulwark.testing.TestFilter;
-import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
 
 /**
  * A next hop that offers PIPELINING (Postfix's smtp-sink): MAIL FROM goes out with the first RCPT,
@@ -28,15 +30,23 @@ class PipelinedNextHopIT {
     @Test
     void relaysThroughAPipeliningNextHop() throws Exception {
         SmtpSink sink = SmtpSink.start();
-        try (sink; RelayUnderTest relay = new RelayUnderTest(TestFilter.relayingFor("example.com"), sink.port())) {
+        try (sink;
+                RelayUnderTest relay =
+                        new RelayUnderTest(TestFilter.relayingFor("example.com"), sink.port())) {
             assertThat(deliver(relay, "first")).startsWith("250 2.0.0");
             assertThat(deliver(relay, "second")).startsWith("250 2.0.0");
-            assertThat(sink.messages()).hasSize(2).allSatisfy(m -> assertThat(m)
-                    .contains("X-Mail-Args: <alice@sender.example>")
-                    .contains("X-Rcpt-Args: <bob@example.com>")
-                    .contains("X-Rcpt-Args: <carol@example.com>")
-                    .contains("X-Bulwark: verdict=accept;")
-                    .contains("\n.leading dot\n")); // smtp-sink dumps with LF line ends
+            assertThat(sink.messages())
+                    .hasSize(2)
+                    .allSatisfy(
+                            m ->
+                                    assertThat(m)
+                                            .contains("X-Mail-Args: <alice@sender.example>")
+                                            .contains("X-Rcpt-Args: <bob@example.com>")
+                                            .contains("X-Rcpt-Args: <carol@example.com>")
+                                            .contains("X-Bulwark: verdict=accept;")
+                                            .contains(
+                                                    "\n.leading dot\n")); // smtp-sink dumps with LF
+            // line ends
         } finally {
             sink.deleteDumps();
         }
@@ -44,9 +54,14 @@ class PipelinedNextHopIT {
 
     @Test
     void refusesAtRcptASenderTheNextHopRefuses() throws Exception {
-        try (RecordingNextHop nextHop = new RecordingNextHop().advertisePipelining()
-                        .refuseSender("alice@sender.example", "553 5.1.8 sender domain does not exist");
-                RelayUnderTest relay = new RelayUnderTest(TestFilter.relayingFor("example.com"), nextHop.port());
+        try (RecordingNextHop nextHop =
+                        new RecordingNextHop()
+                                .advertisePipelining()
+                                .refuseSender(
+                                        "alice@sender.example",
+                                        "553 5.1.8 sender domain does not exist");
+                RelayUnderTest relay =
+                        new RelayUnderTest(TestFilter.relayingFor("example.com"), nextHop.port());
                 SmtpWire c = SmtpWire.open(relay.port())) {
             c.send("EHLO client.example.org");
             c.expect("250 ");
@@ -69,7 +84,8 @@ class PipelinedNextHopIT {
             c.expect("354 ");
             c.raw("Subject: ok\r\n\r\nhi\r\n.\r\n");
             c.expect("250 ");
-            assertThat(nextHop.await(1, 5000)).singleElement()
+            assertThat(nextHop.await(1, 5000))
+                    .singleElement()
                     .satisfies(d -> assertThat(d.from()).isEqualTo("dave@sender.example"));
         }
     }
@@ -79,7 +95,8 @@ class PipelinedNextHopIT {
         SmtpSink sink = SmtpSink.start();
         Path dumps = sink.dumps();
         int port = sink.port();
-        try (RelayUnderTest relay = new RelayUnderTest(TestFilter.relayingFor("example.com"), port)) {
+        try (RelayUnderTest relay =
+                new RelayUnderTest(TestFilter.relayingFor("example.com"), port)) {
             assertThat(deliver(relay, "before restart")).startsWith("250 2.0.0");
             sink.close(); // the idle pooled connection dies with it
             sink = SmtpSink.startOn(port, dumps);

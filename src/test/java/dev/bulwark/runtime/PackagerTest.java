@@ -2,6 +2,9 @@ package dev.bulwark.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,18 +15,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class PackagerTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private static final long MTIME = Packager.epochSeconds("2026-01-01T00:00:00Z");
 
     @Test
-    void archivesTheSameTreeToTheSameBytesWhateverTheFileTimesModesAndCreationOrder() throws Exception {
+    void archivesTheSameTreeToTheSameBytesWhateverTheFileTimesModesAndCreationOrder()
+            throws Exception {
         Path a = TestRuntime.create(dir.resolve("a"));
         TestRuntime.seal(a, Optional.empty());
         Path b = Files.createDirectories(dir.resolve("b/bulwark"));
@@ -39,8 +40,10 @@ class PackagerTest {
             Files.setLastModifiedTime(target, FileTime.from(Instant.parse("2031-05-06T07:08:09Z")));
             Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-rw----"));
         }
-        Files.setPosixFilePermissions(a.resolve("bin/bulwark"), PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.setPosixFilePermissions(b.resolve("bin/bulwark"), PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(
+                a.resolve("bin/bulwark"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(
+                b.resolve("bin/bulwark"), PosixFilePermissions.fromString("rwx------"));
 
         Path ta = dir.resolve("a.tar.gz");
         Path tb = dir.resolve("b.tar.gz");
@@ -48,13 +51,27 @@ class PackagerTest {
         Packager.archive(b, tb, MTIME);
 
         assertThat(Files.readAllBytes(ta)).isEqualTo(Files.readAllBytes(tb));
-        String listing = TarWriterTest.run(List.of("tar", "--numeric-owner", "-tvzf", ta.toString()));
-        assertThat(listing).contains("-rwxr-xr-x 0/0").contains("bulwark/bin/bulwark")
-                .contains("-rw-r--r-- 0/0").doesNotContain("rw-rw----");
-        assertThat(listing.lines().map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList()).containsExactly(
-                "bulwark/", "bulwark/MANIFEST.json", "bulwark/app/", "bulwark/app/bulwark-1.2.3.jar",
-                "bulwark/app/re2j-1.8.jar", "bulwark/bin/", "bulwark/bin/bulwark", "bulwark/lib/",
-                "bulwark/lib/modules", "bulwark/policy/", "bulwark/policy/policy.json", "bulwark/policy/policy.sha256");
+        String listing =
+                TarWriterTest.run(List.of("tar", "--numeric-owner", "-tvzf", ta.toString()));
+        assertThat(listing)
+                .contains("-rwxr-xr-x 0/0")
+                .contains("bulwark/bin/bulwark")
+                .contains("-rw-r--r-- 0/0")
+                .doesNotContain("rw-rw----");
+        assertThat(listing.lines().map(l -> l.substring(l.lastIndexOf(' ') + 1)).toList())
+                .containsExactly(
+                        "bulwark/",
+                        "bulwark/MANIFEST.json",
+                        "bulwark/app/",
+                        "bulwark/app/bulwark-1.2.3.jar",
+                        "bulwark/app/re2j-1.8.jar",
+                        "bulwark/bin/",
+                        "bulwark/bin/bulwark",
+                        "bulwark/lib/",
+                        "bulwark/lib/modules",
+                        "bulwark/policy/",
+                        "bulwark/policy/policy.json",
+                        "bulwark/policy/policy.sha256");
         // gzip header: no modification time (bytes 4-7), no file name flag.
         byte[] head = Files.readAllBytes(ta);
         assertThat(new byte[] {head[3], head[4], head[5], head[6], head[7]}).containsOnly(0);
@@ -75,28 +92,60 @@ class PackagerTest {
     @Test
     void linksTheModulesTheJarsReferenceLessThoseOnlyUnreachedCodeUses() throws Exception {
         // Angus Mail with the modules it requires, as they sit in the runtime's app/.
-        List<Path> jars = List.of(jar("angus-mail-"), jar("jakarta.mail-api-"), jar("jakarta.activation-api-"));
+        List<Path> jars =
+                List.of(
+                        jar("angus-mail-"),
+                        jar("jakarta.mail-api-"),
+                        jar("jakarta.activation-api-"));
 
-        List<String> modules = Packager.modules(jars, java.util.Set.of("jdk.charsets"),
-                Map.of("java.desktop", List.of("org.eclipse.angus.mail.handlers.")));
+        List<String> modules =
+                Packager.modules(
+                        jars,
+                        java.util.Set.of("jdk.charsets"),
+                        Map.of("java.desktop", List.of("org.eclipse.angus.mail.handlers.")));
 
-        assertThat(modules).contains("java.base", "java.logging", "java.security.sasl", "java.xml", "jdk.charsets")
+        assertThat(modules)
+                .contains(
+                        "java.base",
+                        "java.logging",
+                        "java.security.sasl",
+                        "java.xml",
+                        "jdk.charsets")
                 .doesNotContain("java.desktop", "jakarta.mail", "jakarta.activation");
-        assertThat(Packager.modules(jars, java.util.Set.of(), Map.of("java.desktop", List.of("org.example."))))
+        assertThat(
+                        Packager.modules(
+                                jars,
+                                java.util.Set.of(),
+                                Map.of("java.desktop", List.of("org.example."))))
                 .contains("java.desktop");
     }
 
     @Test
     void keepsAnUnreachedModuleWhenCodeOutsideThePrefixesUsesCodeInside() throws Exception {
-        // bucket4j's Lettuce back end extends a generic proxy manager; only some generic ones use JDBC.
+        // bucket4j's Lettuce back end extends a generic proxy manager; only some generic ones use
+        // JDBC.
         List<Path> jars = List.of(jar("bucket4j_jdk17-core-"), jar("bucket4j_jdk17-lettuce-"));
 
-        assertThat(Packager.modules(jars, java.util.Set.of(), Map.of("java.sql", List.of(
-                "io.github.bucket4j.distributed.jdbc.", "io.github.bucket4j.distributed.proxy.generic."))))
+        assertThat(
+                        Packager.modules(
+                                jars,
+                                java.util.Set.of(),
+                                Map.of(
+                                        "java.sql",
+                                        List.of(
+                                                "io.github.bucket4j.distributed.jdbc.",
+                                                "io.github.bucket4j.distributed.proxy.generic."))))
                 .contains("java.sql");
-        assertThat(Packager.modules(jars, java.util.Set.of(), Map.of("java.sql", List.of(
-                "io.github.bucket4j.distributed.jdbc.", "io.github.bucket4j.distributed.proxy.generic.pessimistic_locking.",
-                "io.github.bucket4j.distributed.proxy.generic.select_for_update."))))
+        assertThat(
+                        Packager.modules(
+                                jars,
+                                java.util.Set.of(),
+                                Map.of(
+                                        "java.sql",
+                                        List.of(
+                                                "io.github.bucket4j.distributed.jdbc.",
+                                                "io.github.bucket4j.distributed.proxy.generic.pessimistic_locking.",
+                                                "io.github.bucket4j.distributed.proxy.generic.select_for_update."))))
                 .doesNotContain("java.sql");
     }
 
@@ -111,9 +160,12 @@ class PackagerTest {
 
         Packager.normalizeModes(dir.resolve("classes"));
 
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cls))).isEqualTo("rw-r--r--");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tool))).isEqualTo("rwxr-xr-x");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(classes))).isEqualTo("rwxr-xr-x");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cls)))
+                .isEqualTo("rw-r--r--");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tool)))
+                .isEqualTo("rwxr-xr-x");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(classes)))
+                .isEqualTo("rwxr-xr-x");
     }
 
     @Test
@@ -130,28 +182,57 @@ class PackagerTest {
     }
 
     @Test
-    void launcherRunsTheRuntimesJavaWithItsJarsInOrderAndNoOptionsFromTheEnvironment() throws Exception {
+    void launcherRunsTheRuntimesJavaWithItsJarsInOrderAndNoOptionsFromTheEnvironment()
+            throws Exception {
         Path home = Files.createDirectories(dir.resolve("opt/bulwark"));
         Path bin = Files.createDirectories(home.resolve("bin"));
         Path launcher = bin.resolve("bulwark");
-        Files.writeString(launcher, Packager.launcher("dev.bulwark.Main", List.of("app/b.jar", "app/a.jar")));
+        Files.writeString(
+                launcher, Packager.launcher("dev.bulwark.Main", List.of("app/b.jar", "app/a.jar")));
         // A stand-in for the runtime's java that prints what it was given.
         Path java = bin.resolve("java");
-        Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\"\necho \"JTO=${JAVA_TOOL_OPTIONS:-unset} HEAP=${BULWARK_HEAP:-unset} KEY=${BULWARK_SIGNING_KEY:-unset}\"\n");
+        Files.writeString(
+                java,
+                "#!/bin/sh\n"
+                        + "printf '%s\\n"
+                        + "' \"$@\"\n"
+                        + "echo \"JTO=${JAVA_TOOL_OPTIONS:-unset} HEAP=${BULWARK_HEAP:-unset}"
+                        + " KEY=${BULWARK_SIGNING_KEY:-unset}\"\n");
         for (Path p : List.of(launcher, java)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         Path link = Files.createDirectories(dir.resolve("usr/bin")).resolve("bulwark");
         Files.createSymbolicLink(link, launcher);
 
-        Result r = sh(link, Map.of("JAVA_TOOL_OPTIONS", "-javaagent:/tmp/evil.jar",
-                "BULWARK_HEAP", "512m", "BULWARK_SIGNING_KEY", "/tmp/key.pem"), "verify", "a b");
+        Result r =
+                sh(
+                        link,
+                        Map.of(
+                                "JAVA_TOOL_OPTIONS",
+                                "-javaagent:/tmp/evil.jar",
+                                "BULWARK_HEAP",
+                                "512m",
+                                "BULWARK_SIGNING_KEY",
+                                "/tmp/key.pem"),
+                        "verify",
+                        "a b");
 
         String real = home.toRealPath().toString();
         assertThat(r.exit()).isZero();
-        assertThat(r.out().lines().toList()).containsExactly("-Xms16m", "-Xmx512m", "-XX:+UseSerialGC",
-                "-XX:+ExitOnOutOfMemoryError", "-XX:-UsePerfData", "-Dbulwark.home=" + real, "-cp",
-                real + "/app/b.jar:" + real + "/app/a.jar", "dev.bulwark.Main", "verify", "a b", "JTO=unset HEAP=unset KEY=unset");
+        assertThat(r.out().lines().toList())
+                .containsExactly(
+                        "-Xms16m",
+                        "-Xmx512m",
+                        "-XX:+UseSerialGC",
+                        "-XX:+ExitOnOutOfMemoryError",
+                        "-XX:-UsePerfData",
+                        "-Dbulwark.home=" + real,
+                        "-cp",
+                        real + "/app/b.jar:" + real + "/app/a.jar",
+                        "dev.bulwark.Main",
+                        "verify",
+                        "a b",
+                        "JTO=unset HEAP=unset KEY=unset");
     }
 
     @Test
@@ -161,25 +242,37 @@ class PackagerTest {
         Files.writeString(launcher, Packager.launcher("dev.bulwark.Main", List.of("app/a.jar")));
         Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
 
-        for (String bad : List.of("1g -javaagent:x.jar", "32m", "1m2", "g", "99999999999g", "-5m")) {
+        for (String bad :
+                List.of("1g -javaagent:x.jar", "32m", "1m2", "g", "99999999999g", "-5m")) {
             Result r = sh(launcher, Map.of("BULWARK_HEAP", bad), "version");
 
             assertThat(r.exit()).as(bad).isEqualTo(2);
-            assertThat(r.out()).contains("invalid BULWARK_HEAP '" + bad + "': expected a size of at least 64m");
+            assertThat(r.out())
+                    .contains(
+                            "invalid BULWARK_HEAP '" + bad + "': expected a size of at least 64m");
         }
     }
 
-    /** The jar on the test class path whose file name starts with {@code prefix} (GreenMail brings look-alikes). */
+    /**
+     * The jar on the test class path whose file name starts with {@code prefix} (GreenMail brings
+     * look-alikes).
+     */
     private static Path jar(String prefix) {
-        List<Path> found = java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-                .map(Path::of).filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+        List<Path> found =
+                java.util.Arrays.stream(
+                                System.getProperty("java.class.path")
+                                        .split(java.io.File.pathSeparator))
+                        .map(Path::of)
+                        .filter(p -> p.getFileName().toString().startsWith(prefix))
+                        .toList();
         assertThat(found).as("jars named %s*", prefix).hasSize(1);
         return found.getFirst();
     }
 
     record Result(int exit, String out) {}
 
-    private static Result sh(Path script, Map<String, String> env, String... args) throws Exception {
+    private static Result sh(Path script, Map<String, String> env, String... args)
+            throws Exception {
         ProcessBuilder pb = new ProcessBuilder();
         pb.command().add(script.toString());
         pb.command().addAll(List.of(args));

@@ -1,10 +1,15 @@
 package dev.bulwark.runtime;
 
-import dev.bulwark.json.JsonReader;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.bulwark.json.JsonReader;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
@@ -21,10 +26,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The runtime the build just made, unpacked from its archive and run as an operator would run it.
@@ -35,8 +36,7 @@ class RuntimeIT {
     private static Path archive;
     private static RuntimeManifest built;
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private Path home;
 
@@ -46,8 +46,16 @@ class RuntimeIT {
             abort("the runtime was not built (-Dbulwark.runtime.skip)");
         }
         Path target = Path.of(System.getProperty("basedir", ".")).resolve("target");
-        built = RuntimeManifest.parse(Files.readAllBytes(target.resolve("runtime/bulwark/MANIFEST.json")));
-        archive = target.resolve("bulwark-" + built.version() + "-" + built.policyDigest().substring(0, 12) + ".tar.gz");
+        built =
+                RuntimeManifest.parse(
+                        Files.readAllBytes(target.resolve("runtime/bulwark/MANIFEST.json")));
+        archive =
+                target.resolve(
+                        "bulwark-"
+                                + built.version()
+                                + "-"
+                                + built.policyDigest().substring(0, 12)
+                                + ".tar.gz");
         assertThat(archive).exists();
     }
 
@@ -61,7 +69,8 @@ class RuntimeIT {
     void reportsItsVersionAndVerifiesAsUnpacked() throws Exception {
         Result version = bulwark("version");
         assertThat(version.exit()).as(version.toString()).isZero();
-        assertThat(version.out()).contains("bulwark " + built.version())
+        assertThat(version.out())
+                .contains("bulwark " + built.version())
                 .contains("commit     " + built.commit())
                 .contains("policy     " + built.policyDigest())
                 .contains("signature  unsigned")
@@ -69,7 +78,13 @@ class RuntimeIT {
 
         Result verify = bulwark("verify");
         assertThat(verify.exit()).as(verify.toString()).isZero();
-        assertThat(verify.out()).startsWith("verified " + home.toRealPath() + ": " + built.files().size() + " files match");
+        assertThat(verify.out())
+                .startsWith(
+                        "verified "
+                                + home.toRealPath()
+                                + ": "
+                                + built.files().size()
+                                + " files match");
     }
 
     @Test
@@ -78,21 +93,43 @@ class RuntimeIT {
         try (Stream<Path> s = Files.list(home.resolve("app"))) {
             jars = s.map(p -> p.getFileName().toString()).sorted().toList();
         }
-        assertThat(jars).contains("bulwark-" + built.version() + ".jar").anyMatch(j -> j.startsWith("subethasmtp-"))
-                .noneMatch(j -> j.startsWith("greenmail") || j.startsWith("junit") || j.startsWith("assertj"));
-        // Every shipped dependency jar is an SBOM component (artifactId-version.jar), and only those.
-        Map<?, ?> sbom = (Map<?, ?>) JsonReader.parse(Files.readString(home.resolve("sbom.cdx.json")));
-        List<String> components = ((List<?>) sbom.get("components")).stream().map(c -> (Map<?, ?>) c)
-                .map(c -> c.get("name") + "-" + c.get("version") + ".jar").sorted().toList();
-        assertThat(jars.stream().filter(j -> !j.equals("bulwark-" + built.version() + ".jar")).toList())
+        assertThat(jars)
+                .contains("bulwark-" + built.version() + ".jar")
+                .anyMatch(j -> j.startsWith("subethasmtp-"))
+                .noneMatch(
+                        j ->
+                                j.startsWith("greenmail")
+                                        || j.startsWith("junit")
+                                        || j.startsWith("assertj"));
+        // Every shipped dependency jar is an SBOM component (artifactId-version.jar), and only
+        // those.
+        Map<?, ?> sbom =
+                (Map<?, ?>) JsonReader.parse(Files.readString(home.resolve("sbom.cdx.json")));
+        List<String> components =
+                ((List<?>) sbom.get("components"))
+                        .stream()
+                                .map(c -> (Map<?, ?>) c)
+                                .map(c -> c.get("name") + "-" + c.get("version") + ".jar")
+                                .sorted()
+                                .toList();
+        assertThat(
+                        jars.stream()
+                                .filter(j -> !j.equals("bulwark-" + built.version() + ".jar"))
+                                .toList())
                 .containsExactlyElementsOf(components);
         try (Stream<Path> s = Files.list(home.resolve("bin"))) {
-            assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("bulwark", "java");
+            assertThat(s.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("bulwark", "java");
         }
         String modules = Files.readString(home.resolve("release"));
-        assertThat(modules).contains("java.logging").contains("jdk.naming.dns").contains("jdk.charsets")
-                .doesNotContain("java.desktop").doesNotContain("jdk.jlink");
-        assertThat(Files.readString(home.resolve("policy/policy.sha256")).strip()).isEqualTo(built.policyDigest());
+        assertThat(modules)
+                .contains("java.logging")
+                .contains("jdk.naming.dns")
+                .contains("jdk.charsets")
+                .doesNotContain("java.desktop")
+                .doesNotContain("jdk.jlink");
+        assertThat(Files.readString(home.resolve("policy/policy.sha256")).strip())
+                .isEqualTo(built.policyDigest());
     }
 
     @Test
@@ -103,7 +140,8 @@ class RuntimeIT {
         Result r = bulwark("verify");
 
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("does not match its manifest")
+        assertThat(r.err())
+                .contains("does not match its manifest")
                 .contains("  app/" + jar.getFileName() + ": SHA-256 ");
     }
 
@@ -120,7 +158,8 @@ class RuntimeIT {
     @Test
     void verifyRefusesAChangedPolicyInsideTheApplicationJar() throws Exception {
         Path jar = home.resolve("app/bulwark-" + built.version() + ".jar");
-        try (FileSystem zip = FileSystems.newFileSystem(URI.create("jar:" + jar.toUri()), Map.of())) {
+        try (FileSystem zip =
+                FileSystems.newFileSystem(URI.create("jar:" + jar.toUri()), Map.of())) {
             Path policy = zip.getPath("META-INF/bulwark/policy/policy.json");
             byte[] b = Files.readAllBytes(policy);
             b[b.length / 2] ^= 1;
@@ -138,7 +177,9 @@ class RuntimeIT {
         Path manifest = home.resolve(RuntimeManifest.FILE);
         String text = Files.readString(manifest);
         String hash = built.entry("lib/modules").orElseThrow().sha256();
-        Files.writeString(manifest, text.replace(hash, hash.substring(0, 63) + (hash.endsWith("a") ? "b" : "a")));
+        Files.writeString(
+                manifest,
+                text.replace(hash, hash.substring(0, 63) + (hash.endsWith("a") ? "b" : "a")));
 
         Result r = bulwark("verify");
 
@@ -151,33 +192,51 @@ class RuntimeIT {
         // Signs the unpacked runtime the way the build does with -Dbulwark.signing.key.
         KeyPair key = TestRuntime.key(dir, "builder");
         KeyPair other = TestRuntime.key(dir, "other");
-        Packager.seal(home, built.version(), built.commit(), built.dirty(), built.jdk(), Optional.of(key));
+        Packager.seal(
+                home,
+                built.version(),
+                built.commit(),
+                built.dirty(),
+                built.jdk(),
+                Optional.of(key));
         String fingerprint = Digests.sha256Hex(key.getPublic().getEncoded());
 
-        assertThat(bulwark("version").out()).contains("signature  valid, Ed25519 key " + fingerprint);
+        assertThat(bulwark("version").out())
+                .contains("signature  valid, Ed25519 key " + fingerprint);
         assertThat(bulwark("verify").out()).contains("signed by Ed25519 key " + fingerprint);
         Path pinned = TestRuntime.publicPem(dir, "builder", key.getPublic());
         assertThat(bulwark("verify", "--key", pinned.toString()).exit()).isZero();
-        Result wrongKey = bulwark("verify", "--key", TestRuntime.publicPem(dir, "other", other.getPublic()).toString());
+        Result wrongKey =
+                bulwark(
+                        "verify",
+                        "--key",
+                        TestRuntime.publicPem(dir, "other", other.getPublic()).toString());
         assertThat(wrongKey.exit()).isEqualTo(1);
         assertThat(wrongKey.err()).contains("not by the required key");
 
         Path manifest = home.resolve(RuntimeManifest.FILE);
         // One byte of the version: no file hash covers it, only the signature.
         String v = "\"version\": \"" + built.version() + "\"";
-        String changed = v.substring(0, v.length() - 2) + (v.charAt(v.length() - 2) == '9' ? '8' : '9') + "\"";
+        String changed =
+                v.substring(0, v.length() - 2)
+                        + (v.charAt(v.length() - 2) == '9' ? '8' : '9')
+                        + "\"";
         Files.writeString(manifest, Files.readString(manifest).replace(v, changed));
         Result r = bulwark("verify");
         assertThat(r.exit()).isEqualTo(1);
-        assertThat(r.err()).contains("MANIFEST.json: the signature in MANIFEST.json.sig does not verify");
+        assertThat(r.err())
+                .contains("MANIFEST.json: the signature in MANIFEST.json.sig does not verify");
         assertThat(bulwark("version").out()).contains("signature  INVALID");
     }
 
     @Test
     void serveRefusesToStartOnATamperedRuntime() throws Exception {
-        assumeTrue(bulwark().err().contains("serve"), "serve is not wired into the command line yet");
+        assumeTrue(
+                bulwark().err().contains("serve"), "serve is not wired into the command line yet");
         Path site = dir.resolve("site.conf");
-        Files.writeString(site, """
+        Files.writeString(
+                site,
+                """
                 hostname = mx.test.invalid
                 listen = 127.0.0.1:0
                 next-hop = 127.0.0.1:9
@@ -188,7 +247,9 @@ class RuntimeIT {
         Result r = bulwark("serve", "--site", site.toString());
 
         assertThat(r.exit()).as(r.toString()).isNotZero();
-        assertThat(r.err()).contains("does not match its manifest").contains("app/" + jar.getFileName());
+        assertThat(r.err())
+                .contains("does not match its manifest")
+                .contains("app/" + jar.getFileName());
     }
 
     private Path onlyJar(String prefix) throws IOException {
@@ -212,13 +273,19 @@ class RuntimeIT {
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().putAll(env);
         Process p = pb.start();
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        CompletableFuture<String> out =
+                CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+        CompletableFuture<String> err =
+                CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             throw new AssertionError(cmd + " did not finish within 60 s");
         }
-        Result r = new Result(p.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
+        Result r =
+                new Result(
+                        p.exitValue(),
+                        out.get(10, TimeUnit.SECONDS),
+                        err.get(10, TimeUnit.SECONDS));
         if (cmd.getFirst().equals("tar") && r.exit() != 0) {
             throw new AssertionError(r.toString());
         }

@@ -2,18 +2,18 @@ package dev.bulwark.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.Optional;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class RuntimeIntegrityTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @Test
     void acceptsAnUntouchedUnsignedRuntime() throws Exception {
@@ -24,9 +24,17 @@ class RuntimeIntegrityTest {
 
         assertThat(v.problems()).isEmpty();
         assertThat(v.manifest()).contains(m);
-        assertThat(m.files()).extracting(RuntimeManifest.Entry::path).containsExactly("app/bulwark-1.2.3.jar",
-                "app/re2j-1.8.jar", "bin/bulwark", "lib/modules", "policy/policy.json", "policy/policy.sha256");
-        assertThat(m.policyDigest()).isEqualTo(Digests.sha256Hex(TestRuntime.POLICY.getBytes(StandardCharsets.UTF_8)));
+        assertThat(m.files())
+                .extracting(RuntimeManifest.Entry::path)
+                .containsExactly(
+                        "app/bulwark-1.2.3.jar",
+                        "app/re2j-1.8.jar",
+                        "bin/bulwark",
+                        "lib/modules",
+                        "policy/policy.json",
+                        "policy/policy.sha256");
+        assertThat(m.policyDigest())
+                .isEqualTo(Digests.sha256Hex(TestRuntime.POLICY.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -53,11 +61,12 @@ class RuntimeIntegrityTest {
 
         Verification v = RuntimeIntegrity.verify(home);
 
-        assertThat(v.problems()).containsExactly(
-                "app/bulwark-1.2.3.jar: missing",
-                "app/evil.jar: not in the manifest",
-                v.problems().get(2),
-                v.problems().get(3));
+        assertThat(v.problems())
+                .containsExactly(
+                        "app/bulwark-1.2.3.jar: missing",
+                        "app/evil.jar: not in the manifest",
+                        v.problems().get(2),
+                        v.problems().get(3));
         assertThat(v.problems().get(2)).startsWith("bin/bulwark: SHA-256 ");
         assertThat(v.problems().get(3)).startsWith("lib/modules: SHA-256 ");
     }
@@ -68,7 +77,8 @@ class RuntimeIntegrityTest {
         TestRuntime.seal(home, Optional.empty());
         TestRuntime.flipByte(home.resolve("policy/policy.json"), 2);
 
-        assertThat(RuntimeIntegrity.verify(home).firstProblem().orElseThrow()).startsWith("policy/policy.json: SHA-256 ");
+        assertThat(RuntimeIntegrity.verify(home).firstProblem().orElseThrow())
+                .startsWith("policy/policy.json: SHA-256 ");
     }
 
     @Test
@@ -77,7 +87,8 @@ class RuntimeIntegrityTest {
         TestRuntime.seal(home, Optional.empty());
         Files.createSymbolicLink(home.resolve("lib/extra"), home.resolve("lib/modules"));
 
-        assertThat(RuntimeIntegrity.verify(home).problems()).containsExactly("lib/extra: a symbolic link, not in the manifest");
+        assertThat(RuntimeIntegrity.verify(home).problems())
+                .containsExactly("lib/extra: a symbolic link, not in the manifest");
     }
 
     @Test
@@ -89,7 +100,8 @@ class RuntimeIntegrityTest {
         String edited = hash.substring(0, 63) + (hash.endsWith("0") ? "1" : "0");
         Files.writeString(manifest, Files.readString(manifest).replace(hash, edited));
 
-        assertThat(RuntimeIntegrity.verify(home).firstProblem().orElseThrow()).startsWith("lib/modules: SHA-256 ");
+        assertThat(RuntimeIntegrity.verify(home).firstProblem().orElseThrow())
+                .startsWith("lib/modules: SHA-256 ");
     }
 
     @Test
@@ -97,21 +109,33 @@ class RuntimeIntegrityTest {
         Path home = TestRuntime.create(dir);
         RuntimeManifest m = TestRuntime.seal(home, Optional.empty());
         Path manifest = home.resolve(RuntimeManifest.FILE);
-        Files.writeString(manifest, Files.readString(manifest)
-                .replace("\"policyDigest\": \"" + m.policyDigest(), "\"policyDigest\": \"" + "0".repeat(64)));
+        Files.writeString(
+                manifest,
+                Files.readString(manifest)
+                        .replace(
+                                "\"policyDigest\": \"" + m.policyDigest(),
+                                "\"policyDigest\": \"" + "0".repeat(64)));
 
-        assertThat(RuntimeIntegrity.verify(home).firstProblem().orElseThrow()).isEqualTo("MANIFEST.json: policyDigest "
-                + "0".repeat(64) + " differs from policy/policy.sha256 (" + m.policyDigest() + ")");
+        assertThat(RuntimeIntegrity.verify(home).firstProblem().orElseThrow())
+                .isEqualTo(
+                        "MANIFEST.json: policyDigest "
+                                + "0".repeat(64)
+                                + " differs from policy/policy.sha256 ("
+                                + m.policyDigest()
+                                + ")");
     }
 
     @Test
     void refusesAMissingOrUnreadableManifest() throws Exception {
         Path home = TestRuntime.create(dir);
-        assertThat(RuntimeIntegrity.verify(home).problems()).containsExactly("MANIFEST.json: missing");
+        assertThat(RuntimeIntegrity.verify(home).problems())
+                .containsExactly("MANIFEST.json: missing");
 
         Files.writeString(home.resolve(RuntimeManifest.FILE), "{\"format\": ");
         assertThat(RuntimeIntegrity.verify(home).firstProblem().orElseThrow())
-                .startsWith("MANIFEST.json: not a valid manifest: offset 11: unexpected end of document");
+                .startsWith(
+                        "MANIFEST.json: not a valid manifest: offset 11: unexpected end of"
+                                + " document");
     }
 
     @Test
@@ -120,9 +144,11 @@ class RuntimeIntegrityTest {
         KeyPair key = TestRuntime.key(dir, "signing");
         RuntimeManifest m = TestRuntime.seal(home, Optional.of(key));
 
-        assertThat(m.signingKey().orElseThrow().fingerprint()).isEqualTo(Digests.sha256Hex(key.getPublic().getEncoded()));
+        assertThat(m.signingKey().orElseThrow().fingerprint())
+                .isEqualTo(Digests.sha256Hex(key.getPublic().getEncoded()));
         assertThat(RuntimeIntegrity.verify(home).problems()).isEmpty();
-        assertThat(RuntimeIntegrity.verify(home, Optional.of(key.getPublic())).problems()).isEmpty();
+        assertThat(RuntimeIntegrity.verify(home, Optional.of(key.getPublic())).problems())
+                .isEmpty();
         assertThat(RuntimeIntegrity.verifySignature(home).problems()).isEmpty();
     }
 
@@ -132,10 +158,15 @@ class RuntimeIntegrityTest {
         TestRuntime.seal(home, Optional.of(TestRuntime.key(dir, "signing")));
         Path manifest = home.resolve(RuntimeManifest.FILE);
         // The version field: a change the file hashes cannot see, only the signature.
-        Files.writeString(manifest, Files.readString(manifest).replace("\"version\": \"1.2.3\"", "\"version\": \"1.2.4\""));
+        Files.writeString(
+                manifest,
+                Files.readString(manifest)
+                        .replace("\"version\": \"1.2.3\"", "\"version\": \"1.2.4\""));
 
         assertThat(RuntimeIntegrity.verify(home).firstProblem().orElseThrow())
-                .startsWith("MANIFEST.json: the signature in MANIFEST.json.sig does not verify with key ");
+                .startsWith(
+                        "MANIFEST.json: the signature in MANIFEST.json.sig does not verify with key"
+                                + " ");
         assertThat(RuntimeIntegrity.verifySignature(home).ok()).isFalse();
     }
 
@@ -145,7 +176,8 @@ class RuntimeIntegrityTest {
         TestRuntime.seal(home, Optional.of(TestRuntime.key(dir, "signing")));
         Files.delete(home.resolve(RuntimeManifest.SIGNATURE_FILE));
 
-        assertThat(RuntimeIntegrity.verify(home).firstProblem().orElseThrow()).startsWith("MANIFEST.json.sig: missing");
+        assertThat(RuntimeIntegrity.verify(home).firstProblem().orElseThrow())
+                .startsWith("MANIFEST.json.sig: missing");
     }
 
     @Test
@@ -155,7 +187,8 @@ class RuntimeIntegrityTest {
         Files.writeString(home.resolve(RuntimeManifest.SIGNATURE_FILE), "AAAA\n");
 
         assertThat(RuntimeIntegrity.verify(home).problems())
-                .containsExactly("MANIFEST.json.sig: present, but the manifest names no signing key");
+                .containsExactly(
+                        "MANIFEST.json.sig: present, but the manifest names no signing key");
     }
 
     @Test
@@ -165,12 +198,20 @@ class RuntimeIntegrityTest {
         KeyPair other = TestRuntime.key(dir, "other");
         TestRuntime.seal(home, Optional.of(other));
 
-        Verification v = RuntimeIntegrity.verify(home,
-                Optional.of(RuntimeIntegrity.readPublicKey(TestRuntime.publicPem(dir, "builder", builder.getPublic()))));
+        Verification v =
+                RuntimeIntegrity.verify(
+                        home,
+                        Optional.of(
+                                RuntimeIntegrity.readPublicKey(
+                                        TestRuntime.publicPem(
+                                                dir, "builder", builder.getPublic()))));
 
-        assertThat(v.firstProblem().orElseThrow()).isEqualTo("MANIFEST.json: signed by key "
-                + Digests.sha256Hex(other.getPublic().getEncoded()) + ", not by the required key "
-                + Digests.sha256Hex(builder.getPublic().getEncoded()));
+        assertThat(v.firstProblem().orElseThrow())
+                .isEqualTo(
+                        "MANIFEST.json: signed by key "
+                                + Digests.sha256Hex(other.getPublic().getEncoded())
+                                + ", not by the required key "
+                                + Digests.sha256Hex(builder.getPublic().getEncoded()));
     }
 
     @Test
@@ -179,7 +220,10 @@ class RuntimeIntegrityTest {
         TestRuntime.seal(home, Optional.empty());
         KeyPair key = TestRuntime.key(dir, "builder");
 
-        assertThat(RuntimeIntegrity.verify(home, Optional.of(key.getPublic())).firstProblem().orElseThrow())
+        assertThat(
+                        RuntimeIntegrity.verify(home, Optional.of(key.getPublic()))
+                                .firstProblem()
+                                .orElseThrow())
                 .startsWith("MANIFEST.json: unsigned, but a signature by key ");
     }
 
@@ -201,8 +245,13 @@ class RuntimeIntegrityTest {
     void outsideARuntimeServeRefusesUnlessDevelopmentIsAllowed() {
         assertThat(System.getProperty(RuntimeIntegrity.HOME_PROPERTY)).isNull();
 
-        assertThat(RuntimeIntegrity.beforeServe(false)).isInstanceOfSatisfying(ServeCheck.Refused.class,
-                r -> assertThat(r.reason()).contains("not running from a Bulwark runtime").contains("--development"));
+        assertThat(RuntimeIntegrity.beforeServe(false))
+                .isInstanceOfSatisfying(
+                        ServeCheck.Refused.class,
+                        r ->
+                                assertThat(r.reason())
+                                        .contains("not running from a Bulwark runtime")
+                                        .contains("--development"));
         assertThat(RuntimeIntegrity.beforeServe(true)).isInstanceOf(ServeCheck.Development.class);
     }
 }

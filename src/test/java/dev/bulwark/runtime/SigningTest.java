@@ -3,19 +3,19 @@ package dev.bulwark.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class SigningTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @Test
     void derivesThePublicKeyFromAPkcs8PrivateKey() throws Exception {
@@ -44,10 +44,12 @@ class SigningTest {
         Path pem = dir.resolve("ec.pem");
         Files.writeString(pem, Signing.pem("PRIVATE KEY", ec.getPrivate().getEncoded()));
 
-        assertThatThrownBy(() -> Signing.readPrivateKey(pem)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> Signing.readPrivateKey(pem))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("not an Ed25519 private key");
         Files.writeString(pem, "hello");
-        assertThatThrownBy(() -> Signing.readPrivateKey(pem)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> Signing.readPrivateKey(pem))
+                .isInstanceOf(IOException.class)
                 .hasMessageContaining("expected a PEM block '-----BEGIN PRIVATE KEY-----'");
     }
 }

@@ -3,6 +3,9 @@ package dev.bulwark.runtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -11,44 +14,48 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class TarWriterTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private static final long MTIME = 1_767_225_600L; // 2026-01-01T00:00:00Z
 
     @Test
     void writesHeadersThatTarReadsBackWithFixedOwnerTimeAndMode() throws Exception {
         Path archive = dir.resolve("a.tar");
-        Files.write(archive, tar(w -> {
-            w.directory("bulwark");
-            w.directory("bulwark/bin");
-            file(w, "bulwark/bin/run", 0755, "#!/bin/sh\necho hi\n");
-            file(w, "bulwark/readme.txt", 0644, "hello");
-        }));
+        Files.write(
+                archive,
+                tar(
+                        w -> {
+                            w.directory("bulwark");
+                            w.directory("bulwark/bin");
+                            file(w, "bulwark/bin/run", 0755, "#!/bin/sh\necho hi\n");
+                            file(w, "bulwark/readme.txt", 0644, "hello");
+                        }));
 
-        String listing = run(List.of("tar", "--numeric-owner", "--full-time", "-tvf", archive.toString()));
+        String listing =
+                run(List.of("tar", "--numeric-owner", "--full-time", "-tvf", archive.toString()));
 
-        assertThat(listing.lines().toList()).containsExactly(
-                "drwxr-xr-x 0/0               0 2026-01-01 00:00:00 bulwark/",
-                "drwxr-xr-x 0/0               0 2026-01-01 00:00:00 bulwark/bin/",
-                "-rwxr-xr-x 0/0              18 2026-01-01 00:00:00 bulwark/bin/run",
-                "-rw-r--r-- 0/0               5 2026-01-01 00:00:00 bulwark/readme.txt");
+        assertThat(listing.lines().toList())
+                .containsExactly(
+                        "drwxr-xr-x 0/0               0 2026-01-01 00:00:00 bulwark/",
+                        "drwxr-xr-x 0/0               0 2026-01-01 00:00:00 bulwark/bin/",
+                        "-rwxr-xr-x 0/0              18 2026-01-01 00:00:00 bulwark/bin/run",
+                        "-rw-r--r-- 0/0               5 2026-01-01 00:00:00 bulwark/readme.txt");
         Path out = Files.createDirectory(dir.resolve("out"));
         run(List.of("tar", "-xf", archive.toString(), "-C", out.toString()));
-        assertThat(Files.readString(out.resolve("bulwark/bin/run"))).isEqualTo("#!/bin/sh\necho hi\n");
+        assertThat(Files.readString(out.resolve("bulwark/bin/run")))
+                .isEqualTo("#!/bin/sh\necho hi\n");
     }
 
     @Test
     void sameEntriesGiveSameBytesPaddedToWholeRecords() throws Exception {
-        Entries entries = w -> {
-            w.directory("x");
-            file(w, "x/one", 0644, "1".repeat(1000));
-        };
+        Entries entries =
+                w -> {
+                    w.directory("x");
+                    file(w, "x/one", 0644, "1".repeat(1000));
+                };
         byte[] a = tar(entries);
         byte[] b = tar(entries);
 
@@ -69,17 +76,30 @@ class TarWriterTest {
     @Test
     void refusesPathsThatUstarCannotHold() {
         assertThatThrownBy(() -> tar(w -> file(w, "a".repeat(120), 0644, "x")))
-                .isInstanceOf(IOException.class).hasMessageContaining("too long for a ustar header");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("too long for a ustar header");
         assertThatThrownBy(() -> tar(w -> file(w, "/etc/passwd", 0644, "x")))
-                .isInstanceOf(IOException.class).hasMessageContaining("not a relative ASCII path");
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("not a relative ASCII path");
     }
 
     @Test
     void refusesContentShorterOrLongerThanAnnounced() {
-        assertThatThrownBy(() -> tar(w -> w.file("f", 0644, 10, new ByteArrayInputStream(new byte[5]))))
-                .isInstanceOf(IOException.class).hasMessageContaining("ended after 5 of 10 bytes");
-        assertThatThrownBy(() -> tar(w -> w.file("f", 0644, 3, new ByteArrayInputStream(new byte[5]))))
-                .isInstanceOf(IOException.class).hasMessageContaining("longer than the 3 bytes announced");
+        assertThatThrownBy(
+                        () ->
+                                tar(
+                                        w ->
+                                                w.file(
+                                                        "f",
+                                                        0644,
+                                                        10,
+                                                        new ByteArrayInputStream(new byte[5]))))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("ended after 5 of 10 bytes");
+        assertThatThrownBy(
+                        () -> tar(w -> w.file("f", 0644, 3, new ByteArrayInputStream(new byte[5]))))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("longer than the 3 bytes announced");
     }
 
     interface Entries {
@@ -94,7 +114,8 @@ class TarWriterTest {
         return bytes.toByteArray();
     }
 
-    private static void file(TarWriter w, String path, int mode, String content) throws IOException {
+    private static void file(TarWriter w, String path, int mode, String content)
+            throws IOException {
         byte[] b = content.getBytes(StandardCharsets.UTF_8);
         w.file(path, mode, b.length, new ByteArrayInputStream(b));
     }

@@ -24,16 +24,28 @@ final class TestRuntime {
         write(home, "bin/bulwark", "#!/bin/sh\nexit 0\n".getBytes(StandardCharsets.US_ASCII));
         write(home, "lib/modules", bytes(r, 20000));
         write(home, "policy/policy.json", POLICY.getBytes(StandardCharsets.UTF_8));
-        write(home, "policy/policy.sha256", (Digests.sha256Hex(POLICY.getBytes(StandardCharsets.UTF_8)) + "\n")
-                .getBytes(StandardCharsets.US_ASCII));
+        write(
+                home,
+                "policy/policy.sha256",
+                (Digests.sha256Hex(POLICY.getBytes(StandardCharsets.UTF_8)) + "\n")
+                        .getBytes(StandardCharsets.US_ASCII));
         return home;
     }
 
     static RuntimeManifest seal(Path home, Optional<KeyPair> key) throws IOException {
-        return Packager.seal(home, "1.2.3", "0123456789abcdef0123456789abcdef01234567", false, "25.0.3+9-LTS", key);
+        return Packager.seal(
+                home,
+                "1.2.3",
+                "0123456789abcdef0123456789abcdef01234567",
+                false,
+                "25.0.3+9-LTS",
+                key);
     }
 
-    /** A fresh Ed25519 key pair, written as a PKCS#8 PEM file and read back the way the build reads it. */
+    /**
+     * A fresh Ed25519 key pair, written as a PKCS#8 PEM file and read back the way the build reads
+     * it.
+     */
     static KeyPair key(Path dir, String name) throws Exception {
         KeyPair generated = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         Path pem = dir.resolve(name + ".pem");

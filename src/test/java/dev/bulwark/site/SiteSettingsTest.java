@@ -4,22 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bulwark.relay.TlsMode;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class SiteSettingsTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @Test
     void readsAFileAndLetsTheEnvironmentOverrideIt() throws Exception {
         Path file = dir.resolve("site.conf");
-        Files.writeString(file, """
+        Files.writeString(
+                file,
+                """
                 # production node
                 hostname = mx1.example.com
                 listen = 127.0.0.1:2525
@@ -27,8 +30,10 @@ class SiteSettingsTest {
                 next-hop.tls = opportunistic
                 trusted-balancers = 10.0.0.0/8, 2001:db8::/32
                 """);
-        SiteSettings s = SiteSettings.load(Optional.of(file), Map.of("BULWARK_NEXT_HOP", "[2001:db8::5]:2525",
-                "PATH", "/usr/bin"));
+        SiteSettings s =
+                SiteSettings.load(
+                        Optional.of(file),
+                        Map.of("BULWARK_NEXT_HOP", "[2001:db8::5]:2525", "PATH", "/usr/bin"));
         assertThat(s.hostname()).isEqualTo("mx1.example.com");
         assertThat(s.listen().getPort()).isEqualTo(2525);
         assertThat(s.nextHop()).isEqualTo(new SiteSettings.HostPort("2001:db8::5", 2525));
@@ -39,7 +44,9 @@ class SiteSettingsTest {
     @Test
     void namesEveryBadKeyAndValueAtOnce() throws Exception {
         Path file = dir.resolve("site.conf");
-        Files.writeString(file, """
+        Files.writeString(
+                file,
+                """
                 hostname = mx1.example.com
                 nexthop = mail.internal:25
                 listen = 0.0.0.0:99999
@@ -48,18 +55,37 @@ class SiteSettingsTest {
                 """);
         assertThatThrownBy(() -> SiteSettings.load(Optional.of(file), Map.of()))
                 .isInstanceOf(SiteSettingsException.class)
-                .satisfies(e -> assertThat(((SiteSettingsException) e).problems()).containsExactly(
-                        file + ":2: unknown setting 'nexthop' (did you mean 'next-hop'?)",
-                        file + ":3: invalid value '0.0.0.0:99999' for 'listen': expected host:port, such as mail.internal:25",
-                        "missing setting 'next-hop': the mail server to relay to, host:port",
-                        file + ":4: invalid value 'sometimes' for 'next-hop.tls': expected one of none, opportunistic, required",
-                        file + ":5: invalid value '10.0.0.1/8' for 'trusted-balancers': expected comma-separated addresses "
-                                + "or CIDR blocks ('10.0.0.1/8' has host bits set below /8)"));
+                .satisfies(
+                        e ->
+                                assertThat(((SiteSettingsException) e).problems())
+                                        .containsExactly(
+                                                file
+                                                        + ":2: unknown setting 'nexthop' (did you"
+                                                        + " mean 'next-hop'?)",
+                                                file
+                                                        + ":3: invalid value '0.0.0.0:99999' for"
+                                                        + " 'listen': expected host:port, such as"
+                                                        + " mail.internal:25",
+                                                "missing setting 'next-hop': the mail server to"
+                                                        + " relay to, host:port",
+                                                file
+                                                        + ":4: invalid value 'sometimes' for"
+                                                        + " 'next-hop.tls': expected one of none,"
+                                                        + " opportunistic, required",
+                                                file
+                                                        + ":5: invalid value '10.0.0.1/8' for"
+                                                        + " 'trusted-balancers': expected"
+                                                        + " comma-separated addresses or CIDR"
+                                                        + " blocks ('10.0.0.1/8' has host bits set"
+                                                        + " below /8)"));
     }
 
     @Test
     void refusesUnknownEnvironmentSettings() {
-        assertThatThrownBy(() -> SiteSettings.load(Optional.empty(), Map.of("BULWARK_NEXTHOP", "a:25")))
+        assertThatThrownBy(
+                        () ->
+                                SiteSettings.load(
+                                        Optional.empty(), Map.of("BULWARK_NEXTHOP", "a:25")))
                 .hasMessageContaining("unknown setting BULWARK_NEXTHOP (did you mean 'next-hop'?)");
     }
 }

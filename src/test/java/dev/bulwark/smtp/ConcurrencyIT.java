@@ -4,11 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetupTest;
+
 import dev.bulwark.check.Limits;
 import dev.bulwark.testing.RelayUnderTest;
 import dev.bulwark.testing.SmtpWire;
 import dev.bulwark.testing.TestFilter;
+
 import jakarta.mail.internet.MimeMessage;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -18,37 +24,51 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Many clients at once, each relayed in-line to GreenMail. */
 class ConcurrencyIT {
 
     @RegisterExtension
-    static GreenMailExtension greenMail = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
+    static GreenMailExtension greenMail =
+            new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
 
     @Test
     void deliversEveryMessageOfTwoHundredConcurrentSessions() throws Exception {
         int sessions = 200;
-        TestFilter filter = TestFilter.relayingFor("example.com").withLimits(Limits.defaults().withConnections(1000, 500));
+        TestFilter filter =
+                TestFilter.relayingFor("example.com")
+                        .withLimits(Limits.defaults().withConnections(1000, 500));
         // At most 50 connections to the next hop: the other sessions wait for a free one at MAIL.
-        try (RelayUnderTest relay = new RelayUnderTest(filter, greenMail.getSmtp().getPort(), s -> s,
-                    hop -> hop.withPool(50, java.time.Duration.ofSeconds(10), 50));
+        try (RelayUnderTest relay =
+                        new RelayUnderTest(
+                                filter,
+                                greenMail.getSmtp().getPort(),
+                                s -> s,
+                                hop -> hop.withPool(50, java.time.Duration.ofSeconds(10), 50));
                 ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<String>> replies = new ArrayList<>();
             for (int i = 0; i < sessions; i++) {
                 int n = i;
-                Callable<String> client = () -> {
-                    try (SmtpWire c = SmtpWire.open(relay.port())) {
-                        c.envelope("sender" + n + "@sender.example", "user" + n + "@example.com");
-                        c.raw("Subject: concurrent " + n + "\r\nMessage-ID: <m" + n + "@sender.example>\r\n\r\nbody " + n
-                                + "\r\n.\r\n");
-                        String reply = c.expect("250 ");
-                        c.send("QUIT");
-                        c.expect("221 ");
-                        return reply;
-                    }
-                };
+                Callable<String> client =
+                        () -> {
+                            try (SmtpWire c = SmtpWire.open(relay.port())) {
+                                c.envelope(
+                                        "sender" + n + "@sender.example",
+                                        "user" + n + "@example.com");
+                                c.raw(
+                                        "Subject: concurrent "
+                                                + n
+                                                + "\r\nMessage-ID: <m"
+                                                + n
+                                                + "@sender.example>\r\n\r\nbody "
+                                                + n
+                                                + "\r\n.\r\n");
+                                String reply = c.expect("250 ");
+                                c.send("QUIT");
+                                c.expect("221 ");
+                                return reply;
+                            }
+                        };
                 replies.add(clients.submit(client));
             }
             for (Future<String> f : replies) {
@@ -67,18 +87,27 @@ class ConcurrencyIT {
                 subjects.add(m.getSubject());
             }
             assertThat(subjects).hasSize(sessions);
-            assertThat(relay.audit()).hasSize(sessions).allSatisfy(a -> assertThat(a.verdict()).isEqualTo("accept"));
+            assertThat(relay.audit())
+                    .hasSize(sessions)
+                    .allSatisfy(a -> assertThat(a.verdict()).isEqualTo("accept"));
         }
     }
 
-    /** When a session hangs, show where everything is (virtual threads included): a failure here should explain itself. */
+    /**
+     * When a session hangs, show where everything is (virtual threads included): a failure here
+     * should explain itself.
+     */
     private static void dumpThreads(RelayUnderTest relay) {
         System.err.println("relay audit records so far: " + relay.audit().size());
         try {
-            java.nio.file.Path dump = java.nio.file.Files.createTempFile("concurrency-threads-", ".txt");
+            java.nio.file.Path dump =
+                    java.nio.file.Files.createTempFile("concurrency-threads-", ".txt");
             java.nio.file.Files.delete(dump);
-            java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
-                    .dumpThreads(dump.toString(), com.sun.management.HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
+            java.lang.management.ManagementFactory.getPlatformMXBean(
+                            com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .dumpThreads(
+                            dump.toString(),
+                            com.sun.management.HotSpotDiagnosticMXBean.ThreadDumpFormat.TEXT_PLAIN);
             System.err.println(java.nio.file.Files.readString(dump));
         } catch (java.io.IOException e) {
             System.err.println("no thread dump: " + e);

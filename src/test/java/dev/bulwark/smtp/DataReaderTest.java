@@ -3,24 +3,26 @@ package dev.bulwark.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class DataReaderTest {
 
-    @TempDir
-    Path spoolDir;
+    @TempDir Path spoolDir;
 
     private record Read(DataReader.Result result, String message, String rest) {}
 
     private Read read(String wire, long maxSize, long memoryThreshold) throws Exception {
-        InputStream in = new BufferedInputStream(new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1)), 16);
+        InputStream in =
+                new BufferedInputStream(
+                        new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1)), 16);
         try (Spool spool = new Spool(spoolDir, memoryThreshold)) {
             DataReader.Result r = new DataReader(maxSize, 998, 1000, spool).read(in);
             String message = new String(spool.open().readAllBytes(), StandardCharsets.ISO_8859_1);
@@ -48,7 +50,9 @@ class DataReaderTest {
     void neverTakesABareLineEndingForTheEnd() throws Exception {
         for (String fake : new String[] {"\n.\n", "\r.\r", "\n.\r\n", "\r\n.\n", "\r\n.\r"}) {
             Read r = read("x" + fake + "MAIL FROM:<a@b>\r\n.\r\nNEXT", 1000, 1000);
-            assertThat(r.result().problem()).as(fake).isEqualTo(DataReader.Problem.BARE_LINE_ENDING);
+            assertThat(r.result().problem())
+                    .as(fake)
+                    .isEqualTo(DataReader.Problem.BARE_LINE_ENDING);
             assertThat(r.rest()).as(fake).isEqualTo("NEXT");
         }
     }
@@ -70,23 +74,33 @@ class DataReaderTest {
 
     @Test
     void failsWhenTheClientLeavesBeforeTheEnd() {
-        assertThatThrownBy(() -> read("Subject: cut\r\n\r\nhalf a mess", 1000, 1000)).isInstanceOf(EOFException.class);
+        assertThatThrownBy(() -> read("Subject: cut\r\n\r\nhalf a mess", 1000, 1000))
+                .isInstanceOf(EOFException.class);
     }
 
     @Test
     void reportsTheLimitAMessageCrossesFirst() throws Exception {
         String wire = "Subject: " + "a".repeat(30) + "\r\n\r\nbody\r\n.\r\n";
         try (Spool spool = new Spool(spoolDir, 1000)) {
-            InputStream in = new BufferedInputStream(new ByteArrayInputStream(wire.getBytes(StandardCharsets.US_ASCII)));
-            assertThat(new DataReader(1000, 20, 30, spool).read(in).problem()).isEqualTo(DataReader.Problem.LINE_TOO_LONG);
+            InputStream in =
+                    new BufferedInputStream(
+                            new ByteArrayInputStream(wire.getBytes(StandardCharsets.US_ASCII)));
+            assertThat(new DataReader(1000, 20, 30, spool).read(in).problem())
+                    .isEqualTo(DataReader.Problem.LINE_TOO_LONG);
         }
         try (Spool spool = new Spool(spoolDir, 1000)) {
-            InputStream in = new BufferedInputStream(new ByteArrayInputStream(wire.getBytes(StandardCharsets.US_ASCII)));
-            assertThat(new DataReader(1000, 35, 12, spool).read(in).problem()).isEqualTo(DataReader.Problem.HEADER_TOO_BIG);
+            InputStream in =
+                    new BufferedInputStream(
+                            new ByteArrayInputStream(wire.getBytes(StandardCharsets.US_ASCII)));
+            assertThat(new DataReader(1000, 35, 12, spool).read(in).problem())
+                    .isEqualTo(DataReader.Problem.HEADER_TOO_BIG);
         }
         try (Spool spool = new Spool(spoolDir, 1000)) {
-            InputStream in = new BufferedInputStream(new ByteArrayInputStream(wire.getBytes(StandardCharsets.US_ASCII)));
-            assertThat(new DataReader(10, 35, 100, spool).read(in).problem()).isEqualTo(DataReader.Problem.TOO_BIG);
+            InputStream in =
+                    new BufferedInputStream(
+                            new ByteArrayInputStream(wire.getBytes(StandardCharsets.US_ASCII)));
+            assertThat(new DataReader(10, 35, 100, spool).read(in).problem())
+                    .isEqualTo(DataReader.Problem.TOO_BIG);
         }
     }
 }

@@ -7,10 +7,12 @@ import dev.bulwark.testing.RecordingNextHop;
 import dev.bulwark.testing.RelayUnderTest;
 import dev.bulwark.testing.SmtpWire;
 import dev.bulwark.testing.TestFilter;
-import java.time.Duration;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
 
 /** Session limits the server library does not enforce by itself: deadlines, caps, line lengths. */
 class LimitsIT {
@@ -28,12 +30,17 @@ class LimitsIT {
     }
 
     private RelayUnderTest relay(Limits limits) {
-        return new RelayUnderTest(TestFilter.relayingFor("example.com").withLimits(limits), nextHop.port());
+        return new RelayUnderTest(
+                TestFilter.relayingFor("example.com").withLimits(limits), nextHop.port());
     }
 
     @Test
     void closesASessionThatDoesNotCompleteACommandInTime() throws Exception {
-        try (RelayUnderTest relay = relay(Limits.defaults().withTimeouts(Duration.ofMillis(300), Duration.ofSeconds(5)));
+        try (RelayUnderTest relay =
+                        relay(
+                                Limits.defaults()
+                                        .withTimeouts(
+                                                Duration.ofMillis(300), Duration.ofSeconds(5)));
                 SmtpWire c = SmtpWire.open(relay.port())) {
             c.raw("EHLO slow"); // no CRLF: a command that never ends
             c.expect("421 4.4.2 ");
@@ -43,13 +50,18 @@ class LimitsIT {
 
     @Test
     void closesASessionWhoseDataPhaseOutlivesItsDeadlineEvenIfBytesKeepComing() throws Exception {
-        try (RelayUnderTest relay = relay(Limits.defaults().withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(500)));
+        try (RelayUnderTest relay =
+                        relay(
+                                Limits.defaults()
+                                        .withTimeouts(
+                                                Duration.ofSeconds(5), Duration.ofMillis(500)));
                 SmtpWire c = SmtpWire.open(relay.port())) {
             c.envelope("alice@sender.example", "bob@example.com");
             c.raw("Subject: trickle\r\n\r\n");
             long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             String reply = null;
-            // Trickle a line at a time until the server gives up; bounded by the test's own deadline.
+            // Trickle a line at a time until the server gives up; bounded by the test's own
+            // deadline.
             while (System.nanoTime() < until) {
                 try {
                     c.raw("x\r\n");
@@ -76,7 +88,11 @@ class LimitsIT {
             c.expect("421 4.7.0 ");
             a.send("QUIT");
             a.expect("221 ");
-            assertThat(relay.audit()).anySatisfy(r -> assertThat(r.rules()).contains("limit:max-connections-per-client"));
+            assertThat(relay.audit())
+                    .anySatisfy(
+                            r ->
+                                    assertThat(r.rules())
+                                            .contains("limit:max-connections-per-client"));
         }
     }
 

@@ -5,16 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetupTest;
+
 import dev.bulwark.audit.AuditRecord;
 import dev.bulwark.check.Limits;
 import dev.bulwark.testing.RecordingNextHop;
 import dev.bulwark.testing.RelayUnderTest;
 import dev.bulwark.testing.SmtpWire;
 import dev.bulwark.testing.TestFilter;
+
 import jakarta.mail.internet.MimeMessage;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,16 +22,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
 /** In-line relaying end to end: a client, Bulwark, and a real next hop, all on loopback. */
 class RelayIT {
 
     @RegisterExtension
-    static GreenMailExtension greenMail = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
+    static GreenMailExtension greenMail =
+            new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort());
 
     private RecordingNextHop nextHop;
     private RelayUnderTest relay;
 
-    static final String MESSAGE = """
+    static final String MESSAGE =
+            """
             From: Alice <alice@sender.example>\r
             To: Bob <bob@example.com>\r
             Subject: quarterly figures\r
@@ -49,7 +55,9 @@ class RelayIT {
     @BeforeEach
     void start() {
         nextHop = new RecordingNextHop();
-        relay = new RelayUnderTest(TestFilter.relayingFor("example.com", ".example.net"), nextHop.port());
+        relay =
+                new RelayUnderTest(
+                        TestFilter.relayingFor("example.com", ".example.net"), nextHop.port());
     }
 
     @AfterEach
@@ -75,12 +83,22 @@ class RelayIT {
         assertThat(d.recipients()).containsExactly("bob@example.com");
         byte[] original = MESSAGE.getBytes(StandardCharsets.UTF_8);
         String text = d.text();
-        assertThat(text).startsWith("Received: from client.example.org ([127.0.0.1])\r\n\tby relay.test (Bulwark) with ESMTP\r\n");
-        assertThat(text).contains("\r\nX-Bulwark: verdict=accept; score=0; policy=" + TestFilter.DIGEST + "; id=");
+        assertThat(text)
+                .startsWith(
+                        "Received: from client.example.org ([127.0.0.1])\r\n"
+                                + "\tby relay.test (Bulwark) with ESMTP\r\n");
+        assertThat(text)
+                .contains(
+                        "\r\nX-Bulwark: verdict=accept; score=0; policy="
+                                + TestFilter.DIGEST
+                                + "; id=");
         int start = text.indexOf("From: Alice");
-        byte[] tail = java.util.Arrays.copyOfRange(d.data(), d.data().length - original.length, d.data().length);
+        byte[] tail =
+                java.util.Arrays.copyOfRange(
+                        d.data(), d.data().length - original.length, d.data().length);
         assertThat(tail).isEqualTo(original);
-        assertThat(d.data().length - original.length).isEqualTo(text.substring(0, start).getBytes(StandardCharsets.UTF_8).length);
+        assertThat(d.data().length - original.length)
+                .isEqualTo(text.substring(0, start).getBytes(StandardCharsets.UTF_8).length);
         assertThat(nextHop.deliveries()).hasSize(1);
         AuditRecord audit = relay.audit().get(0);
         assertThat(audit.verdict()).isEqualTo("accept");
@@ -90,8 +108,10 @@ class RelayIT {
 
     @Test
     void deliversToGreenMailExactlyOnce() throws Exception {
-        try (RelayUnderTest viaGreenMail = new RelayUnderTest(TestFilter.relayingFor("example.com"),
-                greenMail.getSmtp().getPort());
+        try (RelayUnderTest viaGreenMail =
+                        new RelayUnderTest(
+                                TestFilter.relayingFor("example.com"),
+                                greenMail.getSmtp().getPort());
                 SmtpWire c = SmtpWire.open(viaGreenMail.port())) {
             c.envelope("alice@sender.example", "bob@example.com", "carol@example.com");
             c.raw(dotStuff(MESSAGE) + ".\r\n");
@@ -103,26 +123,29 @@ class RelayIT {
         MimeMessage[] received = greenMail.getReceivedMessages();
         assertThat(received).hasSize(2); // one copy per recipient mailbox, one SMTP transaction
         String whole = GreenMailUtil.getWholeMessage(received[0]);
-        assertThat(whole).contains("X-Bulwark: verdict=accept;").contains("by relay.test (Bulwark)");
+        assertThat(whole)
+                .contains("X-Bulwark: verdict=accept;")
+                .contains("by relay.test (Bulwark)");
         assertThat(received[0].getSubject()).isEqualTo("quarterly figures");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "<user@foreign.example>",
-        "<user@example.com.foreign.example>",
-        "<user@EXAMPLE.ORG>",
-        "<\"user@foreign.example\"@example.com>",
-        "<user%foreign.example@example.com>",
-        "<foreign.example!user@example.com>",
-        "<@example.com:user@foreign.example>",
-        "<user@example.com.>",
-        "<user@[127.0.0.1]>",
-        "<user@[IPv6:::1]>",
-        "<user@foreign.example@example.com>",
-        "user@foreign.example",
-        "<example.net>",
-    })
+    @ValueSource(
+            strings = {
+                "<user@foreign.example>",
+                "<user@example.com.foreign.example>",
+                "<user@EXAMPLE.ORG>",
+                "<\"user@foreign.example\"@example.com>",
+                "<user%foreign.example@example.com>",
+                "<foreign.example!user@example.com>",
+                "<@example.com:user@foreign.example>",
+                "<user@example.com.>",
+                "<user@[127.0.0.1]>",
+                "<user@[IPv6:::1]>",
+                "<user@foreign.example@example.com>",
+                "user@foreign.example",
+                "<example.net>",
+            })
     void refusesRecipientsOutsideRelayDomainsWhateverTheSyntax(String recipient) throws Exception {
         try (SmtpWire c = SmtpWire.open(relay.port())) {
             c.send("EHLO client.example.org");
@@ -139,8 +162,14 @@ class RelayIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"<Bob@EXAMPLE.com>", "<@relay.foreign.example:bob@example.com>", "<bob@sub.example.net>",
-        "<postmaster>", "<\"bob smith\"@example.com>"})
+    @ValueSource(
+            strings = {
+                "<Bob@EXAMPLE.com>",
+                "<@relay.foreign.example:bob@example.com>",
+                "<bob@sub.example.net>",
+                "<postmaster>",
+                "<\"bob smith\"@example.com>"
+            })
     void acceptsRecipientsInsideRelayDomains(String recipient) throws Exception {
         try (SmtpWire c = SmtpWire.open(relay.port())) {
             c.send("EHLO client.example.org");
@@ -154,7 +183,9 @@ class RelayIT {
 
     @Test
     void refusesAtRcptARecipientTheNextHopRefuses() throws Exception {
-        nextHop.refuseRecipient("nobody@example.com", "550 5.1.1 <nobody@example.com>: no such user at nexthop.internal");
+        nextHop.refuseRecipient(
+                "nobody@example.com",
+                "550 5.1.1 <nobody@example.com>: no such user at nexthop.internal");
         try (SmtpWire c = SmtpWire.open(relay.port())) {
             c.send("EHLO client.example.org");
             c.expect("250 ");
@@ -170,7 +201,8 @@ class RelayIT {
             c.raw(MESSAGE + ".\r\n");
             c.expect("250 ");
         }
-        assertThat(nextHop.await(1, 5000)).singleElement()
+        assertThat(nextHop.await(1, 5000))
+                .singleElement()
                 .satisfies(d -> assertThat(d.recipients()).containsExactly("bob@example.com"));
     }
 
@@ -180,7 +212,8 @@ class RelayIT {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closedPort = s.getLocalPort();
         }
-        try (RelayUnderTest down = new RelayUnderTest(TestFilter.relayingFor("example.com"), closedPort);
+        try (RelayUnderTest down =
+                        new RelayUnderTest(TestFilter.relayingFor("example.com"), closedPort);
                 SmtpWire c = SmtpWire.open(down.port())) {
             c.send("EHLO client.example.org");
             c.expect("250 ");
@@ -188,7 +221,9 @@ class RelayIT {
             c.expect("451 4.4.1 ");
             c.send("RCPT TO:<bob@example.com>");
             c.expect("503 5.5.1");
-            assertThat(down.audit()).singleElement().satisfies(a -> assertThat(a.verdict()).isEqualTo("defer"));
+            assertThat(down.audit())
+                    .singleElement()
+                    .satisfies(a -> assertThat(a.verdict()).isEqualTo("defer"));
         }
     }
 
@@ -225,8 +260,11 @@ class RelayIT {
     @Test
     void refusesOversizeMessageAfterDrainingAndTheNextTransactionWorks() throws Exception {
         relay.close();
-        relay = new RelayUnderTest(TestFilter.relayingFor("example.com")
-                .withLimits(Limits.defaults().withMaxMessageSize(10_000)), nextHop.port());
+        relay =
+                new RelayUnderTest(
+                        TestFilter.relayingFor("example.com")
+                                .withLimits(Limits.defaults().withMaxMessageSize(10_000)),
+                        nextHop.port());
         try (SmtpWire c = SmtpWire.open(relay.port())) {
             c.send("EHLO client.example.org");
             assertThat(c.expect("250 ")).contains("SIZE 10000");
@@ -240,7 +278,9 @@ class RelayIT {
             c.expect("354 ");
             StringBuilder big = new StringBuilder("Subject: big\r\n\r\n");
             while (big.length() < 50_000) {
-                big.append("MAIL FROM:<evil@attacker.example> this line must not run as a command\r\n");
+                big.append(
+                        "MAIL FROM:<evil@attacker.example> this line must not run as a"
+                                + " command\r\n");
             }
             c.raw(big + ".\r\n");
             c.expect("552 5.3.4 ");
@@ -259,8 +299,11 @@ class RelayIT {
     @Test
     void limitsRecipientsPerMessage() throws Exception {
         relay.close();
-        relay = new RelayUnderTest(TestFilter.relayingFor("example.com")
-                .withLimits(Limits.defaults().withMaxRecipients(2)), nextHop.port());
+        relay =
+                new RelayUnderTest(
+                        TestFilter.relayingFor("example.com")
+                                .withLimits(Limits.defaults().withMaxRecipients(2)),
+                        nextHop.port());
         try (SmtpWire c = SmtpWire.open(relay.port())) {
             c.send("EHLO client.example.org");
             c.expect("250 ");
@@ -279,9 +322,16 @@ class RelayIT {
     void pipelinedTransactionsGetTheirRepliesInOrder() throws Exception {
         try (SmtpWire c = SmtpWire.open(relay.port())) {
             c.send("EHLO client.example.org");
-            assertThat(c.expect("250 ")).contains("PIPELINING").contains("ENHANCEDSTATUSCODES").contains("8BITMIME")
+            assertThat(c.expect("250 "))
+                    .contains("PIPELINING")
+                    .contains("ENHANCEDSTATUSCODES")
+                    .contains("8BITMIME")
                     .contains("SMTPUTF8");
-            c.raw("MAIL FROM:<alice@sender.example>\r\nRCPT TO:<bob@example.com>\r\nRCPT TO:<x@foreign.example>\r\nDATA\r\n");
+            c.raw(
+                    "MAIL FROM:<alice@sender.example>\r\n"
+                            + "RCPT TO:<bob@example.com>\r\n"
+                            + "RCPT TO:<x@foreign.example>\r\n"
+                            + "DATA\r\n");
             c.expect("250 2.1.0");
             c.expect("250 2.1.5");
             c.expect("550 5.7.1");
@@ -330,7 +380,10 @@ class RelayIT {
         try (SmtpWire c = SmtpWire.open(relay.port())) {
             c.send("EHLO client.example.org");
             assertThat(c.expect("250 ")).contains("CHUNKING");
-            c.raw("MAIL FROM:<alice@sender.example>\r\nRCPT TO:<bob@example.com>\r\nBDAT " + half + "\r\n");
+            c.raw(
+                    "MAIL FROM:<alice@sender.example>\r\nRCPT TO:<bob@example.com>\r\nBDAT "
+                            + half
+                            + "\r\n");
             c.raw(java.util.Arrays.copyOfRange(original, 0, half));
             c.raw("BDAT " + (original.length - half) + " LAST\r\n");
             c.raw(java.util.Arrays.copyOfRange(original, half, original.length));
@@ -340,7 +393,11 @@ class RelayIT {
             c.expect("250 2.0.0 Ok: delivered");
             // A chunk with a bare LF is read whole, then refused; the session stays in step.
             String bad = "Subject: x\r\n\r\nfake\n.\nMAIL FROM:<evil@attacker.example>\r\n";
-            c.raw("MAIL FROM:<alice@sender.example>\r\nRCPT TO:<bob@example.com>\r\nBDAT " + bad.length() + " LAST\r\n" + bad);
+            c.raw(
+                    "MAIL FROM:<alice@sender.example>\r\nRCPT TO:<bob@example.com>\r\nBDAT "
+                            + bad.length()
+                            + " LAST\r\n"
+                            + bad);
             c.expect("250 ");
             c.expect("250 ");
             c.expect("550 5.6.0 ");
@@ -351,7 +408,9 @@ class RelayIT {
             c.expect("250 ");
         }
         RecordingNextHop.Delivery d = nextHop.await(1, 5000).get(0);
-        byte[] tail = java.util.Arrays.copyOfRange(d.data(), d.data().length - original.length, d.data().length);
+        byte[] tail =
+                java.util.Arrays.copyOfRange(
+                        d.data(), d.data().length - original.length, d.data().length);
         assertThat(tail).isEqualTo(original);
         assertThat(nextHop.deliveries()).hasSize(1);
     }

@@ -18,9 +18,11 @@ class ReplyGuardTest {
 
     @Test
     void leavesRepliesThatHaveOneAndNonErrorsAlone() {
-        assertThat(GuardedSocket.ReplyGuard.fix("550 5.7.1 Relaying denied\r\n")).isEqualTo("550 5.7.1 Relaying denied\r\n");
+        assertThat(GuardedSocket.ReplyGuard.fix("550 5.7.1 Relaying denied\r\n"))
+                .isEqualTo("550 5.7.1 Relaying denied\r\n");
         assertThat(GuardedSocket.ReplyGuard.fix("220 relay.test ESMTP Bulwark\r\n"))
                 .isEqualTo("220 relay.test ESMTP Bulwark\r\n");
-        assertThat(GuardedSocket.ReplyGuard.fix("250-PIPELINING\r\n")).isEqualTo("250-PIPELINING\r\n");
+        assertThat(GuardedSocket.ReplyGuard.fix("250-PIPELINING\r\n"))
+                .isEqualTo("250-PIPELINING\r\n");
     }
 }

@@ -1,5 +1,10 @@
 package dev.bulwark.testing;
 
+import org.subethamail.smtp.MessageContext;
+import org.subethamail.smtp.MessageHandler;
+import org.subethamail.smtp.RejectException;
+import org.subethamail.smtp.server.SMTPServer;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -10,10 +15,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.subethamail.smtp.MessageContext;
-import org.subethamail.smtp.MessageHandler;
-import org.subethamail.smtp.RejectException;
-import org.subethamail.smtp.server.SMTPServer;
 
 /**
  * A real SMTP server (SubEthaSMTP) standing in as the next hop when a test needs exact bytes or a
@@ -39,12 +40,13 @@ public final class RecordingNextHop implements AutoCloseable {
     private final Condition arrived = lock.newCondition();
 
     public RecordingNextHop() {
-        server = SMTPServer.port(0)
-                .bindAddress(java.net.InetAddress.getLoopbackAddress())
-                .hostName("nexthop.internal.example")
-                .insertReceivedHeaders(false)
-                .messageHandlerFactory(this::handler)
-                .build();
+        server =
+                SMTPServer.port(0)
+                        .bindAddress(java.net.InetAddress.getLoopbackAddress())
+                        .hostName("nexthop.internal.example")
+                        .insertReceivedHeaders(false)
+                        .messageHandlerFactory(this::handler)
+                        .build();
         server.start();
     }
 
@@ -63,24 +65,32 @@ public final class RecordingNextHop implements AutoCloseable {
      * but does not say so by itself), so the relay sends MAIL together with the first RCPT.
      */
     public RecordingNextHop advertisePipelining() {
-        server.getCommandHandler().addCommand(new org.subethamail.smtp.internal.server.Command() {
-            @Override
-            public void execute(String line, org.subethamail.smtp.server.Session session) throws IOException {
-                session.resetMailTransaction();
-                session.setHelo(line.substring(4).trim());
-                session.sendResponse("250-nexthop.internal.example\r\n250-PIPELINING\r\n250 8BITMIME");
-            }
+        server.getCommandHandler()
+                .addCommand(
+                        new org.subethamail.smtp.internal.server.Command() {
+                            @Override
+                            public void execute(
+                                    String line, org.subethamail.smtp.server.Session session)
+                                    throws IOException {
+                                session.resetMailTransaction();
+                                session.setHelo(line.substring(4).trim());
+                                session.sendResponse(
+                                        "250-nexthop.internal.example\r\n"
+                                                + "250-PIPELINING\r\n"
+                                                + "250 8BITMIME");
+                            }
 
-            @Override
-            public org.subethamail.smtp.internal.server.HelpMessage getHelp() {
-                return new org.subethamail.smtp.internal.server.HelpMessage("EHLO", "");
-            }
+                            @Override
+                            public org.subethamail.smtp.internal.server.HelpMessage getHelp() {
+                                return new org.subethamail.smtp.internal.server.HelpMessage(
+                                        "EHLO", "");
+                            }
 
-            @Override
-            public String getName() {
-                return "EHLO";
-            }
-        });
+                            @Override
+                            public String getName() {
+                                return "EHLO";
+                            }
+                        });
         return this;
     }
 
@@ -96,7 +106,10 @@ public final class RecordingNextHop implements AutoCloseable {
         return this;
     }
 
-    /** The next hop reads this many octets of message data, then drops the connection without a reply. */
+    /**
+     * The next hop reads this many octets of message data, then drops the connection without a
+     * reply.
+     */
     public RecordingNextHop dieDuringData(int afterBytes) {
         dropAfterBytes = afterBytes;
         return this;
@@ -133,16 +146,19 @@ public final class RecordingNextHop implements AutoCloseable {
             public void from(String address) throws RejectException {
                 String refusal = refusedSenders.get(address.toLowerCase(java.util.Locale.ROOT));
                 if (refusal != null) {
-                    throw new RejectException(Integer.parseInt(refusal.substring(0, 3)), refusal.substring(4));
+                    throw new RejectException(
+                            Integer.parseInt(refusal.substring(0, 3)), refusal.substring(4));
                 }
                 from = address;
             }
 
             @Override
             public void recipient(String recipient) throws RejectException {
-                String refusal = refusedRecipients.get(recipient.toLowerCase(java.util.Locale.ROOT));
+                String refusal =
+                        refusedRecipients.get(recipient.toLowerCase(java.util.Locale.ROOT));
                 if (refusal != null) {
-                    throw new RejectException(Integer.parseInt(refusal.substring(0, 3)), refusal.substring(4));
+                    throw new RejectException(
+                            Integer.parseInt(refusal.substring(0, 3)), refusal.substring(4));
                 }
                 recipients.add(recipient);
             }
@@ -158,7 +174,8 @@ public final class RecordingNextHop implements AutoCloseable {
                 byte[] bytes = data.readAllBytes();
                 String refusal = dataRefusal;
                 if (refusal != null) {
-                    throw new RejectException(Integer.parseInt(refusal.substring(0, 3)), refusal.substring(4));
+                    throw new RejectException(
+                            Integer.parseInt(refusal.substring(0, 3)), refusal.substring(4));
                 }
                 lock.lock();
                 try {

@@ -35,11 +35,15 @@ public final class RedisServer implements AutoCloseable {
     private final List<String> extraArgs;
     private final List<String> output = java.util.Collections.synchronizedList(new ArrayList<>());
 
-    /** Servers still running when the test JVM exits (a failed or interrupted run) are stopped too. */
-    private static final java.util.Set<Process> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Servers still running when the test JVM exits (a failed or interrupted run) are stopped too.
+     */
+    private static final java.util.Set<Process> RUNNING =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(() -> RUNNING.forEach(Process::destroyForcibly)));
     }
 
     private final boolean tls;
@@ -56,9 +60,19 @@ public final class RedisServer implements AutoCloseable {
 
     /** Starts a server that speaks only TLS, with the given PEM certificate and key. */
     public static RedisServer startTls(Path certificate, Path key) {
-        RedisServer server = new RedisServer(executable(), List.of("--tls-cert-file", certificate.toString(),
-                "--tls-key-file", key.toString(), "--tls-ca-cert-file", certificate.toString(),
-                "--tls-auth-clients", "no"), true);
+        RedisServer server =
+                new RedisServer(
+                        executable(),
+                        List.of(
+                                "--tls-cert-file",
+                                certificate.toString(),
+                                "--tls-key-file",
+                                key.toString(),
+                                "--tls-ca-cert-file",
+                                certificate.toString(),
+                                "--tls-auth-clients",
+                                "no"),
+                        true);
         server.port = freePort();
         server.launch();
         return server;
@@ -114,14 +128,32 @@ public final class RedisServer implements AutoCloseable {
                 return candidate.toString();
             }
         }
-        throw new IllegalStateException("redis-server is not installed: apt-get install -y redis-server "
-                + "(or set -Dbulwark.test.redisServer=/path/to/redis-server)");
+        throw new IllegalStateException(
+                "redis-server is not installed: apt-get install -y redis-server "
+                        + "(or set -Dbulwark.test.redisServer=/path/to/redis-server)");
     }
 
     private void launch() {
-        List<String> command = new ArrayList<>(List.of(executable, "--bind", "127.0.0.1", "--save", "",
-                "--appendonly", "no", "--daemonize", "no", "--logfile", "", "--protected-mode", "yes"));
-        command.addAll(tls ? List.of("--port", "0", "--tls-port", String.valueOf(port)) : List.of("--port", String.valueOf(port)));
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                executable,
+                                "--bind",
+                                "127.0.0.1",
+                                "--save",
+                                "",
+                                "--appendonly",
+                                "no",
+                                "--daemonize",
+                                "no",
+                                "--logfile",
+                                "",
+                                "--protected-mode",
+                                "yes"));
+        command.addAll(
+                tls
+                        ? List.of("--port", "0", "--tls-port", String.valueOf(port))
+                        : List.of("--port", String.valueOf(port)));
         command.addAll(extraArgs);
         output.clear();
         try {
@@ -132,30 +164,44 @@ public final class RedisServer implements AutoCloseable {
         }
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Process p = process;
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    output.add(line);
-                    lines.add(line);
-                }
-            } catch (IOException e) {
-                // The process went away; its exit is noticed below.
-            }
-            lines.add("<eof>");
-        });
+        Thread reader =
+                Thread.ofVirtual()
+                        .start(
+                                () -> {
+                                    try (BufferedReader in =
+                                            new BufferedReader(
+                                                    new InputStreamReader(
+                                                            p.getInputStream(),
+                                                            StandardCharsets.UTF_8))) {
+                                        String line;
+                                        while ((line = in.readLine()) != null) {
+                                            output.add(line);
+                                            lines.add(line);
+                                        }
+                                    } catch (IOException e) {
+                                        // The process went away; its exit is noticed below.
+                                    }
+                                    lines.add("<eof>");
+                                });
         long deadline = System.nanoTime() + START_DEADLINE.toNanos();
         try {
             while (true) {
-                String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                String line =
+                        lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (line == null) {
                     p.destroyForcibly();
-                    throw new IllegalStateException("redis-server on port " + port + " not ready within " + START_DEADLINE
-                            + ": " + output);
+                    throw new IllegalStateException(
+                            "redis-server on port "
+                                    + port
+                                    + " not ready within "
+                                    + START_DEADLINE
+                                    + ": "
+                                    + output);
                 }
                 if (line.equals("<eof>")) {
                     p.destroyForcibly();
-                    throw new IllegalStateException("redis-server on port " + port + " exited: " + output);
+                    throw new IllegalStateException(
+                            "redis-server on port " + port + " exited: " + output);
                 }
                 if (line.contains("Ready to accept connections")) {
                     break;
@@ -170,7 +216,8 @@ public final class RedisServer implements AutoCloseable {
             throw e;
         }
         if (tls) {
-            return; // the log line is the readiness signal; the raw client below speaks plain RESP only
+            return; // the log line is the readiness signal; the raw client below speaks plain RESP
+            // only
         }
         String pong;
         try {
@@ -179,9 +226,11 @@ public final class RedisServer implements AutoCloseable {
             end(true);
             throw e;
         }
-        if (!pong.equals("PONG") && !pong.startsWith("ERR:NOAUTH")) { // a password-protected server answers too
+        if (!pong.equals("PONG")
+                && !pong.startsWith("ERR:NOAUTH")) { // a password-protected server answers too
             end(true);
-            throw new IllegalStateException("redis-server on port " + port + " answered PING with " + pong);
+            throw new IllegalStateException(
+                    "redis-server on port " + port + " answered PING with " + pong);
         }
         reader.setName("redis-" + port + "-output");
     }
@@ -233,7 +282,10 @@ public final class RedisServer implements AutoCloseable {
         launch();
     }
 
-    /** Sends one command over a fresh connection and returns the reply as text (arrays joined by newlines). */
+    /**
+     * Sends one command over a fresh connection and returns the reply as text (arrays joined by
+     * newlines).
+     */
     public String command(String... args) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2_000);
@@ -251,7 +303,8 @@ public final class RedisServer implements AutoCloseable {
             out.flush();
             return reply(socket.getInputStream());
         } catch (IOException e) {
-            throw new IllegalStateException("redis on port " + port + ": " + String.join(" ", args), e);
+            throw new IllegalStateException(
+                    "redis on port " + port + ": " + String.join(" ", args), e);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.bulwark.relay.NextHop;
 import dev.bulwark.relay.NextHopConfig;
 import dev.bulwark.smtp.SmtpServer;
 import dev.bulwark.smtp.SmtpSettings;
+
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,15 +29,33 @@ public final class RelayUnderTest implements AutoCloseable {
         this(filter, nextHopPort, s -> s, c -> c);
     }
 
-    public RelayUnderTest(Filter filter, int nextHopPort, UnaryOperator<SmtpSettings> settings,
+    public RelayUnderTest(
+            Filter filter,
+            int nextHopPort,
+            UnaryOperator<SmtpSettings> settings,
             UnaryOperator<NextHopConfig> nextHopConfig) {
         this(filter, nextHopPort, settings, nextHopConfig, AuditSink.NONE, ConnectionListener.NONE);
     }
 
-    /** As above; every audit record also goes to {@code extraAudit}, and sessions are reported to {@code connections}. */
-    public RelayUnderTest(Filter filter, int nextHopPort, UnaryOperator<SmtpSettings> settings,
-            UnaryOperator<NextHopConfig> nextHopConfig, AuditSink extraAudit, ConnectionListener connections) {
-        this(filter, RateLimiter.builder(List.of()).build(), nextHopPort, settings, nextHopConfig, extraAudit, connections);
+    /**
+     * As above; every audit record also goes to {@code extraAudit}, and sessions are reported to
+     * {@code connections}.
+     */
+    public RelayUnderTest(
+            Filter filter,
+            int nextHopPort,
+            UnaryOperator<SmtpSettings> settings,
+            UnaryOperator<NextHopConfig> nextHopConfig,
+            AuditSink extraAudit,
+            ConnectionListener connections) {
+        this(
+                filter,
+                RateLimiter.builder(List.of()).build(),
+                nextHopPort,
+                settings,
+                nextHopConfig,
+                extraAudit,
+                connections);
     }
 
     /** A relay enforcing {@code limiter}'s rate limits (closed with the relay). */
@@ -44,15 +63,36 @@ public final class RelayUnderTest implements AutoCloseable {
         this(filter, limiter, nextHopPort, s -> s, c -> c, AuditSink.NONE, ConnectionListener.NONE);
     }
 
-    public RelayUnderTest(Filter filter, RateLimiter limiter, int nextHopPort, UnaryOperator<SmtpSettings> settings,
-            UnaryOperator<NextHopConfig> nextHopConfig, AuditSink extraAudit, ConnectionListener connections) {
+    public RelayUnderTest(
+            Filter filter,
+            RateLimiter limiter,
+            int nextHopPort,
+            UnaryOperator<SmtpSettings> settings,
+            UnaryOperator<NextHopConfig> nextHopConfig,
+            AuditSink extraAudit,
+            ConnectionListener connections) {
         this.limiter = limiter;
-        NextHopConfig config = nextHopConfig.apply(NextHopConfig.of("127.0.0.1", nextHopPort, "relay.test")
-                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(10)));
+        NextHopConfig config =
+                nextHopConfig.apply(
+                        NextHopConfig.of("127.0.0.1", nextHopPort, "relay.test")
+                                .withTimeouts(
+                                        Duration.ofSeconds(5),
+                                        Duration.ofSeconds(5),
+                                        Duration.ofSeconds(10)));
         nextHop = new NextHop(config);
-        SmtpSettings s = settings.apply(SmtpSettings.of("relay.test", new InetSocketAddress("127.0.0.1", 0)));
+        SmtpSettings s =
+                settings.apply(
+                        SmtpSettings.of("relay.test", new InetSocketAddress("127.0.0.1", 0)));
         AuditSink collect = audit::add;
-        server = SmtpServer.start(s, filter, limiter, nextHop, collect.and(extraAudit), connections, Clock.systemUTC());
+        server =
+                SmtpServer.start(
+                        s,
+                        filter,
+                        limiter,
+                        nextHop,
+                        collect.and(extraAudit),
+                        connections,
+                        Clock.systemUTC());
     }
 
     public int port() {

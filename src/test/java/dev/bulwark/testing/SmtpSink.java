@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Postfix's {@code smtp-sink} as a next hop: a fast, real SMTP server that offers PIPELINING and can
- * be told to refuse or drop commands. Started on a free loopback port, stopped by its own PID.
+ * Postfix's {@code smtp-sink} as a next hop: a fast, real SMTP server that offers PIPELINING and
+ * can be told to refuse or drop commands. Started on a free loopback port, stopped by its own PID.
  * Needs the Debian package {@code postfix} (installed by {@code .ci/run}).
  */
 public final class SmtpSink implements AutoCloseable {
@@ -28,30 +28,43 @@ public final class SmtpSink implements AutoCloseable {
     }
 
     /**
-     * Starts smtp-sink with extra options, dumping each message into a directory of its own (in
-     * the system temporary directory: smtp-sink drops privileges and must reach it).
+     * Starts smtp-sink with extra options, dumping each message into a directory of its own (in the
+     * system temporary directory: smtp-sink drops privileges and must reach it).
      */
     public static SmtpSink start(String... options) throws IOException {
         Path dumps = Files.createTempDirectory("smtp-sink-");
         return startOn(RedisServer.freePort(), dumps, options);
     }
 
-    /** Starts smtp-sink on a given port, dumping into {@code dumps} (which must be reachable by "nobody"). */
+    /**
+     * Starts smtp-sink on a given port, dumping into {@code dumps} (which must be reachable by
+     * "nobody").
+     */
     public static SmtpSink startOn(int port, Path dumps, String... options) throws IOException {
         Path binary = Path.of("/usr/sbin/smtp-sink");
         if (!Files.isExecutable(binary)) {
-            throw new IllegalStateException("/usr/sbin/smtp-sink is missing: install the Debian package postfix "
-                    + "(.ci/run does)");
+            throw new IllegalStateException(
+                    "/usr/sbin/smtp-sink is missing: install the Debian package postfix "
+                            + "(.ci/run does)");
         }
         List<String> command = new ArrayList<>(List.of(binary.toString()));
         if ("root".equals(System.getProperty("user.name"))) {
             command.addAll(List.of("-u", "nobody"));
-            Files.setPosixFilePermissions(dumps, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+            Files.setPosixFilePermissions(
+                    dumps, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         }
         command.addAll(List.of(options));
-        command.addAll(List.of("-d", dumps.resolve("%Y%m%d%H%M%S.").toString(), "127.0.0.1:" + port, "64"));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        command.addAll(
+                List.of(
+                        "-d",
+                        dumps.resolve("%Y%m%d%H%M%S.").toString(),
+                        "127.0.0.1:" + port,
+                        "64"));
+        Process p =
+                new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < deadline) {
             try (Socket s = new Socket()) {

@@ -57,7 +57,10 @@ public final class SmtpWire implements AutoCloseable {
         return this;
     }
 
-    /** Reads one complete (possibly multi-line) reply and checks that its last line starts with {@code prefix}. */
+    /**
+     * Reads one complete (possibly multi-line) reply and checks that its last line starts with
+     * {@code prefix}.
+     */
     public String expect(String prefix) throws IOException {
         String reply = reply();
         String last = reply.substring(reply.lastIndexOf('\n') + 1);

@@ -38,25 +38,29 @@ final class Charsets {
         if (CACHE.size() > 256) {
             CACHE.clear(); // bounded: charset names come from mail
         }
-        return CACHE.computeIfAbsent(key, k -> {
-            if (k.isEmpty() || k.equals("us-ascii") || k.equals("ascii")) {
-                return NONE;
-            }
-            Charset c = EncodedWords.charsetOrNull(k);
-            if (c == null) {
-                return NONE;
-            }
-            // Mail labelled ISO-8859-1 is very often Windows-1252 (smart quotes): decode as the superset.
-            if (c.equals(StandardCharsets.ISO_8859_1)) {
-                return EncodedWords.windows1252();
-            }
-            return c;
-        });
+        return CACHE.computeIfAbsent(
+                key,
+                k -> {
+                    if (k.isEmpty() || k.equals("us-ascii") || k.equals("ascii")) {
+                        return NONE;
+                    }
+                    Charset c = EncodedWords.charsetOrNull(k);
+                    if (c == null) {
+                        return NONE;
+                    }
+                    // Mail labelled ISO-8859-1 is very often Windows-1252 (smart quotes): decode as
+                    // the superset.
+                    if (c.equals(StandardCharsets.ISO_8859_1)) {
+                        return EncodedWords.windows1252();
+                    }
+                    return c;
+                });
     }
 
     static String guess(byte[] b, int off, int len) {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(b, off, len))

@@ -14,7 +14,9 @@ final class EncodedWords {
 
     private static final Charset WINDOWS_1252 = charsetOrNull("windows-1252");
 
-    /** Decodes every {@code =?charset?B|Q?text?=} in a header value; whitespace between two goes. */
+    /**
+     * Decodes every {@code =?charset?B|Q?text?=} in a header value; whitespace between two goes.
+     */
     static String decode(String value) {
         int first = value.indexOf("=?");
         if (first < 0) {
@@ -72,7 +74,9 @@ final class EncodedWords {
             char c = text.charAt(i);
             if (c == '_') {
                 out.write(' ');
-            } else if (c == '=' && i + 2 < text.length() && Transfer.hex(text.charAt(i + 1)) >= 0
+            } else if (c == '='
+                    && i + 2 < text.length()
+                    && Transfer.hex(text.charAt(i + 1)) >= 0
                     && Transfer.hex(text.charAt(i + 2)) >= 0) {
                 out.write(Transfer.hex(text.charAt(i + 1)) * 16 + Transfer.hex(text.charAt(i + 2)));
                 i += 2;
@@ -92,7 +96,8 @@ final class EncodedWords {
      */
     static Structured structured(String header) {
         int semi = indexOfUnquoted(header, ';', 0);
-        String value = (semi < 0 ? header : header.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+        String value =
+                (semi < 0 ? header : header.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
         value = stripComment(value);
         Map<String, String> plain = new LinkedHashMap<>();
         // name -> section -> (extended?, raw text)
@@ -156,9 +161,14 @@ final class EncodedWords {
             first = false;
             for (int i = 0; i < text.length(); i++) {
                 char c = text.charAt(i);
-                if (extended && c == '%' && i + 2 < text.length() && Transfer.hex(text.charAt(i + 1)) >= 0
+                if (extended
+                        && c == '%'
+                        && i + 2 < text.length()
+                        && Transfer.hex(text.charAt(i + 1)) >= 0
                         && Transfer.hex(text.charAt(i + 2)) >= 0) {
-                    bytes.write(Transfer.hex(text.charAt(i + 1)) * 16 + Transfer.hex(text.charAt(i + 2)));
+                    bytes.write(
+                            Transfer.hex(text.charAt(i + 1)) * 16
+                                    + Transfer.hex(text.charAt(i + 2)));
                     i += 2;
                 } else {
                     byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);

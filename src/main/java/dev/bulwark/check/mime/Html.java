@@ -40,7 +40,9 @@ final class Html {
                 attributes(html, i + 1, close, urlHosts);
                 if (isBlock(name)) {
                     out.append('\n');
-                } else if (out.length() > 0 && out.charAt(out.length() - 1) != ' ' && name.equals("td")) {
+                } else if (out.length() > 0
+                        && out.charAt(out.length() - 1) != ' '
+                        && name.equals("td")) {
                     out.append(' ');
                 }
                 i = close + 1;
@@ -67,8 +69,26 @@ final class Html {
 
     private static boolean isBlock(String name) {
         return switch (name) {
-            case "br", "p", "div", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
-                    "blockquote", "hr", "title", "center", "pre" -> true;
+            case "br",
+                    "p",
+                    "div",
+                    "tr",
+                    "li",
+                    "h1",
+                    "h2",
+                    "h3",
+                    "h4",
+                    "h5",
+                    "h6",
+                    "table",
+                    "ul",
+                    "ol",
+                    "blockquote",
+                    "hr",
+                    "title",
+                    "center",
+                    "pre" ->
+                    true;
             default -> false;
         };
     }
@@ -85,7 +105,8 @@ final class Html {
                 }
                 String attr = html.substring(i, nameEnd).toLowerCase(Locale.ROOT);
                 boolean previousIsSpace = i > from && Character.isWhitespace(html.charAt(i - 1));
-                if (previousIsSpace && (attr.equals("href") || attr.equals("src") || attr.equals("action"))) {
+                if (previousIsSpace
+                        && (attr.equals("href") || attr.equals("src") || attr.equals("action"))) {
                     int j = nameEnd;
                     while (j < to && Character.isWhitespace(html.charAt(j))) {
                         j++;
@@ -107,7 +128,8 @@ final class Html {
                         } else {
                             valueStart = j;
                             valueEnd = j;
-                            while (valueEnd < to && !Character.isWhitespace(html.charAt(valueEnd))) {
+                            while (valueEnd < to
+                                    && !Character.isWhitespace(html.charAt(valueEnd))) {
                                 valueEnd++;
                             }
                         }
@@ -155,24 +177,25 @@ final class Html {
         } else if (name.startsWith("#")) {
             cp = parse(name.substring(1), 10);
         } else {
-            cp = switch (name) {
-                case "amp" -> '&';
-                case "lt" -> '<';
-                case "gt" -> '>';
-                case "quot" -> '"';
-                case "apos" -> '\'';
-                case "nbsp" -> ' ';
-                case "copy" -> 0xa9;
-                case "reg" -> 0xae;
-                case "euro" -> 0x20ac;
-                case "pound" -> 0xa3;
-                case "mdash" -> 0x2014;
-                case "ndash" -> 0x2013;
-                case "hellip" -> 0x2026;
-                case "rsquo", "lsquo" -> '\'';
-                case "rdquo", "ldquo" -> '"';
-                default -> -1;
-            };
+            cp =
+                    switch (name) {
+                        case "amp" -> '&';
+                        case "lt" -> '<';
+                        case "gt" -> '>';
+                        case "quot" -> '"';
+                        case "apos" -> '\'';
+                        case "nbsp" -> ' ';
+                        case "copy" -> 0xa9;
+                        case "reg" -> 0xae;
+                        case "euro" -> 0x20ac;
+                        case "pound" -> 0xa3;
+                        case "mdash" -> 0x2014;
+                        case "ndash" -> 0x2013;
+                        case "hellip" -> 0x2026;
+                        case "rsquo", "lsquo" -> '\'';
+                        case "rdquo", "ldquo" -> '"';
+                        default -> -1;
+                    };
         }
         if (cp < 0 || cp > 0x10ffff) {
             out.append('&');

@@ -8,10 +8,10 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * A lenient MIME parser for content rules. It reads the whole message once, walks nested
- * multiparts and attached messages, decodes only what rules look at (text parts, header words,
- * file names) and never throws on malformed input: whatever cannot be parsed is recorded in
- * {@link ParsedMessage#defects()} and the rest is still evaluated. Lines may end in CRLF or LF.
+ * A lenient MIME parser for content rules. It reads the whole message once, walks nested multiparts
+ * and attached messages, decodes only what rules look at (text parts, header words, file names) and
+ * never throws on malformed input: whatever cannot be parsed is recorded in {@link
+ * ParsedMessage#defects()} and the rest is still evaluated. Lines may end in CRLF or LF.
  *
  * <p>Stateless and thread-safe.
  */
@@ -19,8 +19,10 @@ public final class MimeParser {
 
     /** Multipart nesting beyond this is a defect and is not descended into (zip-bomb-like MIME). */
     static final int MAX_DEPTH = 20;
+
     /** Parts beyond this are a defect and are skipped. */
     static final int MAX_PARTS = 500;
+
     /** Decoded text kept for body rules, in chars: bounds memory for huge text parts. */
     static final int MAX_TEXT = 4 * 1024 * 1024;
 
@@ -37,8 +39,13 @@ public final class MimeParser {
                 break;
             }
         }
-        return new ParsedMessage(top.headers, subject, ctx.text.toString(), ctx.attachments,
-                new ArrayList<>(ctx.hosts), ctx.defects);
+        return new ParsedMessage(
+                top.headers,
+                subject,
+                ctx.text.toString(),
+                ctx.attachments,
+                new ArrayList<>(ctx.hosts),
+                ctx.defects);
     }
 
     /** One entity: its headers (for the top level only, decoded) and the bounds of its body. */
@@ -132,9 +139,11 @@ public final class MimeParser {
                 Transfer.add(defects, "too many parts");
                 return;
             }
-            EncodedWords.Structured type = e.contentType.isEmpty()
-                    ? new EncodedWords.Structured(digest ? "message/rfc822" : "text/plain", java.util.Map.of())
-                    : EncodedWords.structured(e.contentType);
+            EncodedWords.Structured type =
+                    e.contentType.isEmpty()
+                            ? new EncodedWords.Structured(
+                                    digest ? "message/rfc822" : "text/plain", java.util.Map.of())
+                            : EncodedWords.structured(e.contentType);
             String mime = type.value();
             if (mime.indexOf('/') < 0) {
                 Transfer.add(defects, "malformed content type");
@@ -186,9 +195,12 @@ public final class MimeParser {
                 int eol = indexOf(raw, (byte) '\n', i, end);
                 int lineEnd = eol < 0 ? end : eol;
                 int next = eol < 0 ? end : eol + 1;
-                if (lineEnd - i >= delimiter.length && raw[i] == '-' && startsWith(raw, i, delimiter)) {
+                if (lineEnd - i >= delimiter.length
+                        && raw[i] == '-'
+                        && startsWith(raw, i, delimiter)) {
                     int after = i + delimiter.length;
-                    boolean close = after + 1 < lineEnd && raw[after] == '-' && raw[after + 1] == '-';
+                    boolean close =
+                            after + 1 < lineEnd && raw[after] == '-' && raw[after + 1] == '-';
                     int rest = close ? after + 2 : after;
                     if (onlyWhitespace(raw, rest, lineEnd)) {
                         if (partStart >= 0) {
@@ -229,10 +241,16 @@ public final class MimeParser {
             walk(p, depth + 1, digest);
         }
 
-        private void leaf(Entity e, String mime, EncodedWords.Structured type, EncodedWords.Structured disposition) {
+        private void leaf(
+                Entity e,
+                String mime,
+                EncodedWords.Structured type,
+                EncodedWords.Structured disposition) {
             String name = filename(type, disposition);
-            boolean attachment = disposition.value().equals("attachment") || !name.isEmpty()
-                    || !mime.startsWith("text/");
+            boolean attachment =
+                    disposition.value().equals("attachment")
+                            || !name.isEmpty()
+                            || !mime.startsWith("text/");
             if (attachment) {
                 attachments.add(new ParsedMessage.Attachment(name, mime));
                 return;
@@ -267,7 +285,8 @@ public final class MimeParser {
             return switch (cte) {
                 case "base64" -> Transfer.base64(raw, e.bodyStart, len, defects);
                 case "quoted-printable" -> Transfer.quotedPrintable(raw, e.bodyStart, len, defects);
-                case "", "7bit", "8bit", "binary" -> java.util.Arrays.copyOfRange(raw, e.bodyStart, e.bodyEnd);
+                case "", "7bit", "8bit", "binary" ->
+                        java.util.Arrays.copyOfRange(raw, e.bodyStart, e.bodyEnd);
                 default -> {
                     Transfer.add(defects, "unknown transfer encoding");
                     yield java.util.Arrays.copyOfRange(raw, e.bodyStart, e.bodyEnd);
@@ -276,7 +295,8 @@ public final class MimeParser {
         }
     }
 
-    private static String filename(EncodedWords.Structured type, EncodedWords.Structured disposition) {
+    private static String filename(
+            EncodedWords.Structured type, EncodedWords.Structured disposition) {
         String name = disposition.params().get("filename");
         if (name == null || name.isEmpty()) {
             name = type.params().get("name");
@@ -307,7 +327,8 @@ public final class MimeParser {
         if (Charsets.ascii(b, from, to - from)) {
             return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
         }
-        return Charsets.guess(b, from, to - from); // RFC 6532 UTF-8 headers, or raw 8-bit legacy text
+        return Charsets.guess(
+                b, from, to - from); // RFC 6532 UTF-8 headers, or raw 8-bit legacy text
     }
 
     private static int indexOf(byte[] b, byte target, int from, int to) {

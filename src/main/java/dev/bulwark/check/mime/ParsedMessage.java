@@ -6,9 +6,9 @@ import java.util.Locale;
 import java.util.Objects;
 
 /**
- * What the content rules see of one message, decoded: the top-level headers, the subject, the
- * text of every text part, the attachments, the hosts of every URL, and what was wrong with the
- * MIME structure. Built by {@link MimeParser}; immutable.
+ * What the content rules see of one message, decoded: the top-level headers, the subject, the text
+ * of every text part, the attachments, the hosts of every URL, and what was wrong with the MIME
+ * structure. Built by {@link MimeParser}; immutable.
  *
  * @param headers the top-level headers in order, values unfolded and RFC 2047-decoded
  * @param subject the decoded subject, empty when absent
@@ -52,7 +52,8 @@ public record ParsedMessage(
     /**
      * One attachment.
      *
-     * @param filename the decoded file name (RFC 2231 or encoded-word), empty when the part has none
+     * @param filename the decoded file name (RFC 2231 or encoded-word), empty when the part has
+     *     none
      * @param contentType the lower-case {@code type/subtype}
      */
     public record Attachment(String filename, String contentType) {

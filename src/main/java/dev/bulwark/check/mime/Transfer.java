@@ -46,7 +46,8 @@ final class Transfer {
             }
             int v = B64[c];
             if (v < 0 || padded) {
-                // Data after padding is a second concatenated encoding (seen in the wild): keep going.
+                // Data after padding is a second concatenated encoding (seen in the wild): keep
+                // going.
                 if (v < 0) {
                     bad = true;
                     continue;
@@ -66,7 +67,9 @@ final class Transfer {
         return java.util.Arrays.copyOf(out, n);
     }
 
-    /** Decodes quoted-printable: {@code =XX}, soft line breaks; a stray {@code =} is kept literally. */
+    /**
+     * Decodes quoted-printable: {@code =XX}, soft line breaks; a stray {@code =} is kept literally.
+     */
     static byte[] quotedPrintable(byte[] in, int off, int len, List<String> defects) {
         byte[] out = new byte[len];
         int n = 0;

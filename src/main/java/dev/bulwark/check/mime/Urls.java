@@ -55,14 +55,17 @@ final class Urls {
         host(v, start, hosts);
     }
 
-    /** Reads an authority from {@code start}, adds its host, returns where the URL's host part ends. */
+    /**
+     * Reads an authority from {@code start}, adds its host, returns where the URL's host part ends.
+     */
     private static int host(CharSequence s, int start, Set<String> hosts) {
         int len = s.length();
         int end = start;
         while (end < len && !isAuthorityEnd(s.charAt(end))) {
             end++;
         }
-        // userinfo: the host is after the last '@' (a classic phishing disguise: http://bank.com@evil.net)
+        // userinfo: the host is after the last '@' (a classic phishing disguise:
+        // http://bank.com@evil.net)
         int hostStart = start;
         for (int k = start; k < end; k++) {
             if (s.charAt(k) == '@') {
@@ -108,7 +111,11 @@ final class Urls {
             char c = h.charAt(i);
             if (c >= 0x80) {
                 ascii = false;
-            } else if (!(Character.isLetterOrDigit(c) || c == '-' || c == '.' || c == '_' || c == ':')) {
+            } else if (!(Character.isLetterOrDigit(c)
+                    || c == '-'
+                    || c == '.'
+                    || c == '_'
+                    || c == ':')) {
                 return;
             }
         }
@@ -126,13 +133,35 @@ final class Urls {
 
     private static boolean isAuthorityEnd(char c) {
         return switch (c) {
-            case '/', '?', '#', '\\', '"', '\'', '<', '>', '(', ')', ',', ';', '|', '*', '{', '}', '\u00a0' -> true;
+            case '/',
+                    '?',
+                    '#',
+                    '\\',
+                    '"',
+                    '\'',
+                    '<',
+                    '>',
+                    '(',
+                    ')',
+                    ',',
+                    ';',
+                    '|',
+                    '*',
+                    '{',
+                    '}',
+                    '\u00a0' ->
+                    true;
             default -> c <= ' ';
         };
     }
 
     private static boolean isWordChar(char c) {
-        return Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_' || c == '@' || c == '/';
+        return Character.isLetterOrDigit(c)
+                || c == '.'
+                || c == '-'
+                || c == '_'
+                || c == '@'
+                || c == '/';
     }
 
     static boolean startsWithIgnoreCase(CharSequence s, int at, String prefix) {

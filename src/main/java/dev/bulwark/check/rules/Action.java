@@ -1,6 +1,7 @@
 package dev.bulwark.check.rules;
 
 import dev.bulwark.check.Verdict;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

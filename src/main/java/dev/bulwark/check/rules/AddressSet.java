@@ -1,6 +1,7 @@
 package dev.bulwark.check.rules;
 
 import dev.bulwark.envelope.Mailbox;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -10,10 +11,10 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Mailboxes and domains: an entry with an {@code @} is a whole address, compared without regard
- * to case (local parts are case-sensitive in theory, never in practice, and a filter that could be
- * dodged with {@code Alice@} would be useless); an entry without one is a domain as in
- * {@link DomainSet}.
+ * Mailboxes and domains: an entry with an {@code @} is a whole address, compared without regard to
+ * case (local parts are case-sensitive in theory, never in practice, and a filter that could be
+ * dodged with {@code Alice@} would be useless); an entry without one is a domain as in {@link
+ * DomainSet}.
  */
 public final class AddressSet {
 
@@ -47,7 +48,8 @@ public final class AddressSet {
     /** The entry that matches the mailbox, if any. */
     public Optional<String> match(Mailbox mailbox) {
         if (!addresses.isEmpty()) {
-            String address = (mailbox.unquotedLocalPart() + "@" + mailbox.domain()).toLowerCase(Locale.ROOT);
+            String address =
+                    (mailbox.unquotedLocalPart() + "@" + mailbox.domain()).toLowerCase(Locale.ROOT);
             if (addresses.contains(address)) {
                 return Optional.of(address);
             }

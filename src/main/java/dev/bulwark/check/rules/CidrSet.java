@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A set of IPv4 and IPv6 networks, looked up with a binary trie per address family: a lookup
- * costs at most 32 (IPv4) or 128 (IPv6) steps whatever the number of entries. IPv4-mapped IPv6
- * addresses ({@code ::ffff:192.0.2.1}) are looked up as IPv4, so a dual-stack listener matches the
- * IPv4 entries.
+ * A set of IPv4 and IPv6 networks, looked up with a binary trie per address family: a lookup costs
+ * at most 32 (IPv4) or 128 (IPv6) steps whatever the number of entries. IPv4-mapped IPv6 addresses
+ * ({@code ::ffff:192.0.2.1}) are looked up as IPv4, so a dual-stack listener matches the IPv4
+ * entries.
  */
 public final class CidrSet {
 
@@ -32,7 +32,9 @@ public final class CidrSet {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Network n && n.prefix == prefix && java.util.Arrays.equals(n.address, address);
+            return o instanceof Network n
+                    && n.prefix == prefix
+                    && java.util.Arrays.equals(n.address, address);
         }
 
         @Override

@@ -8,29 +8,32 @@ import java.util.Comparator;
 public final class Cidrs {
     private Cidrs() {}
 
-    static final Comparator<CidrSet.Network> ORDER = (a, b) -> {
-        byte[] x = a.address();
-        byte[] y = b.address();
-        if (x.length != y.length) {
-            return Integer.compare(x.length, y.length);
-        }
-        int c = java.util.Arrays.compareUnsigned(x, y);
-        return c != 0 ? c : Integer.compare(a.prefix(), b.prefix());
-    };
+    static final Comparator<CidrSet.Network> ORDER =
+            (a, b) -> {
+                byte[] x = a.address();
+                byte[] y = b.address();
+                if (x.length != y.length) {
+                    return Integer.compare(x.length, y.length);
+                }
+                int c = java.util.Arrays.compareUnsigned(x, y);
+                return c != 0 ? c : Integer.compare(a.prefix(), b.prefix());
+            };
 
     /** The result of parsing one entry: a network, or why it is not one. */
     public sealed interface Parsed {
         record Ok(CidrSet.Network network) implements Parsed {}
 
-        /** Host bits are set below the prefix: {@code network} is what the author probably meant. */
+        /**
+         * Host bits are set below the prefix: {@code network} is what the author probably meant.
+         */
         record HostBits(CidrSet.Network network) implements Parsed {}
 
         record Bad(String reason) implements Parsed {}
     }
 
     /**
-     * Parses {@code 192.0.2.0/24}, {@code 2001:db8::/32} or a single address (a /32 or /128).
-     * Only literal addresses are accepted: a host name never reaches DNS.
+     * Parses {@code 192.0.2.0/24}, {@code 2001:db8::/32} or a single address (a /32 or /128). Only
+     * literal addresses are accepted: a host name never reaches DNS.
      */
     public static Parsed parse(String text) {
         String s = text.trim();
@@ -49,7 +52,8 @@ public final class Cidrs {
             }
             prefix = Integer.parseInt(p);
             if (prefix > bits) {
-                return new Parsed.Bad("prefix length " + prefix + " is longer than " + bits + " bits");
+                return new Parsed.Bad(
+                        "prefix length " + prefix + " is longer than " + bits + " bits");
             }
         }
         byte[] masked = mask(bytes, prefix);
@@ -68,14 +72,19 @@ public final class Cidrs {
         if (s.indexOf(':') >= 0) {
             for (int i = 0; i < s.length(); i++) {
                 char c = s.charAt(i);
-                boolean ok = c == ':' || c == '.' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
-                        || (c >= 'A' && c <= 'F');
+                boolean ok =
+                        c == ':'
+                                || c == '.'
+                                || (c >= '0' && c <= '9')
+                                || (c >= 'a' && c <= 'f')
+                                || (c >= 'A' && c <= 'F');
                 if (!ok) {
                     return null;
                 }
             }
             try {
-                // With only hex digits, colons and dots InetAddress parses a literal and never resolves.
+                // With only hex digits, colons and dots InetAddress parses a literal and never
+                // resolves.
                 byte[] b = InetAddress.getByName(s).getAddress();
                 if (b.length == 4) {
                     // An IPv4-mapped literal: keep it as the IPv6 network the author wrote.

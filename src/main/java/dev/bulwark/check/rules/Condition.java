@@ -4,20 +4,21 @@ import dev.bulwark.check.RelayDomains;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.mime.ParsedMessage;
 import dev.bulwark.envelope.Mailbox;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A compiled rule condition: a matcher, or {@code all}/{@code any}/{@code not} of conditions.
- * Each record's {@link #name()} is its name in the policy language. Conditions are immutable and
- * shared by every session.
+ * A compiled rule condition: a matcher, or {@code all}/{@code any}/{@code not} of conditions. Each
+ * record's {@link #name()} is its name in the policy language. Conditions are immutable and shared
+ * by every session.
  */
 public sealed interface Condition {
 
     /**
-     * Tests the condition against the facts. On a match, appends a short account of what matched
-     * to {@code why} (for the audit log and {@code bulwark check}); on no match leaves it as it was.
+     * Tests the condition against the facts. On a match, appends a short account of what matched to
+     * {@code why} (for the audit log and {@code bulwark check}); on no match leaves it as it was.
      */
     boolean test(Facts facts, StringBuilder why);
 
@@ -152,7 +153,11 @@ public sealed interface Condition {
     record ClientIpIn(String list, CidrSet set) implements Condition {
         public boolean test(Facts f, StringBuilder why) {
             Optional<CidrSet.Network> n = set.lookup(f.client());
-            return n.isPresent() && note(why, name(), list + ": " + f.client().getHostAddress() + " in " + n.get());
+            return n.isPresent()
+                    && note(
+                            why,
+                            name(),
+                            list + ": " + f.client().getHostAddress() + " in " + n.get());
         }
 
         public Stage earliest() {
@@ -166,7 +171,8 @@ public sealed interface Condition {
 
     record HeloIs(HeloShape shape) implements Condition {
         public boolean test(Facts f, StringBuilder why) {
-            return shape.test(f.helo(), f.client()) && note(why, name(), shape.key() + ": \"" + clip(f.helo()) + "\"");
+            return shape.test(f.helo(), f.client())
+                    && note(why, name(), shape.key() + ": \"" + clip(f.helo()) + "\"");
         }
 
         public Stage earliest() {
@@ -200,7 +206,8 @@ public sealed interface Condition {
                 return false;
             }
             Optional<String> m = set.match(RelayDomains.normalize(h));
-            return m.isPresent() && note(why, name(), list + ": \"" + clip(h) + "\" matches " + m.get());
+            return m.isPresent()
+                    && note(why, name(), list + ": \"" + clip(h) + "\" matches " + m.get());
         }
 
         public Stage earliest() {
@@ -220,7 +227,8 @@ public sealed interface Condition {
                 return false;
             }
             Optional<String> e = set.match(m);
-            return e.isPresent() && note(why, name(), list + ": " + clip(m.address()) + " matches " + e.get());
+            return e.isPresent()
+                    && note(why, name(), list + ": " + clip(m.address()) + " matches " + e.get());
         }
 
         public Stage earliest() {
@@ -236,7 +244,11 @@ public sealed interface Condition {
         public boolean test(Facts f, StringBuilder why) {
             String address = f.sender() instanceof Mailbox m ? m.address() : "";
             Optional<String> hit = regex.find(address);
-            return hit.isPresent() && note(why, name(), regex + ": \"" + clip(hit.get()) + "\" in " + clip(address));
+            return hit.isPresent()
+                    && note(
+                            why,
+                            name(),
+                            regex + ": \"" + clip(hit.get()) + "\" in " + clip(address));
         }
 
         public Stage earliest() {
@@ -269,7 +281,8 @@ public sealed interface Condition {
             for (Mailbox m : recipientsOf(f)) {
                 Optional<String> e = set.match(m);
                 if (e.isPresent()) {
-                    return note(why, name(), list + ": " + clip(m.address()) + " matches " + e.get());
+                    return note(
+                            why, name(), list + ": " + clip(m.address()) + " matches " + e.get());
                 }
             }
             return false;
@@ -289,7 +302,10 @@ public sealed interface Condition {
             for (Mailbox m : recipientsOf(f)) {
                 Optional<String> hit = regex.find(m.address());
                 if (hit.isPresent()) {
-                    return note(why, name(), regex + ": \"" + clip(hit.get()) + "\" in " + clip(m.address()));
+                    return note(
+                            why,
+                            name(),
+                            regex + ": \"" + clip(hit.get()) + "\" in " + clip(m.address()));
                 }
             }
             return false;
@@ -347,7 +363,8 @@ public sealed interface Condition {
                 if (h.is(header)) {
                     Optional<String> m = regex.find(h.value());
                     if (m.isPresent()) {
-                        return note(why, name(), header + " " + regex + ": \"" + clip(m.get()) + "\"");
+                        return note(
+                                why, name(), header + " " + regex + ": \"" + clip(m.get()) + "\"");
                     }
                 }
             }
@@ -403,9 +420,10 @@ public sealed interface Condition {
             if (at < 0) {
                 return false;
             }
-            String found = at + text.text().length() <= body.length()
-                    ? body.substring(at, at + text.text().length())
-                    : text.text();
+            String found =
+                    at + text.text().length() <= body.length()
+                            ? body.substring(at, at + text.text().length())
+                            : text.text();
             return note(why, name(), text + ": \"" + clip(found) + "\"");
         }
 
@@ -530,7 +548,10 @@ public sealed interface Condition {
             for (ParsedMessage.Attachment a : f.parsed().attachments()) {
                 Optional<String> m = set.match(a.contentType());
                 if (m.isPresent()) {
-                    String what = a.filename().isEmpty() ? a.contentType() : a.contentType() + " \"" + clip(a.filename()) + "\"";
+                    String what =
+                            a.filename().isEmpty()
+                                    ? a.contentType()
+                                    : a.contentType() + " \"" + clip(a.filename()) + "\"";
                     return note(why, name(), list + ": " + what);
                 }
             }
@@ -577,7 +598,8 @@ public sealed interface Condition {
                     break;
                 }
             }
-            return (found != null) == expected && note(why, name(), found != null ? found : "false");
+            return (found != null) == expected
+                    && note(why, name(), found != null ? found : "false");
         }
 
         public Stage earliest() {

@@ -1,6 +1,7 @@
 package dev.bulwark.check.rules;
 
 import dev.bulwark.check.RelayDomains;
+
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;

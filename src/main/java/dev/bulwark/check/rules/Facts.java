@@ -6,6 +6,7 @@ import dev.bulwark.check.mime.MimeParser;
 import dev.bulwark.check.mime.ParsedMessage;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.ReversePath;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,8 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What conditions read: the session's facts so far. One instance per session, owned by its
- * {@link RuleEvaluation}; the message is read and parsed only when a rule first needs it.
+ * What conditions read: the session's facts so far. One instance per session, owned by its {@link
+ * RuleEvaluation}; the message is read and parsed only when a rule first needs it.
  */
 public final class Facts {
 
@@ -38,7 +39,6 @@ public final class Facts {
         this.client = client;
         this.literals = literals;
     }
-
 
     public Stage stage() {
         return stage;

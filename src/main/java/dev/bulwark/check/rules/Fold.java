@@ -12,7 +12,8 @@ final class Fold {
     static String fold(CharSequence s) {
         int n = s.length();
         if (s instanceof String str && isAscii(str)) {
-            return str.toLowerCase(java.util.Locale.ROOT); // intrinsic; the same as folding for ASCII
+            return str.toLowerCase(
+                    java.util.Locale.ROOT); // intrinsic; the same as folding for ASCII
         }
         char[] out = new char[n];
         boolean changed = false;
@@ -21,7 +22,9 @@ final class Fold {
             char f;
             if (c < 128) {
                 f = c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+            } else if (Character.isHighSurrogate(c)
+                    && i + 1 < n
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
                 // Supplementary letters (Deseret, Osage, ...) have case too: fold the code point.
                 int cp = Character.toCodePoint(c, s.charAt(i + 1));
                 int fcp = Character.toLowerCase(Character.toUpperCase(cp));

@@ -1,6 +1,7 @@
 package dev.bulwark.check.rules;
 
 import dev.bulwark.envelope.Paths;
+
 import java.net.InetAddress;
 import java.util.Locale;
 
@@ -50,8 +51,11 @@ public enum HeloShape {
             }
             case BARE_IP -> Cidrs.literal(h) != null;
             case SINGLE_LABEL -> !h.isEmpty() && h.indexOf('.') < 0 && Paths.isDomain(h);
-            case INVALID -> !isFqdn(h) && literal(h) == null && Cidrs.literal(h) == null
-                    && !(h.indexOf('.') < 0 && Paths.isDomain(h));
+            case INVALID ->
+                    !isFqdn(h)
+                            && literal(h) == null
+                            && Cidrs.literal(h) == null
+                            && !(h.indexOf('.') < 0 && Paths.isDomain(h));
         };
     }
 
@@ -64,7 +68,10 @@ public enum HeloShape {
         return !top.chars().allMatch(Character::isDigit);
     }
 
-    /** The address of a literal {@code [a.b.c.d]} / {@code [IPv6:...]}, IPv4-mapped unwrapped, or null. */
+    /**
+     * The address of a literal {@code [a.b.c.d]} / {@code [IPv6:...]}, IPv4-mapped unwrapped, or
+     * null.
+     */
     private static byte[] literal(String h) {
         if (h.length() < 3 || h.charAt(0) != '[' || h.charAt(h.length() - 1) != ']') {
             return null;

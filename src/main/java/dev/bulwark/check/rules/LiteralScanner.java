@@ -20,7 +20,10 @@ final class LiteralScanner {
     private final List<Map<Character, Integer>> other = new ArrayList<>();
     private final int[] fail;
     private final int[][] outputs;
-    /** No literal has a character beyond ASCII: any such character sends the automaton to its root. */
+
+    /**
+     * No literal has a character beyond ASCII: any such character sends the automaton to its root.
+     */
     private final boolean asciiOnly;
 
     LiteralScanner(Set<String> literals) {
@@ -133,7 +136,10 @@ final class LiteralScanner {
             int c = bytes[i] & 0xff;
             if (c >= 'A' && c <= 'Z') {
                 c += 32;
-            } else if (c == 0xe2 && i + 2 < n && bytes[i + 1] == (byte) 0x84 && bytes[i + 2] == (byte) 0xaa) {
+            } else if (c == 0xe2
+                    && i + 2 < n
+                    && bytes[i + 1] == (byte) 0x84
+                    && bytes[i + 2] == (byte) 0xaa) {
                 c = 'k'; // U+212A KELVIN SIGN in UTF-8: matches k case-insensitively
                 i += 2;
             } else if (c == 0xc5 && i + 1 < n && bytes[i + 1] == (byte) 0xbf) {

@@ -7,8 +7,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Lower-case names looked up exactly: file extensions (without the dot), and content types where
- * an entry {@code type/*} matches every subtype.
+ * Lower-case names looked up exactly: file extensions (without the dot), and content types where an
+ * entry {@code type/*} matches every subtype.
  */
 public final class NameSet {
 

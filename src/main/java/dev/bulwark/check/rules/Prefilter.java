@@ -13,12 +13,13 @@ import java.util.function.Predicate;
  * is conservative for case-sensitive and case-insensitive patterns alike: if the formula is false
  * the pattern cannot match, if it is true the pattern must still be run.
  *
- * <p>The analysis understands the common part of RE2 syntax; anything else (hex escapes,
- * {@code \Q...\E}, unusual groups) gives the formula {@code true}, which only costs speed.
+ * <p>The analysis understands the common part of RE2 syntax; anything else (hex escapes, {@code
+ * \Q...\E}, unusual groups) gives the formula {@code true}, which only costs speed.
  */
 sealed interface Prefilter {
 
     int MIN_ATOM = 3;
+
     /** Beyond this many strings an exact set stops being tracked. */
     int MAX_EXACT = 16;
 
@@ -131,7 +132,9 @@ sealed interface Prefilter {
                     return List.of(pattern);
                 }
             } else if (c == '(') {
-                if (pattern.startsWith("(?", i) && !pattern.startsWith("(?:", i) && !pattern.startsWith("(?P<", i)) {
+                if (pattern.startsWith("(?", i)
+                        && !pattern.startsWith("(?:", i)
+                        && !pattern.startsWith("(?P<", i)) {
                     return List.of(pattern);
                 }
                 depth++;
@@ -153,7 +156,10 @@ sealed interface Prefilter {
     /** Alternatives are distributed only while a pattern gives at most this many branches. */
     int MAX_BRANCHES = 48;
 
-    /** Distributes groups of alternatives one after the other, while the count stays within the limit. */
+    /**
+     * Distributes groups of alternatives one after the other, while the count stays within the
+     * limit.
+     */
     private static List<String> expand(String pattern, int limit) {
         List<String> once = distribute(pattern);
         if (once.size() == 1) {
@@ -197,7 +203,8 @@ sealed interface Prefilter {
                 depth--;
                 if (depth == 0 && !bars.isEmpty()) {
                     int next = i + 1;
-                    boolean quantified = next < pattern.length() && "*+?{".indexOf(pattern.charAt(next)) >= 0;
+                    boolean quantified =
+                            next < pattern.length() && "*+?{".indexOf(pattern.charAt(next)) >= 0;
                     if (!quantified) {
                         groupStart = open;
                         groupEnd = i;
@@ -215,8 +222,12 @@ sealed interface Prefilter {
             return List.of(pattern);
         }
         int after = groupEnd + 1;
-        int bodyStart = pattern.startsWith("(?:", groupStart) ? groupStart + 3
-                : pattern.startsWith("(?P<", groupStart) ? pattern.indexOf('>', groupStart) + 1 : groupStart + 1;
+        int bodyStart =
+                pattern.startsWith("(?:", groupStart)
+                        ? groupStart + 3
+                        : pattern.startsWith("(?P<", groupStart)
+                                ? pattern.indexOf('>', groupStart) + 1
+                                : groupStart + 1;
         String prefix = pattern.substring(0, groupStart);
         String suffix = pattern.substring(after);
         List<String> out = new ArrayList<>();
@@ -230,9 +241,9 @@ sealed interface Prefilter {
     }
 
     /**
-     * The pattern without its word-boundary assertions ({@code \b}, {@code \B}), or null when it has
-     * none. Dropping a zero-width assertion only widens what matches, so when this finds nothing
-     * the pattern finds nothing; re2j runs much faster without them.
+     * The pattern without its word-boundary assertions ({@code \b}, {@code \B}), or null when it
+     * has none. Dropping a zero-width assertion only widens what matches, so when this finds
+     * nothing the pattern finds nothing; re2j runs much faster without them.
      */
     static String withoutWordBoundaries(String pattern) {
         StringBuilder out = new StringBuilder(pattern.length());
@@ -265,9 +276,9 @@ sealed interface Prefilter {
      * A case-sensitive pattern that, run on folded text ({@link Fold}), finds a match whenever the
      * given pattern (either case mode) finds one in the original text; or null when the pattern
      * uses syntax for which that cannot be promised. Literals are folded, word boundaries dropped;
-     * classes may hold only lower-case ASCII letters, since folded text has no upper case. Its point:
-     * re2j skips straight to a literal prefix in a case-sensitive pattern, so this check is nearly
-     * free where the full pattern would walk every position.
+     * classes may hold only lower-case ASCII letters, since folded text has no upper case. Its
+     * point: re2j skips straight to a literal prefix in a case-sensitive pattern, so this check is
+     * nearly free where the full pattern would walk every position.
      */
     static String foldedCheck(String pattern) {
         StringBuilder out = new StringBuilder(pattern.length());
@@ -282,7 +293,8 @@ sealed interface Prefilter {
                     case 'b', 'B' -> {
                         // dropped: a zero-width assertion
                     }
-                    case 's', 'S', 'd', 'D', 'w', 'n', 't', 'r', 'A', 'z' -> out.append('\\').append(e);
+                    case 's', 'S', 'd', 'D', 'w', 'n', 't', 'r', 'A', 'z' ->
+                            out.append('\\').append(e);
                     default -> {
                         if (Character.isLetterOrDigit(e)) {
                             return null; // \W, \p, \x, \Q, back-references: not promised
@@ -311,7 +323,9 @@ sealed interface Prefilter {
                 }
                 out.append(cls);
                 i = end;
-            } else if (c == '(' && pattern.startsWith("(?", i) && !pattern.startsWith("(?:", i)
+            } else if (c == '('
+                    && pattern.startsWith("(?", i)
+                    && !pattern.startsWith("(?:", i)
                     && !pattern.startsWith("(?P<", i)) {
                 return null;
             } else if (Character.isHighSurrogate(c)) {
@@ -516,7 +530,8 @@ sealed interface Prefilter {
                 } else if (min == 0) {
                     atom = Info.formula(TRUE); // any number of anything: no literal survives
                 } else {
-                    atom = Info.formula(atom.formula()); // at least one: what x needs, but not exactly x
+                    atom = Info.formula(atom.formula()); // at least one: what x needs, but not
+                    // exactly x
                 }
             }
             return atom;
@@ -546,7 +561,8 @@ sealed interface Prefilter {
                             }
                             if (pos < p.length() && p.charAt(pos) == ')') {
                                 pos++;
-                                return Info.exact(Set.of("")); // flags for the rest: literals unaffected
+                                return Info.exact(
+                                        Set.of("")); // flags for the rest: literals unaffected
                             }
                             if (pos >= p.length() || p.charAt(pos) != ':') {
                                 throw new Unsupported();

@@ -2,6 +2,7 @@ package dev.bulwark.check.rules;
 
 import com.google.re2j.Matcher;
 import com.google.re2j.Pattern;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -10,8 +11,8 @@ import java.util.function.Predicate;
 
 /**
  * A compiled re2j pattern with the language's semantics: unanchored (a match anywhere in the
- * subject counts; write {@code ^}/{@code $} to anchor), case-insensitive unless
- * {@code caseSensitive}. Compiled once, when the policy is compiled; matching is linear-time.
+ * subject counts; write {@code ^}/{@code $} to anchor), case-insensitive unless {@code
+ * caseSensitive}. Compiled once, when the policy is compiled; matching is linear-time.
  */
 public final class Regex {
 
@@ -39,8 +40,12 @@ public final class Regex {
         for (String b : Prefilter.branches(source)) {
             String relaxed = Prefilter.withoutWordBoundaries(b);
             String folded = Prefilter.foldedCheck(b);
-            bs.add(new Branch(Pattern.compile(b, flags), relaxed == null ? null : Pattern.compile(relaxed, flags),
-                    folded == null ? null : compileOrNull(folded), Prefilter.of(b)));
+            bs.add(
+                    new Branch(
+                            Pattern.compile(b, flags),
+                            relaxed == null ? null : Pattern.compile(relaxed, flags),
+                            folded == null ? null : compileOrNull(folded),
+                            Prefilter.of(b)));
         }
         this.branches = List.copyOf(bs);
         this.prefilter = Prefilter.or(bs.stream().map(Branch::prefilter).toList());
@@ -56,8 +61,8 @@ public final class Regex {
 
     /**
      * The first match of any alternative in the text, if any, given the text folded ({@link Fold})
-     * and which prefilter literals it contains (see {@link Prefilter}). Same result as
-     * {@link #find(CharSequence)} as to whether there is a match; the matched text may be another
+     * and which prefilter literals it contains (see {@link Prefilter}). Same result as {@link
+     * #find(CharSequence)} as to whether there is a match; the matched text may be another
      * alternative's.
      */
     public Optional<String> find(CharSequence text, String folded, Predicate<String> literals) {
@@ -120,7 +125,10 @@ public final class Regex {
         }
         String folded = Fold.fold(text);
         if (text.length() < SHORT) {
-            return find(text, folded, folded::contains); // a short text is searched for each literal directly
+            return find(
+                    text,
+                    folded,
+                    folded::contains); // a short text is searched for each literal directly
         }
         return find(text, folded, literal -> true);
     }
@@ -147,7 +155,10 @@ public final class Regex {
         return source.hashCode() * 31 + (caseSensitive ? 1 : 0);
     }
 
-    /** The pattern as shown in hit details: long ones shortened, since the rule id names them anyway. */
+    /**
+     * The pattern as shown in hit details: long ones shortened, since the rule id names them
+     * anyway.
+     */
     @Override
     public String toString() {
         String shown = source.length() > 48 ? source.substring(0, 45) + "..." : source;

@@ -1,6 +1,7 @@
 package dev.bulwark.check.rules;
 
 import dev.bulwark.check.Stage;
+
 import java.util.Objects;
 
 /**

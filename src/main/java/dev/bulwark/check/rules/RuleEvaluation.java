@@ -8,6 +8,7 @@ import dev.bulwark.check.Message;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.Verdict;
 import dev.bulwark.envelope.Mailbox;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -22,13 +23,14 @@ import java.util.function.Supplier;
  * Runs a {@link RuleSet} over one SMTP session.
  *
  * <p>Semantics, stage by stage (see {@code src/docs/policy.md}):
+ *
  * <ul>
  *   <li>Rules run in order. {@code score} and {@code tag} go on to the next rule; {@code accept},
  *       {@code reject}, {@code defer}, {@code discard} and {@code quarantine} end evaluation.
  *   <li>{@code reject} and {@code defer} answer at the stage where they fire. At RCPT they refuse
  *       that recipient only, and the scores of that recipient's rules are not counted.
- *   <li>{@code discard}, {@code quarantine} and {@code tag} are carried to DATA, where the message is
- *       disposed of; at connect and helo they hold for every transaction of the session.
+ *   <li>{@code discard}, {@code quarantine} and {@code tag} are carried to DATA, where the message
+ *       is disposed of; at connect and helo they hold for every transaction of the session.
  *   <li>{@code accept} at connect or helo allowlists the session, at mail the transaction, at rcpt
  *       the recipient: DATA rules are skipped only when every recipient was allowlisted.
  *   <li>Scores add up over the transaction (connect and helo scores count in every transaction of
@@ -41,14 +43,20 @@ import java.util.function.Supplier;
  */
 public final class RuleEvaluation implements Evaluation {
 
-    /** Hit id for a decision made by a score threshold (not a valid rule id, so never ambiguous). */
+    /**
+     * Hit id for a decision made by a score threshold (not a valid rule id, so never ambiguous).
+     */
     public static final String THRESHOLD_REJECT = "threshold:reject";
 
     public static final String THRESHOLD_QUARANTINE = "threshold:quarantine";
     public static final String THRESHOLD_TAG = "threshold:tag";
     public static final String INTERNAL_ERROR = "internal:error";
 
-    private enum Disposition { NONE, QUARANTINE, DISCARD }
+    private enum Disposition {
+        NONE,
+        QUARANTINE,
+        DISCARD
+    }
 
     private final RuleSet set;
     private final Facts facts;
@@ -90,8 +98,13 @@ public final class RuleEvaluation implements Evaluation {
         }
     }
 
-    private record Outcome(List<Hit> hits, Optional<Action> terminal, double score, List<Action.TagSpec> tags,
-            List<String> fired, List<String> scored) {}
+    private record Outcome(
+            List<Hit> hits,
+            Optional<Action> terminal,
+            double score,
+            List<Action.TagSpec> tags,
+            List<String> fired,
+            List<String> scored) {}
 
     public RuleEvaluation(RuleSet set, java.net.InetAddress client) {
         this.set = set;
@@ -100,222 +113,252 @@ public final class RuleEvaluation implements Evaluation {
 
     @Override
     public Decision connect() {
-        return guard(Stage.CONNECT, () -> {
-            facts.stage(Stage.CONNECT);
-            Outcome o = run(Stage.CONNECT);
-            connect.add(o);
-            Optional<Action> t = o.terminal;
-            if (t.isPresent()) {
-                switch (t.get()) {
-                    case Action.Accept a -> {
-                        connectAccepted = true;
-                        return decision(Verdict.ACCEPT, o.hits);
+        return guard(
+                Stage.CONNECT,
+                () -> {
+                    facts.stage(Stage.CONNECT);
+                    Outcome o = run(Stage.CONNECT);
+                    connect.add(o);
+                    Optional<Action> t = o.terminal;
+                    if (t.isPresent()) {
+                        switch (t.get()) {
+                            case Action.Accept a -> {
+                                connectAccepted = true;
+                                return decision(Verdict.ACCEPT, o.hits);
+                            }
+                            case Action.Reject r -> {
+                                connectRefusal =
+                                        new Verdict.Reject(Verdict.Reason.POLICY, r.reply());
+                                return decision(connectRefusal, o.hits);
+                            }
+                            case Action.Defer d -> {
+                                connectRefusal =
+                                        new Verdict.Defer(Verdict.Reason.POLICY, d.reply());
+                                return decision(connectRefusal, o.hits);
+                            }
+                            case Action.Discard d -> connectDisposition = Disposition.DISCARD;
+                            case Action.Quarantine q -> connectDisposition = Disposition.QUARANTINE;
+                            default -> throw new IllegalStateException("not terminal: " + t.get());
+                        }
                     }
-                    case Action.Reject r -> {
-                        connectRefusal = new Verdict.Reject(Verdict.Reason.POLICY, r.reply());
-                        return decision(connectRefusal, o.hits);
+                    Optional<Decision> early = earlyReject(Stage.CONNECT, o.hits, total());
+                    if (early.isPresent()) {
+                        connectRefusal = early.get().verdict();
+                        return early.get();
                     }
-                    case Action.Defer d -> {
-                        connectRefusal = new Verdict.Defer(Verdict.Reason.POLICY, d.reply());
-                        return decision(connectRefusal, o.hits);
-                    }
-                    case Action.Discard d -> connectDisposition = Disposition.DISCARD;
-                    case Action.Quarantine q -> connectDisposition = Disposition.QUARANTINE;
-                    default -> throw new IllegalStateException("not terminal: " + t.get());
-                }
-            }
-            Optional<Decision> early = earlyReject(Stage.CONNECT, o.hits, total());
-            if (early.isPresent()) {
-                connectRefusal = early.get().verdict();
-                return early.get();
-            }
-            return decision(Verdict.CONTINUE, o.hits);
-        });
+                    return decision(Verdict.CONTINUE, o.hits);
+                });
     }
 
     @Override
     public Decision helo(String greeting) {
-        return guard(Stage.HELO, () -> {
-            Optional<Decision> settled = settledSession();
-            if (settled.isPresent()) {
-                return settled.get();
-            }
-            reset();
-            helo.clear();
-            heloAccepted = false;
-            heloDisposition = Disposition.NONE;
-            facts.stage(Stage.HELO);
-            facts.helo(greeting);
-            if (connectDisposition != Disposition.NONE) {
-                return decision(Verdict.CONTINUE, List.of());
-            }
-            Outcome o = run(Stage.HELO);
-            Optional<Action> t = o.terminal;
-            if (t.isPresent()) {
-                switch (t.get()) {
-                    case Action.Accept a -> {
-                        helo.add(o);
-                        heloAccepted = true;
-                        return decision(Verdict.ACCEPT, o.hits);
+        return guard(
+                Stage.HELO,
+                () -> {
+                    Optional<Decision> settled = settledSession();
+                    if (settled.isPresent()) {
+                        return settled.get();
                     }
-                    case Action.Reject r -> {
-                        return decision(new Verdict.Reject(Verdict.Reason.POLICY, r.reply()), o.hits);
+                    reset();
+                    helo.clear();
+                    heloAccepted = false;
+                    heloDisposition = Disposition.NONE;
+                    facts.stage(Stage.HELO);
+                    facts.helo(greeting);
+                    if (connectDisposition != Disposition.NONE) {
+                        return decision(Verdict.CONTINUE, List.of());
                     }
-                    case Action.Defer d -> {
-                        return decision(new Verdict.Defer(Verdict.Reason.POLICY, d.reply()), o.hits);
+                    Outcome o = run(Stage.HELO);
+                    Optional<Action> t = o.terminal;
+                    if (t.isPresent()) {
+                        switch (t.get()) {
+                            case Action.Accept a -> {
+                                helo.add(o);
+                                heloAccepted = true;
+                                return decision(Verdict.ACCEPT, o.hits);
+                            }
+                            case Action.Reject r -> {
+                                return decision(
+                                        new Verdict.Reject(Verdict.Reason.POLICY, r.reply()),
+                                        o.hits);
+                            }
+                            case Action.Defer d -> {
+                                return decision(
+                                        new Verdict.Defer(Verdict.Reason.POLICY, d.reply()),
+                                        o.hits);
+                            }
+                            case Action.Discard d -> heloDisposition = Disposition.DISCARD;
+                            case Action.Quarantine q -> heloDisposition = Disposition.QUARANTINE;
+                            default -> throw new IllegalStateException("not terminal: " + t.get());
+                        }
                     }
-                    case Action.Discard d -> heloDisposition = Disposition.DISCARD;
-                    case Action.Quarantine q -> heloDisposition = Disposition.QUARANTINE;
-                    default -> throw new IllegalStateException("not terminal: " + t.get());
-                }
-            }
-            helo.add(o);
-            Optional<Decision> early = earlyReject(Stage.HELO, o.hits, total());
-            if (early.isPresent()) {
-                helo.clear(); // a client may greet again; the next greeting is judged afresh
-                return early.get();
-            }
-            return decision(Verdict.CONTINUE, o.hits);
-        });
+                    helo.add(o);
+                    Optional<Decision> early = earlyReject(Stage.HELO, o.hits, total());
+                    if (early.isPresent()) {
+                        helo.clear(); // a client may greet again; the next greeting is judged
+                        // afresh
+                        return early.get();
+                    }
+                    return decision(Verdict.CONTINUE, o.hits);
+                });
     }
 
     @Override
     public Decision mail(MailFacts mail) {
-        return guard(Stage.MAIL, () -> {
-            Optional<Decision> settled = settledSession();
-            if (settled.isPresent()) {
-                return settled.get();
-            }
-            reset();
-            facts.stage(Stage.MAIL);
-            facts.sender(mail.sender());
-            if (sessionStopped()) {
-                return decision(Verdict.CONTINUE, List.of());
-            }
-            Outcome o = run(Stage.MAIL);
-            Optional<Action> t = o.terminal;
-            if (t.isPresent()) {
-                switch (t.get()) {
-                    case Action.Accept a -> {
-                        tx.add(o);
-                        txAccepted = true;
-                        return decision(Verdict.ACCEPT, o.hits);
+        return guard(
+                Stage.MAIL,
+                () -> {
+                    Optional<Decision> settled = settledSession();
+                    if (settled.isPresent()) {
+                        return settled.get();
                     }
-                    case Action.Reject r -> {
-                        return decision(new Verdict.Reject(Verdict.Reason.POLICY, r.reply()), o.hits);
+                    reset();
+                    facts.stage(Stage.MAIL);
+                    facts.sender(mail.sender());
+                    if (sessionStopped()) {
+                        return decision(Verdict.CONTINUE, List.of());
                     }
-                    case Action.Defer d -> {
-                        return decision(new Verdict.Defer(Verdict.Reason.POLICY, d.reply()), o.hits);
+                    Outcome o = run(Stage.MAIL);
+                    Optional<Action> t = o.terminal;
+                    if (t.isPresent()) {
+                        switch (t.get()) {
+                            case Action.Accept a -> {
+                                tx.add(o);
+                                txAccepted = true;
+                                return decision(Verdict.ACCEPT, o.hits);
+                            }
+                            case Action.Reject r -> {
+                                return decision(
+                                        new Verdict.Reject(Verdict.Reason.POLICY, r.reply()),
+                                        o.hits);
+                            }
+                            case Action.Defer d -> {
+                                return decision(
+                                        new Verdict.Defer(Verdict.Reason.POLICY, d.reply()),
+                                        o.hits);
+                            }
+                            case Action.Discard d -> txDisposition = Disposition.DISCARD;
+                            case Action.Quarantine q -> txDisposition = Disposition.QUARANTINE;
+                            default -> throw new IllegalStateException("not terminal: " + t.get());
+                        }
                     }
-                    case Action.Discard d -> txDisposition = Disposition.DISCARD;
-                    case Action.Quarantine q -> txDisposition = Disposition.QUARANTINE;
-                    default -> throw new IllegalStateException("not terminal: " + t.get());
-                }
-            }
-            tx.add(o);
-            scoredOnce.addAll(o.scored);
-            Optional<Decision> early = earlyReject(Stage.MAIL, o.hits, total());
-            if (early.isPresent()) {
-                reset();
-                return early.get();
-            }
-            return decision(Verdict.CONTINUE, o.hits);
-        });
+                    tx.add(o);
+                    scoredOnce.addAll(o.scored);
+                    Optional<Decision> early = earlyReject(Stage.MAIL, o.hits, total());
+                    if (early.isPresent()) {
+                        reset();
+                        return early.get();
+                    }
+                    return decision(Verdict.CONTINUE, o.hits);
+                });
     }
 
     @Override
     public Decision rcpt(Mailbox recipient) {
-        return guard(Stage.RCPT, () -> {
-            Optional<Decision> settled = settledSession();
-            if (settled.isPresent()) {
-                recipients++;
-                allowlisted++;
-                facts.recipients().add(recipient);
-                return settled.get();
-            }
-            if (txAccepted) {
-                recipients++;
-                allowlisted++;
-                facts.recipients().add(recipient);
-                return decision(Verdict.ACCEPT, List.of());
-            }
-            facts.stage(Stage.RCPT);
-            facts.recipient(recipient);
-            if (sessionStopped() || txDisposition != Disposition.NONE) {
-                recipients++;
-                facts.recipients().add(recipient);
-                return decision(Verdict.CONTINUE, List.of());
-            }
-            Outcome o = run(Stage.RCPT);
-            Optional<Action> t = o.terminal;
-            if (t.isPresent() && t.get() instanceof Action.Reject r) {
-                return decision(new Verdict.Reject(Verdict.Reason.POLICY, r.reply()), o.hits);
-            }
-            if (t.isPresent() && t.get() instanceof Action.Defer d) {
-                return decision(new Verdict.Defer(Verdict.Reason.POLICY, d.reply()), o.hits);
-            }
-            Optional<Decision> early = earlyReject(Stage.RCPT, o.hits, total() + o.score);
-            if (early.isPresent()) {
-                return early.get();
-            }
-            tx.add(o);
-            scoredOnce.addAll(o.scored);
-            recipients++;
-            facts.recipients().add(recipient);
-            if (t.isPresent()) {
-                switch (t.get()) {
-                    case Action.Accept a -> {
+        return guard(
+                Stage.RCPT,
+                () -> {
+                    Optional<Decision> settled = settledSession();
+                    if (settled.isPresent()) {
+                        recipients++;
                         allowlisted++;
-                        return decision(Verdict.ACCEPT, o.hits);
+                        facts.recipients().add(recipient);
+                        return settled.get();
                     }
-                    case Action.Discard d -> txDisposition = Disposition.DISCARD;
-                    case Action.Quarantine q -> txDisposition = Disposition.QUARANTINE;
-                    default -> throw new IllegalStateException("not terminal: " + t.get());
-                }
-            }
-            return decision(Verdict.CONTINUE, o.hits);
-        });
+                    if (txAccepted) {
+                        recipients++;
+                        allowlisted++;
+                        facts.recipients().add(recipient);
+                        return decision(Verdict.ACCEPT, List.of());
+                    }
+                    facts.stage(Stage.RCPT);
+                    facts.recipient(recipient);
+                    if (sessionStopped() || txDisposition != Disposition.NONE) {
+                        recipients++;
+                        facts.recipients().add(recipient);
+                        return decision(Verdict.CONTINUE, List.of());
+                    }
+                    Outcome o = run(Stage.RCPT);
+                    Optional<Action> t = o.terminal;
+                    if (t.isPresent() && t.get() instanceof Action.Reject r) {
+                        return decision(
+                                new Verdict.Reject(Verdict.Reason.POLICY, r.reply()), o.hits);
+                    }
+                    if (t.isPresent() && t.get() instanceof Action.Defer d) {
+                        return decision(
+                                new Verdict.Defer(Verdict.Reason.POLICY, d.reply()), o.hits);
+                    }
+                    Optional<Decision> early = earlyReject(Stage.RCPT, o.hits, total() + o.score);
+                    if (early.isPresent()) {
+                        return early.get();
+                    }
+                    tx.add(o);
+                    scoredOnce.addAll(o.scored);
+                    recipients++;
+                    facts.recipients().add(recipient);
+                    if (t.isPresent()) {
+                        switch (t.get()) {
+                            case Action.Accept a -> {
+                                allowlisted++;
+                                return decision(Verdict.ACCEPT, o.hits);
+                            }
+                            case Action.Discard d -> txDisposition = Disposition.DISCARD;
+                            case Action.Quarantine q -> txDisposition = Disposition.QUARANTINE;
+                            default -> throw new IllegalStateException("not terminal: " + t.get());
+                        }
+                    }
+                    return decision(Verdict.CONTINUE, o.hits);
+                });
     }
 
     @Override
     public Decision data(Message message) {
-        return guard(Stage.DATA, () -> {
-            Optional<Decision> settled = settledSession();
-            if (settled.isPresent()) {
-                return settled.get();
-            }
-            if (txAccepted || (recipients > 0 && allowlisted == recipients)) {
-                return decision(Verdict.ACCEPT, List.of());
-            }
-            facts.stage(Stage.DATA);
-            facts.message(message);
-            List<Hit> hits = new ArrayList<>();
-            Disposition disposition = strongest(strongest(connectDisposition, heloDisposition), txDisposition);
-            if (disposition == Disposition.NONE) {
-                Outcome o = run(Stage.DATA);
-                hits.addAll(o.hits);
-                Optional<Action> t = o.terminal;
-                if (t.isPresent()) {
-                    switch (t.get()) {
-                        case Action.Accept a -> {
-                            tx.add(o);
-                            return decision(Verdict.ACCEPT, hits);
-                        }
-                        case Action.Reject r -> {
-                            return decision(new Verdict.Reject(Verdict.Reason.POLICY, r.reply()), hits);
-                        }
-                        case Action.Defer d -> {
-                            return decision(new Verdict.Defer(Verdict.Reason.POLICY, d.reply()), hits);
-                        }
-                        case Action.Discard d -> disposition = Disposition.DISCARD;
-                        case Action.Quarantine q -> disposition = Disposition.QUARANTINE;
-                        default -> throw new IllegalStateException("not terminal: " + t.get());
+        return guard(
+                Stage.DATA,
+                () -> {
+                    Optional<Decision> settled = settledSession();
+                    if (settled.isPresent()) {
+                        return settled.get();
                     }
-                }
-                tx.add(o);
-            }
-            return dispose(disposition, hits);
-        });
+                    if (txAccepted || (recipients > 0 && allowlisted == recipients)) {
+                        return decision(Verdict.ACCEPT, List.of());
+                    }
+                    facts.stage(Stage.DATA);
+                    facts.message(message);
+                    List<Hit> hits = new ArrayList<>();
+                    Disposition disposition =
+                            strongest(
+                                    strongest(connectDisposition, heloDisposition), txDisposition);
+                    if (disposition == Disposition.NONE) {
+                        Outcome o = run(Stage.DATA);
+                        hits.addAll(o.hits);
+                        Optional<Action> t = o.terminal;
+                        if (t.isPresent()) {
+                            switch (t.get()) {
+                                case Action.Accept a -> {
+                                    tx.add(o);
+                                    return decision(Verdict.ACCEPT, hits);
+                                }
+                                case Action.Reject r -> {
+                                    return decision(
+                                            new Verdict.Reject(Verdict.Reason.POLICY, r.reply()),
+                                            hits);
+                                }
+                                case Action.Defer d -> {
+                                    return decision(
+                                            new Verdict.Defer(Verdict.Reason.POLICY, d.reply()),
+                                            hits);
+                                }
+                                case Action.Discard d -> disposition = Disposition.DISCARD;
+                                case Action.Quarantine q -> disposition = Disposition.QUARANTINE;
+                                default ->
+                                        throw new IllegalStateException("not terminal: " + t.get());
+                            }
+                        }
+                        tx.add(o);
+                    }
+                    return dispose(disposition, hits);
+                });
     }
 
     /** The end of DATA: thresholds and carried dispositions become the message's verdict. */
@@ -329,13 +372,19 @@ public final class RuleEvaluation implements Evaluation {
         if (disposition == Disposition.DISCARD) {
             return decision(Verdict.DISCARD, hits);
         }
-        boolean quarantineByScore = th.quarantine().isPresent() && total >= th.quarantine().getAsDouble();
+        boolean quarantineByScore =
+                th.quarantine().isPresent() && total >= th.quarantine().getAsDouble();
         if (disposition == Disposition.QUARANTINE || quarantineByScore) {
             if (quarantineByScore && disposition != Disposition.QUARANTINE) {
                 hits.add(thresholdHit(THRESHOLD_QUARANTINE, total, th.quarantine().getAsDouble()));
             }
-            Mailbox box = set.quarantine().orElseThrow(
-                    () -> new IllegalStateException("quarantine decided but the policy has no quarantine mailbox"));
+            Mailbox box =
+                    set.quarantine()
+                            .orElseThrow(
+                                    () ->
+                                            new IllegalStateException(
+                                                    "quarantine decided but the policy has no"
+                                                            + " quarantine mailbox"));
             return decision(new Verdict.Quarantine(box), hits);
         }
         List<Action.TagSpec> tags = new ArrayList<>();
@@ -362,8 +411,10 @@ public final class RuleEvaluation implements Evaluation {
         Optional<String> prefix = Optional.empty();
         for (Action.TagSpec t : tags) {
             for (Verdict.Header h : t.headers()) {
-                String value = h.value().replace("{score}", formatScore(total)).replace("{rules}", rules);
-                headers.putIfAbsent(h.name().toLowerCase(Locale.ROOT), new Verdict.Header(h.name(), value));
+                String value =
+                        h.value().replace("{score}", formatScore(total)).replace("{rules}", rules);
+                headers.putIfAbsent(
+                        h.name().toLowerCase(Locale.ROOT), new Verdict.Header(h.name(), value));
             }
             if (prefix.isEmpty()) {
                 prefix = t.subjectPrefix();
@@ -400,16 +451,25 @@ public final class RuleEvaluation implements Evaluation {
 
     private Optional<Decision> earlyReject(Stage stage, List<Hit> hits, double total) {
         RuleSet.Thresholds th = set.thresholds();
-        if (th.reject().isEmpty() || !set.earlyRejectAt(stage) || total < th.reject().getAsDouble()) {
+        if (th.reject().isEmpty()
+                || !set.earlyRejectAt(stage)
+                || total < th.reject().getAsDouble()) {
             return Optional.empty();
         }
         List<Hit> all = new ArrayList<>(hits);
         all.add(thresholdHit(THRESHOLD_REJECT, total, th.reject().getAsDouble()));
-        return Optional.of(new Decision(new Verdict.Reject(Verdict.Reason.POLICY, Optional.empty()), all, total));
+        return Optional.of(
+                new Decision(
+                        new Verdict.Reject(Verdict.Reason.POLICY, Optional.empty()), all, total));
     }
 
     private Hit thresholdHit(String id, double total, double threshold) {
-        return new Hit(id, facts.stage(), "score " + formatScore(total) + " >= " + formatScore(threshold), 0, false);
+        return new Hit(
+                id,
+                facts.stage(),
+                "score " + formatScore(total) + " >= " + formatScore(threshold),
+                0,
+                false);
     }
 
     private Outcome run(Stage stage) {
@@ -468,16 +528,26 @@ public final class RuleEvaluation implements Evaluation {
             return body.get();
         } catch (RuntimeException e) {
             // Fail closed: a crashing check must never let mail through unexamined.
-            Hit hit = new Hit(INTERNAL_ERROR, stage, e.getClass().getSimpleName() + ": " + e.getMessage(), 0, false);
-            return new Decision(new Verdict.Defer(Verdict.Reason.CHECK_FAILED, Optional.empty()), List.of(hit),
+            Hit hit =
+                    new Hit(
+                            INTERNAL_ERROR,
+                            stage,
+                            e.getClass().getSimpleName() + ": " + e.getMessage(),
+                            0,
+                            false);
+            return new Decision(
+                    new Verdict.Defer(Verdict.Reason.CHECK_FAILED, Optional.empty()),
+                    List.of(hit),
                     total());
         }
     }
 
     /** Scores as written in a policy: {@code 5}, {@code 2.5}, {@code -1.25}. */
     public static String formatScore(double score) {
-        java.math.BigDecimal d = java.math.BigDecimal.valueOf(score).setScale(3, java.math.RoundingMode.HALF_EVEN)
-                .stripTrailingZeros();
+        java.math.BigDecimal d =
+                java.math.BigDecimal.valueOf(score)
+                        .setScale(3, java.math.RoundingMode.HALF_EVEN)
+                        .stripTrailingZeros();
         return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();
     }
 }

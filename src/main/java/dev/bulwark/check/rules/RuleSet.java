@@ -2,6 +2,7 @@ package dev.bulwark.check.rules;
 
 import dev.bulwark.check.Stage;
 import dev.bulwark.envelope.Mailbox;
+
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,8 @@ public final class RuleSet {
         }
 
         public static Thresholds none() {
-            return new Thresholds(OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty());
+            return new Thresholds(
+                    OptionalDouble.empty(), OptionalDouble.empty(), OptionalDouble.empty());
         }
     }
 
@@ -38,7 +40,10 @@ public final class RuleSet {
     /** The literal scanners for body and raw patterns (see {@link Prefilter}). */
     record Literals(LiteralScanner body, LiteralScanner raw) {}
 
-    public RuleSet(Map<Stage, List<Rule>> rules, Thresholds thresholds, Action.TagSpec defaultTag,
+    public RuleSet(
+            Map<Stage, List<Rule>> rules,
+            Thresholds thresholds,
+            Action.TagSpec defaultTag,
             Optional<Mailbox> quarantine) {
         EnumMap<Stage, List<Rule>> copy = new EnumMap<>(Stage.class);
         for (Stage s : Stage.values()) {
@@ -59,7 +64,8 @@ public final class RuleSet {
         this.literals = new Literals(new LiteralScanner(body), new LiteralScanner(raw));
     }
 
-    private static void collect(Condition c, java.util.Set<String> body, java.util.Set<String> raw) {
+    private static void collect(
+            Condition c, java.util.Set<String> body, java.util.Set<String> raw) {
         switch (c) {
             case Condition.All a -> a.conditions().forEach(x -> collect(x, body, raw));
             case Condition.Any a -> a.conditions().forEach(x -> collect(x, body, raw));
@@ -77,8 +83,7 @@ public final class RuleSet {
                     }
                 }
             }
-            default -> {
-            }
+            default -> {}
         }
     }
 

@@ -30,7 +30,10 @@ public final class Text {
         return caseSensitive;
     }
 
-    /** Index of the text in the subject, given the subject and its folded form ({@link Fold}), or -1. */
+    /**
+     * Index of the text in the subject, given the subject and its folded form ({@link Fold}), or
+     * -1.
+     */
     int indexIn(String subject, String foldedSubject) {
         return caseSensitive ? subject.indexOf(needle) : foldedSubject.indexOf(needle);
     }
