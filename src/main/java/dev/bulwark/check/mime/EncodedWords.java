@@ -18,7 +18,12 @@ final class EncodedWords {
      * Decodes every {@code =?charset?B|Q?text?=} in a header value; whitespace between two goes.
      */
     static String decode(String value) {
-        int first = value.indexOf("=?");
+        return decode(value, new Work());
+    }
+
+    /** As {@link #decode(String)}, counting the characters examined in {@code work}. */
+    static String decode(String value, Work work) {
+        int first = scanned(work, 0, value.indexOf("=?"), value.length(), 2);
         if (first < 0) {
             return value;
         }
@@ -26,14 +31,20 @@ final class EncodedWords {
         int i = 0;
         int lastWordEnd = -1;
         while (i < value.length()) {
-            int start = value.indexOf("=?", i);
+            int start = scanned(work, i, value.indexOf("=?", i), value.length(), 2);
             if (start < 0) {
                 out.append(value, i, value.length());
                 break;
             }
-            int q1 = value.indexOf('?', start + 2);
-            int q2 = q1 < 0 ? -1 : value.indexOf('?', q1 + 1);
-            int endWord = q2 < 0 ? -1 : value.indexOf("?=", q2 + 1);
+            int q1 = scanned(work, start + 2, value.indexOf('?', start + 2), value.length(), 1);
+            int q2 =
+                    q1 < 0
+                            ? -1
+                            : scanned(work, q1 + 1, value.indexOf('?', q1 + 1), value.length(), 1);
+            int endWord =
+                    q2 < 0
+                            ? -1
+                            : scanned(work, q2 + 1, value.indexOf("?=", q2 + 1), value.length(), 2);
             if (q1 < 0 || q2 != q1 + 2 || endWord < 0) {
                 out.append(value, i, start + 2);
                 i = start + 2;
@@ -66,6 +77,12 @@ final class EncodedWords {
             lastWordEnd = i;
         }
         return out.toString();
+    }
+
+    /** Counts what an {@code indexOf} from {@code from} examined; returns its result. */
+    private static int scanned(Work work, int from, int found, int length, int needle) {
+        work.add(found < 0 ? Math.max(0, length - from) : found + needle - from);
+        return found;
     }
 
     private static byte[] qWord(String text) {
