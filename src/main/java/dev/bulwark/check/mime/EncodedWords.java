@@ -18,54 +18,100 @@ final class EncodedWords {
      * Decodes every {@code =?charset?B|Q?text?=} in a header value; whitespace between two goes.
      */
     static String decode(String value) {
-        int first = value.indexOf("=?");
-        if (first < 0) {
-            return value;
-        }
-        StringBuilder out = new StringBuilder(value.length());
-        int i = 0;
+        return decode(value, new Work());
+    }
+
+    /**
+     * As {@link #decode(String)}, counting the characters examined in {@code work}: at most a few
+     * per character of {@code value}, whatever it holds.
+     *
+     * <p>Linear because every scan stops at the next {@code ?}: an encoded word's charset and text
+     * never contain one (RFC 2047 section 2; Q encodes it as {@code =3F}), so a candidate that
+     * fails to be a word is given up at its next {@code ?}, and any character is inside at most
+     * four candidates. When no {@code ?} is left, no word can follow.
+     */
+    static String decode(String value, Work work) {
+        int len = value.length();
+        int from = 0;
+        StringBuilder out = null;
+        int copied = 0; // value[0, copied) is in out
         int lastWordEnd = -1;
-        while (i < value.length()) {
-            int start = value.indexOf("=?", i);
+        while (true) {
+            int start = find(value, from, work);
             if (start < 0) {
-                out.append(value, i, value.length());
                 break;
             }
-            int q1 = value.indexOf('?', start + 2);
-            int q2 = q1 < 0 ? -1 : value.indexOf('?', q1 + 1);
-            int endWord = q2 < 0 ? -1 : value.indexOf("?=", q2 + 1);
-            if (q1 < 0 || q2 != q1 + 2 || endWord < 0) {
-                out.append(value, i, start + 2);
-                i = start + 2;
+            int q1 = question(value, start + 2, work);
+            if (q1 < 0) {
+                break; // no '?' left: no word can follow
+            }
+            if (q1 + 2 >= len || value.charAt(q1 + 2) != '?') {
+                from = Math.max(start + 1, q1 - 1);
                 continue;
             }
-            String between = value.substring(i, start);
-            if (!(lastWordEnd == i && between.isBlank())) {
-                out.append(between);
+            char enc = Character.toUpperCase(value.charAt(q1 + 1));
+            int q2 = q1 + 2;
+            int end = question(value, q2 + 1, work);
+            if (end < 0) {
+                break;
+            }
+            if (end + 1 >= len || value.charAt(end + 1) != '=' || (enc != 'B' && enc != 'Q')) {
+                from = start + 2;
+                continue;
+            }
+            if (out == null) {
+                out = new StringBuilder(len);
+            }
+            if (!(lastWordEnd == copied && value.substring(copied, start).isBlank())) {
+                out.append(value, copied, start);
             }
             String charsetName = value.substring(start + 2, q1);
             int star = charsetName.indexOf('*'); // RFC 2231 language suffix
             if (star >= 0) {
                 charsetName = charsetName.substring(0, star);
             }
-            char enc = Character.toUpperCase(value.charAt(q1 + 1));
-            String text = value.substring(q2 + 1, endWord);
-            byte[] bytes;
-            if (enc == 'B') {
-                bytes = Transfer.base64(text.getBytes(StandardCharsets.ISO_8859_1), null);
-            } else if (enc == 'Q') {
-                bytes = qWord(text);
-            } else {
-                out.append(value, start, endWord + 2);
-                i = endWord + 2;
-                lastWordEnd = -1;
-                continue;
-            }
+            String text = value.substring(q2 + 1, end);
+            byte[] bytes =
+                    enc == 'B'
+                            ? Transfer.base64(text.getBytes(StandardCharsets.ISO_8859_1), null)
+                            : qWord(text);
+            work.add(text.length());
             out.append(Charsets.decode(bytes, 0, bytes.length, charsetName));
-            i = endWord + 2;
-            lastWordEnd = i;
+            copied = end + 2;
+            lastWordEnd = copied;
+            from = copied;
         }
+        if (out == null) {
+            return value;
+        }
+        out.append(value, copied, len);
         return out.toString();
+    }
+
+    /** The next {@code =?} from {@code from}, or -1. */
+    private static int find(String value, int from, Work work) {
+        int len = value.length();
+        for (int i = from; i + 1 < len; i++) {
+            if (value.charAt(i) == '=' && value.charAt(i + 1) == '?') {
+                work.add(i + 2 - from);
+                return i;
+            }
+        }
+        work.add(Math.max(0, len - from));
+        return -1;
+    }
+
+    /** The next {@code ?} from {@code from}, or -1. */
+    private static int question(String value, int from, Work work) {
+        int len = value.length();
+        for (int i = from; i < len; i++) {
+            if (value.charAt(i) == '?') {
+                work.add(i + 1 - from);
+                return i;
+            }
+        }
+        work.add(Math.max(0, len - from));
+        return -1;
     }
 
     private static byte[] qWord(String text) {

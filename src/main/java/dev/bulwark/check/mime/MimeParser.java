@@ -29,8 +29,8 @@ public final class MimeParser {
     private MimeParser() {}
 
     public static ParsedMessage parse(byte[] raw) {
-        Context ctx = new Context(raw);
-        Entity top = ctx.entity(0, raw.length, true);
+        Context ctx = new Context();
+        Entity top = ctx.entity(raw, 0, raw.length, true);
         ctx.walk(top, 0, false);
         String subject = "";
         for (ParsedMessage.Header h : top.headers) {
@@ -48,7 +48,11 @@ public final class MimeParser {
                 ctx.defects);
     }
 
-    /** One entity: its headers (for the top level only, decoded) and the bounds of its body. */
+    /**
+     * One entity: its headers (for the top level only, decoded) and its body, a window {@code
+     * [bodyStart, bodyEnd)} into {@code buffer}: the message's own buffer, or for an attached
+     * message sent in base64 or quoted-printable, the buffer it was decoded into.
+     */
     private static final class Entity {
         final List<ParsedMessage.Header> headers = new ArrayList<>();
         String contentType = "";
@@ -60,19 +64,14 @@ public final class MimeParser {
     }
 
     private static final class Context {
-        byte[] raw;
         final StringBuilder text = new StringBuilder();
         final List<ParsedMessage.Attachment> attachments = new ArrayList<>();
         final Set<String> hosts = new LinkedHashSet<>();
         final List<String> defects = new ArrayList<>();
         int parts;
 
-        Context(byte[] raw) {
-            this.raw = raw;
-        }
-
-        /** Reads the header block of [start, end). */
-        Entity entity(int start, int end, boolean top) {
+        /** Reads the header block of the window [start, end) of {@code raw}. */
+        Entity entity(byte[] raw, int start, int end, boolean top) {
             Entity e = new Entity();
             e.buffer = raw;
             int i = start;
@@ -173,18 +172,26 @@ public final class MimeParser {
                     Transfer.add(defects, "nesting too deep");
                     return;
                 }
-                byte[] saved = raw;
-                byte[] body = decoded(e);
-                raw = body;
-                Entity inner = entity(0, body.length, false);
+                // The attached message is a window into its parent's buffer: no copy. Only an
+                // attached message sent encoded (against RFC 2046, but seen) is decoded into a
+                // buffer of its own, which lives while it is walked.
+                Entity inner =
+                        identity(e)
+                                ? entity(e.buffer, e.bodyStart, e.bodyEnd, false)
+                                : decodedEntity(e);
                 walk(inner, depth + 1, false);
-                raw = saved;
                 return;
             }
             leaf(e, mime, type, disposition);
         }
 
+        private Entity decodedEntity(Entity e) {
+            byte[] body = decoded(e);
+            return entity(body, 0, body.length, false);
+        }
+
         private void multipart(Entity e, String boundary, int depth, boolean digest) {
+            byte[] raw = e.buffer;
             byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
             int i = e.bodyStart;
             int end = e.bodyEnd;
@@ -212,7 +219,7 @@ public final class MimeParser {
                                     partEnd--;
                                 }
                             }
-                            part(partStart, partEnd, depth, digest);
+                            part(raw, partStart, partEnd, depth, digest);
                             count++;
                         }
                         if (close) {
@@ -226,7 +233,7 @@ public final class MimeParser {
             }
             if (!closed) {
                 if (partStart >= 0 && partStart < end) {
-                    part(partStart, end, depth, digest);
+                    part(raw, partStart, end, depth, digest);
                     count++;
                 }
                 Transfer.add(defects, "missing closing boundary");
@@ -236,8 +243,8 @@ public final class MimeParser {
             }
         }
 
-        private void part(int start, int end, int depth, boolean digest) {
-            Entity p = entity(start, end, false);
+        private void part(byte[] raw, int start, int end, int depth, boolean digest) {
+            Entity p = entity(raw, start, end, false);
             walk(p, depth + 1, digest);
         }
 
@@ -258,8 +265,14 @@ public final class MimeParser {
             if (text.length() >= MAX_TEXT) {
                 return;
             }
-            byte[] body = decoded(e);
-            String decoded = Charsets.decode(body, 0, body.length, type.params().get("charset"));
+            String charset = type.params().get("charset");
+            String decoded;
+            if (identity(e)) {
+                decoded = Charsets.decode(e.buffer, e.bodyStart, e.bodyEnd - e.bodyStart, charset);
+            } else {
+                byte[] body = decoded(e);
+                decoded = Charsets.decode(body, 0, body.length, charset);
+            }
             if (text.length() > 0) {
                 text.append("\n\n");
             }
@@ -275,13 +288,28 @@ public final class MimeParser {
             Urls.scan(text.subSequence(before, text.length()), hosts);
         }
 
-        private byte[] decoded(Entity e) {
-            int len = e.bodyEnd - e.bodyStart;
+        /** Whether the body is its own decoding (no transfer encoding, or an unknown one). */
+        private boolean identity(Entity e) {
+            return switch (transferEncoding(e)) {
+                case "base64", "quoted-printable" -> false;
+                case "", "7bit", "8bit", "binary" -> true;
+                default -> {
+                    Transfer.add(defects, "unknown transfer encoding");
+                    yield true;
+                }
+            };
+        }
+
+        private static String transferEncoding(Entity e) {
             String cte = e.transferEncoding;
             int paren = cte.indexOf('(');
-            if (paren >= 0) {
-                cte = cte.substring(0, paren).trim();
-            }
+            return paren >= 0 ? cte.substring(0, paren).trim() : cte;
+        }
+
+        private byte[] decoded(Entity e) {
+            byte[] raw = e.buffer;
+            int len = e.bodyEnd - e.bodyStart;
+            String cte = transferEncoding(e);
             return switch (cte) {
                 case "base64" -> Transfer.base64(raw, e.bodyStart, len, defects);
                 case "quoted-printable" -> Transfer.quotedPrintable(raw, e.bodyStart, len, defects);

@@ -71,11 +71,20 @@ public final class Facts {
         return message == null ? 0 : message.size();
     }
 
-    /** The raw message bytes. */
+    /**
+     * The raw message bytes: the one buffer the message is read into (once, into an array of its
+     * size, whether it was in memory or spilled), which the MIME parser reads as windows.
+     */
     public byte[] raw() {
         if (raw == null) {
             try (InputStream in = message.open()) {
-                raw = in.readAllBytes();
+                long size = message.size();
+                if (size > Integer.MAX_VALUE - 8) {
+                    throw new IOException(size + " octets do not fit one buffer");
+                }
+                byte[] buffer = new byte[(int) size];
+                int n = in.readNBytes(buffer, 0, buffer.length);
+                raw = n == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, n);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the message", e);
             }

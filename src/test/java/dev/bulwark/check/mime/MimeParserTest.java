@@ -221,6 +221,35 @@ class MimeParserTest {
         assertThat(parse(deep.toString()).defects()).contains("nesting too deep");
     }
 
+    /** Octets this thread allocated while running {@code task}. */
+    static long allocated(Runnable task) {
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean)
+                        java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = mx.getCurrentThreadAllocatedBytes();
+        task.run();
+        return mx.getCurrentThreadAllocatedBytes() - before;
+    }
+
+    @Test
+    void parsesNestedAttachedMessagesWithoutCopyingThem() {
+        byte[] message = HostileMessages.nestedMessages(20, 11 * 1024 * 1024);
+        ParsedMessage[] parsed = new ParsedMessage[1];
+        long bytes = allocated(() -> parsed[0] = MimeParser.parse(message));
+        // Each level used to be copied out of its parent (20 copies of 11 MiB, all alive at once).
+        assertThat(bytes).isLessThan(2L * message.length);
+        // 20 levels is as deep as the parser goes: the innermost message is not descended into.
+        assertThat(parsed[0].defects()).contains("nesting too deep");
+
+        byte[] shallower = HostileMessages.nestedMessages(10, 11 * 1024 * 1024);
+        bytes = allocated(() -> parsed[0] = MimeParser.parse(shallower));
+        assertThat(bytes).isLessThan(2L * shallower.length);
+        assertThat(parsed[0].attachments())
+                .extracting(ParsedMessage.Attachment::filename)
+                .containsExactly("data.bin");
+        assertThat(parsed[0].text()).contains("see the attachment");
+    }
+
     @Test
     void neverThrowsOnArbitraryBytes() {
         Random random = new Random(42);
