@@ -160,7 +160,7 @@ public final class DnsClient implements DnsResolver {
                                 String where = " from " + server.getAddress();
                                 return new Reply(
                                         null,
-                                        cause instanceof TimeoutException
+                                        isTimeout(cause)
                                                 ? DnsAnswer.timeout("no answer" + where)
                                                 : DnsAnswer.servfail(describe(cause) + where));
                             }
@@ -178,6 +178,13 @@ public final class DnsClient implements DnsResolver {
                                 reply.answer != null && !last
                                         ? ask(qname, type, attempt + 1)
                                         : CompletableFuture.completedFuture(reply));
+    }
+
+    /**
+     * dnsjava reports an unanswered query as SocketTimeoutException, futures as TimeoutException.
+     */
+    private static boolean isTimeout(Throwable t) {
+        return t instanceof TimeoutException || t instanceof java.io.InterruptedIOException;
     }
 
     private static Throwable unwrap(Throwable t) {

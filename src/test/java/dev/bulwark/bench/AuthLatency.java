@@ -113,12 +113,12 @@ public final class AuthLatency {
                 run(
                         "spf mail from" + mode,
                         n,
-                        i ->
-                                check(
-                                        spf.checkMailFrom(client, "h.example.net", "u@example.com")
-                                                        .join()
-                                                        .result()
-                                                == SpfResult.Result.PASS));
+                        i -> {
+                            SpfResult r =
+                                    spf.checkMailFrom(client, "h.example.net", "u@example.com")
+                                            .join();
+                            check(r.result() == SpfResult.Result.PASS, r);
+                        });
                 run(
                         "dkim rsa-2048" + mode,
                         n,

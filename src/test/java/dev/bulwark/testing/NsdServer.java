@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * test's own on a loopback port, serving zones the test generates. Questions inside a configured
  * zone get authoritative answers (NXDOMAIN and NODATA with the zone's SOA); a zone declared with
  * {@link Zones#broken} fails to load and is answered SERVFAIL; names outside every zone are
- * REFUSED. Stopped by its own PID with {@link #close()}.
+ * REFUSED. Response rate limiting is off: tests and benchmarks ask one source many times a second.
+ * Stopped by its own PID with {@link #close()}.
  */
 public final class NsdServer implements AutoCloseable {
 
@@ -158,6 +159,8 @@ public final class NsdServer implements AutoCloseable {
                     hide-version: yes
                     do-ip6: no
                     refuse-any: yes
+                    rrl-ratelimit: 0
+                    rrl-whitelist-ratelimit: 0
                 remote-control:
                     control-enable: no
                 include: "%s/zones.conf"
