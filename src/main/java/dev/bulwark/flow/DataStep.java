@@ -46,10 +46,10 @@ final class DataStep {
         t.hits.addAll(limitHits);
         if (limited.isPresent()) {
             Decision decided =
-                    session.refusedBy(
+                    Decisions.refusedBy(
                             Verdict.Reason.LIMIT, limited.get(), Decision.none(), limitHits);
             t.record.message(result.received(), Optional.empty());
-            return finish(limited.get(), FlowSession.verdictOf(limited.get()), decided);
+            return finish(limited.get(), Decisions.verdictOf(limited.get()), decided);
         }
         Spool spool = t.incoming.spool();
         try {
@@ -61,7 +61,7 @@ final class DataStep {
         Decision policy = session.decide(Stage.DATA, () -> session.evaluation().data(spool));
         t.hits.addAll(policy.hits());
         session.score = policy.score();
-        Decision d = FlowSession.with(policy, limitHits);
+        Decision d = Decisions.with(policy, limitHits);
         return switch (d.verdict()) {
             case Verdict.Reject r -> {
                 Reply reply = Replies.refusal(Stage.DATA, r);
@@ -131,7 +131,7 @@ final class DataStep {
             return finish(
                     reply,
                     AuditVerdict.TEMPFAIL,
-                    session.refusedBy(Verdict.Reason.NEXT_HOP, reply, d, List.of()));
+                    Decisions.refusedBy(Verdict.Reason.NEXT_HOP, reply, d, List.of()));
         }
         String recipients = String.join(", ", t.accepted.stream().map(Mailbox::address).toList());
         return relay(
@@ -181,8 +181,8 @@ final class DataStep {
         }
         return finish(
                 reply,
-                FlowSession.verdictOf(reply),
-                session.refusedBy(Verdict.Reason.NEXT_HOP, reply, d, List.of()));
+                Decisions.verdictOf(reply),
+                Decisions.refusedBy(Verdict.Reason.NEXT_HOP, reply, d, List.of()));
     }
 
     private Answer finish(Reply reply, AuditVerdict verdict, Decision decided) {

@@ -1,22 +1,14 @@
 package dev.bulwark.flow;
 
 import dev.bulwark.audit.AuditRecord;
-import dev.bulwark.audit.AuditRecord.NextHopOutcome;
-import dev.bulwark.audit.AuditRecord.RecipientOutcome;
 import dev.bulwark.audit.AuditVerdict;
 import dev.bulwark.check.Connection;
 import dev.bulwark.check.Decision;
 import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.Hit;
-import dev.bulwark.check.MailFacts;
-import dev.bulwark.check.ReservedIds;
 import dev.bulwark.check.Score;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.Verdict;
-import dev.bulwark.envelope.Mailbox;
-import dev.bulwark.envelope.Path;
-import dev.bulwark.envelope.PathSyntaxException;
-import dev.bulwark.envelope.Paths;
 import dev.bulwark.envelope.ReversePath;
 import dev.bulwark.ratelimit.Consumption;
 import dev.bulwark.ratelimit.Subject;
@@ -29,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.function.Supplier;
 
 /**
@@ -50,9 +41,6 @@ import java.util.function.Supplier;
 public final class FlowSession {
 
     private static final Logger log = LoggerFactory.getLogger(FlowSession.class);
-
-    /** Room for our trace headers in the SIZE we announce to the next hop. */
-    private static final long TRACE_ALLOWANCE = 2048;
 
     final Flow flow;
     final Connection connection;
@@ -94,11 +82,11 @@ public final class FlowSession {
             d = decide(Stage.CONNECT, evaluation::connect);
         } catch (RuntimeException e) {
             log.error("{}: policy could not start", logTag(), e);
-            d = failed(Stage.CONNECT, e);
+            d = Decisions.failed(Stage.CONNECT, e, score);
         }
         sessionHits.addAll(d.hits());
         score = d.score();
-        Optional<Reply> refusal = refusal(Stage.CONNECT, d.verdict());
+        Optional<Reply> refusal = Decisions.refusal(Stage.CONNECT, d.verdict());
         List<Hit> limitHits = new ArrayList<>();
         if (refusal.isEmpty()) {
             refusal = limit(Stage.CONNECT, Subject.of(connection.client()), limitHits);
@@ -109,7 +97,7 @@ public final class FlowSession {
                     Stage.CONNECT,
                     Replies.banner(flow.hostname()),
                     false,
-                    with(d, limitHits),
+                    Decisions.with(d, limitHits),
                     Optional.empty());
         }
         // At connect a temporary refusal closes the session: 421, whatever the stage's reply.
@@ -125,7 +113,9 @@ public final class FlowSession {
                                 .reply(reply.line())
                                 .build(flow.clock().instant()));
         Decision decided =
-                refused(d.verdict()) ? d : refusedBy(Verdict.Reason.LIMIT, r, d, limitHits);
+                Decisions.isRefusal(d.verdict())
+                        ? d
+                        : Decisions.refusedBy(Verdict.Reason.LIMIT, r, d, limitHits);
         return new Answer(Stage.CONNECT, reply, true, decided, Optional.of(verdict));
     }
 
@@ -143,9 +133,9 @@ public final class FlowSession {
         Decision d = decide(Stage.HELO, () -> evaluation.helo(arg));
         sessionHits.addAll(d.hits());
         score = d.score();
-        Optional<Reply> refusal = refusal(Stage.HELO, d.verdict());
+        Optional<Reply> refusal = Decisions.refusal(Stage.HELO, d.verdict());
         if (refusal.isPresent()) {
-            AuditVerdict verdict = verdictOf(refusal.get());
+            AuditVerdict verdict = Decisions.verdictOf(refusal.get());
             flow.audit()
                     .record(
                             record(AuditRecord.Kind.GREETING)
@@ -178,72 +168,7 @@ public final class FlowSession {
      * the next hop, which must take the sender for the transaction to open.
      */
     public Answer mail(ReversePath sender, MailParameters parameters) {
-        if (sender instanceof Mailbox m && m.isBarePostmaster()) {
-            return Answer.of(Stage.MAIL, Replies.BAD_SENDER, score);
-        }
-        OptionalLong size = parameters.size();
-        if (size.isPresent() && size.getAsLong() > flow.policy().limits().maxMessageSize()) {
-            return Answer.of(Stage.MAIL, Replies.SIZE_EXCEEDED, score);
-        }
-        MailFacts facts =
-                new MailFacts(
-                        sender,
-                        size,
-                        parameters.smtpUtf8(),
-                        parameters.eightBitMime(),
-                        tls.isPresent());
-        MailOptions options =
-                new MailOptions(
-                        size.isPresent()
-                                ? OptionalLong.of(size.getAsLong() + TRACE_ALLOWANCE)
-                                : OptionalLong.empty(),
-                        parameters.eightBitMime(),
-                        parameters.smtpUtf8());
-        String id = id() + "." + (++transactions);
-        Transaction t =
-                new Transaction(
-                        id,
-                        facts,
-                        options,
-                        flow.nanoTime(),
-                        record(AuditRecord.Kind.TRANSACTION)
-                                .transaction(id)
-                                .sender(sender.toSmtp()));
-        Decision d = decide(Stage.MAIL, () -> evaluation.mail(facts));
-        t.hits.addAll(d.hits());
-        score = d.score();
-        Optional<Reply> refusal = refusal(Stage.MAIL, d.verdict());
-        Decision decided = d;
-        if (refusal.isEmpty()) {
-            List<Hit> limitHits = new ArrayList<>();
-            Subject subject = Subject.of(connection.client()).withSender(sender);
-            refusal = limit(Stage.MAIL, subject, limitHits);
-            t.hits.addAll(limitHits);
-            decided =
-                    refusal.isPresent()
-                            ? refusedBy(Verdict.Reason.LIMIT, refusal.get(), d, limitHits)
-                            : with(d, limitHits);
-        }
-        if (refusal.isPresent()) {
-            return closeAtMail(t, refusal.get(), decided);
-        }
-        NextHopTransaction relay = flow.nextHop().begin(sender, options);
-        if (!relay.mailReply().isPositive()) {
-            Reply reply = Replies.fromNextHopMail(relay.mailReply());
-            t.nextHop(relay.mailReply(), Stage.MAIL);
-            return closeAtMail(
-                    t, reply, refusedBy(Verdict.Reason.NEXT_HOP, reply, decided, List.of()));
-        }
-        t.relay = relay;
-        transaction = t;
-        return new Answer(Stage.MAIL, Replies.SENDER_OK, false, decided, Optional.empty());
-    }
-
-    private Answer closeAtMail(Transaction t, Reply reply, Decision decided) {
-        AuditVerdict verdict = verdictOf(reply);
-        finish(t, verdict, Optional.of(reply));
-        resetEvaluation();
-        return new Answer(Stage.MAIL, reply, false, decided, Optional.of(verdict));
+        return new MailStep(this).run(sender, parameters);
     }
 
     /**
@@ -259,103 +184,10 @@ public final class FlowSession {
         long started = flow.nanoTime();
         try {
             t.recipientsGiven++;
-            return recipient(t, path);
+            return new RcptStep(this, t).run(path);
         } finally {
             t.rcptNanos += flow.nanoTime() - started;
         }
-    }
-
-    private Answer recipient(Transaction t, String raw) {
-        Path path;
-        try {
-            path = Paths.parse(raw);
-        } catch (PathSyntaxException e) {
-            String shown = TraceHeaders.clean(raw);
-            if (raw.indexOf('@') < 0) {
-                return refuseRecipient(
-                        t, shown, Answer.of(Stage.RCPT, Replies.BAD_RECIPIENT, score), List.of());
-            }
-            Hit hit =
-                    Hit.of(ReservedIds.RELAY_DOMAINS, Stage.RCPT, "unparseable recipient " + shown);
-            return refuseRecipient(
-                    t, shown, Replies.RELAY_DENIED, Verdict.Reason.RELAY_DENIED, hit);
-        }
-        Mailbox mailbox = path.mailbox();
-        int max = flow.policy().limits().maxRecipients();
-        if (t.accepted.size() >= max) {
-            Hit hit = Hit.of(ReservedIds.MAX_RECIPIENTS, Stage.RCPT, "over " + max + " recipients");
-            return refuseRecipient(
-                    t, mailbox.address(), Replies.TOO_MANY_RECIPIENTS, Verdict.Reason.LIMIT, hit);
-        }
-        Optional<String> outside = flow.policy().filter().relayDomains().refusal(path);
-        if (outside.isPresent()) {
-            Hit hit = Hit.of(ReservedIds.RELAY_DOMAINS, Stage.RCPT, outside.get());
-            return refuseRecipient(
-                    t, mailbox.address(), Replies.RELAY_DENIED, Verdict.Reason.RELAY_DENIED, hit);
-        }
-        Decision d = decide(Stage.RCPT, () -> evaluation.rcpt(mailbox));
-        t.hits.addAll(d.hits());
-        score = d.score();
-        Optional<Reply> refusal = refusal(Stage.RCPT, d.verdict());
-        if (refusal.isPresent()) {
-            return refuseRecipient(
-                    t,
-                    mailbox.address(),
-                    new Answer(Stage.RCPT, refusal.get(), false, d, Optional.empty()),
-                    d.hits());
-        }
-        List<Hit> limitHits = new ArrayList<>();
-        Subject subject =
-                Subject.of(connection.client()).withSender(t.mail.sender()).withRecipient(mailbox);
-        Optional<Reply> limited = limit(Stage.RCPT, subject, limitHits);
-        t.hits.addAll(limitHits);
-        if (limited.isPresent()) {
-            Decision decided = refusedBy(Verdict.Reason.LIMIT, limited.get(), d, limitHits);
-            return refuseRecipient(
-                    t,
-                    mailbox.address(),
-                    new Answer(Stage.RCPT, limited.get(), false, decided, Optional.empty()),
-                    limitHits);
-        }
-        NextHopReply answer = t.relay.rcpt(mailbox);
-        if (!answer.isPositive()) {
-            // With PIPELINING the sender reaches the next hop together with the first recipient.
-            Reply reply =
-                    t.relay.senderRefused()
-                            ? Replies.fromNextHopMail(answer)
-                            : Replies.fromNextHopRcpt(answer);
-            Decision decided = refusedBy(Verdict.Reason.NEXT_HOP, reply, d, limitHits);
-            // The next hop's refusal names no rule of ours.
-            return refuseRecipient(
-                    t,
-                    mailbox.address(),
-                    new Answer(Stage.RCPT, reply, false, decided, Optional.empty()),
-                    List.of());
-        }
-        t.accepted.add(mailbox);
-        t.record.recipient(
-                new RecipientOutcome(mailbox.address(), true, Replies.RECIPIENT_OK.line()));
-        return new Answer(
-                Stage.RCPT, Replies.RECIPIENT_OK, false, with(d, limitHits), Optional.empty());
-    }
-
-    private Answer refuseRecipient(
-            Transaction t, String address, Reply reply, Verdict.Reason reason, Hit hit) {
-        t.hits.add(hit);
-        Decision decided = new Decision(Answer.refusing(reason, reply), List.of(hit), score);
-        return refuseRecipient(
-                t,
-                address,
-                new Answer(Stage.RCPT, reply, false, decided, Optional.empty()),
-                List.of(hit));
-    }
-
-    /** Records a refused recipient with the ids of the rules and limits that refused it. */
-    private Answer refuseRecipient(
-            Transaction t, String address, Answer answer, List<Hit> refusing) {
-        List<String> rules = refusing.stream().filter(h -> !h.shadow()).map(Hit::ruleId).toList();
-        t.record.recipient(new RecipientOutcome(address, false, answer.reply().line(), rules));
-        return answer;
     }
 
     // --- DATA ----------------------------------------------------------------------------------
@@ -475,6 +307,16 @@ public final class FlowSession {
         return evaluation;
     }
 
+    /** The id of the next transaction: {@code <session>.<n>}. */
+    String nextTransactionId() {
+        return id() + "." + (++transactions);
+    }
+
+    /** MAIL opened {@code t}: it is the session's open transaction now. */
+    void opened(Transaction t) {
+        transaction = t;
+    }
+
     private Transaction open() {
         Transaction t = transaction;
         if (t == null) {
@@ -502,24 +344,9 @@ public final class FlowSession {
                         .verdict(verdict)
                         .score(score)
                         .hits(sessionHits)
-                        .hits(t.hits)
                         .reply(reply.map(Reply::line).orElse(""))
-                        .duration("session", since(startedNanos))
-                        .duration("transaction", since(t.startedNanos))
-                        .duration("rcpt", Duration.ofNanos(t.rcptNanos))
-                        .duration("data", Duration.ofNanos(t.dataNanos))
-                        .duration("relay", Duration.ofNanos(t.relayNanos));
-        t.nextHopAnswer.ifPresent(
-                a ->
-                        r.nextHop(
-                                a.summary(),
-                                new NextHopOutcome(
-                                        t.nextHopStage,
-                                        a.code(),
-                                        !a.local(),
-                                        t.relayed
-                                                ? Optional.of(Duration.ofNanos(t.relayNanos))
-                                                : Optional.empty())));
+                        .duration("session", since(startedNanos));
+        t.complete(flow.nanoTime());
         flow.audit().record(r.build(flow.clock().instant()));
     }
 
@@ -537,7 +364,7 @@ public final class FlowSession {
         }
     }
 
-    private void resetEvaluation() {
+    void resetEvaluation() {
         try {
             evaluation.reset();
         } catch (RuntimeException e) {
@@ -554,19 +381,8 @@ public final class FlowSession {
             return check.get();
         } catch (RuntimeException e) {
             log.error("{}: policy check at {} failed", logTag(), stage.key(), e);
-            return failed(stage, e);
+            return Decisions.failed(stage, e, score);
         }
-    }
-
-    private Decision failed(Stage stage, RuntimeException e) {
-        return new Decision(
-                new Verdict.Defer(Verdict.Reason.CHECK_FAILED, Optional.empty()),
-                List.of(
-                        Hit.of(
-                                ReservedIds.INTERNAL_ERROR,
-                                stage,
-                                e.getClass().getSimpleName() + ": " + e.getMessage())),
-                score);
     }
 
     /**
@@ -579,56 +395,10 @@ public final class FlowSession {
             consumed = flow.limiter().consume(stage, subject);
         } catch (RuntimeException e) {
             log.error("{}: rate limits at {} failed", logTag(), stage.key(), e);
-            hits.add(
-                    Hit.of(
-                            ReservedIds.INTERNAL_ERROR,
-                            stage,
-                            e.getClass().getSimpleName() + ": " + e.getMessage()));
+            hits.add(Decisions.internalError(stage, e));
             return Optional.of(Replies.CHECK_FAILED);
         }
         hits.addAll(consumed.hits());
         return consumed.refusal().map(e -> Replies.rateLimited(stage, e.retryAfter().isEmpty()));
-    }
-
-    /** A policy verdict that refuses at the stage where it was given, as a reply. */
-    static Optional<Reply> refusal(Stage stage, Verdict v) {
-        return switch (v) {
-            case Verdict.Reject r -> Optional.of(Replies.refusal(stage, r));
-            case Verdict.Defer d -> Optional.of(Replies.deferral(stage, d));
-            default -> Optional.empty();
-        };
-    }
-
-    private static boolean refused(Verdict v) {
-        return v instanceof Verdict.Reject || v instanceof Verdict.Defer;
-    }
-
-    /** The audit verdict of a refusal (or an acceptance) given with {@code reply}. */
-    static AuditVerdict verdictOf(Reply reply) {
-        if (reply.code() < 400) {
-            return AuditVerdict.ACCEPT;
-        }
-        if (reply.code() < 500) {
-            return reply.equals(Replies.CHECK_FAILED) ? AuditVerdict.TEMPFAIL : AuditVerdict.DEFER;
-        }
-        return AuditVerdict.REJECT;
-    }
-
-    /** {@code d} with more hits of the same step. */
-    static Decision with(Decision d, List<Hit> more) {
-        if (more.isEmpty()) {
-            return d;
-        }
-        List<Hit> all = new ArrayList<>(d.hits());
-        all.addAll(more);
-        return new Decision(d.verdict(), all, d.score());
-    }
-
-    /** The flow's own refusal after the policy's decision {@code d}, with the step's hits. */
-    Decision refusedBy(Verdict.Reason reason, Reply reply, Decision d, List<Hit> more) {
-        if (reason != Verdict.Reason.NEXT_HOP && reply.equals(Replies.CHECK_FAILED)) {
-            reason = Verdict.Reason.CHECK_FAILED;
-        }
-        return new Decision(Answer.refusing(reason, reply), with(d, more).hits(), score);
     }
 }

@@ -1,11 +1,13 @@
 package dev.bulwark.flow;
 
 import dev.bulwark.audit.AuditRecord;
+import dev.bulwark.audit.AuditRecord.NextHopOutcome;
 import dev.bulwark.check.Hit;
 import dev.bulwark.check.MailFacts;
 import dev.bulwark.check.Stage;
 import dev.bulwark.envelope.Mailbox;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -69,6 +71,29 @@ final class Transaction {
     void nextHop(NextHopReply reply, Stage stage) {
         nextHopAnswer = Optional.of(reply);
         nextHopStage = stage;
+    }
+
+    /**
+     * Adds what the transaction knows to its record: its hits, its timings and the next hop's final
+     * answer.
+     */
+    void complete(long nowNanos) {
+        record.hits(hits)
+                .duration("transaction", Duration.ofNanos(nowNanos - startedNanos))
+                .duration("rcpt", Duration.ofNanos(rcptNanos))
+                .duration("data", Duration.ofNanos(dataNanos))
+                .duration("relay", Duration.ofNanos(relayNanos));
+        nextHopAnswer.ifPresent(
+                a ->
+                        record.nextHop(
+                                a.summary(),
+                                new NextHopOutcome(
+                                        nextHopStage,
+                                        a.code(),
+                                        !a.local(),
+                                        relayed
+                                                ? Optional.of(Duration.ofNanos(relayNanos))
+                                                : Optional.empty())));
     }
 
     /** Releases what the transaction holds at the next hop and in the spool. */

@@ -9,14 +9,12 @@ import dev.bulwark.check.ReservedIds;
 import dev.bulwark.check.Score;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.Verdict;
+import dev.bulwark.check.rules.RuleRunner.Firing;
 import dev.bulwark.envelope.Mailbox;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -57,56 +55,29 @@ public final class RuleEvaluation implements Evaluation {
 
     private final RuleSet set;
     private final Facts facts;
-    private final StringBuilder why = new StringBuilder();
+    private final RuleRunner runner;
 
     // session: connect
     private Verdict connectRefusal;
     private boolean connectAccepted;
     private Disposition connectDisposition = Disposition.NONE;
-    private final Part connect = new Part();
+    private final RuleRunner.Part connect = new RuleRunner.Part();
     // session: helo (replaced on each greeting)
     private boolean heloAccepted;
     private Disposition heloDisposition = Disposition.NONE;
-    private final Part helo = new Part();
+    private final RuleRunner.Part helo = new RuleRunner.Part();
     // transaction
     private boolean txAccepted;
     private Disposition txDisposition = Disposition.NONE;
-    private final Part tx = new Part();
+    private final RuleRunner.Part tx = new RuleRunner.Part();
     private final Set<String> scoredOnce = new HashSet<>();
     private int recipients;
     private int allowlisted;
 
-    /** Score, tags and fired rule ids contributed by one part of the session. */
-    private static final class Part {
-        double score;
-        final List<Action.TagSpec> tags = new ArrayList<>();
-        final List<String> fired = new ArrayList<>();
-
-        void clear() {
-            score = 0;
-            tags.clear();
-            fired.clear();
-        }
-
-        void add(Firing f) {
-            score += f.score;
-            tags.addAll(f.tags);
-            fired.addAll(f.fired);
-        }
-    }
-
-    /** What the rules of one stage did. */
-    private record Firing(
-            List<Hit> hits,
-            Optional<Action> terminal,
-            double score,
-            List<Action.TagSpec> tags,
-            List<String> fired,
-            List<String> scored) {}
-
     public RuleEvaluation(RuleSet set, java.net.InetAddress client) {
         this.set = set;
         this.facts = new Facts(client, set.literals());
+        this.runner = new RuleRunner(set, facts);
     }
 
     @Override
@@ -115,24 +86,24 @@ public final class RuleEvaluation implements Evaluation {
                 Stage.CONNECT,
                 () -> {
                     facts.stage(Stage.CONNECT);
-                    Firing f = run(Stage.CONNECT);
+                    Firing f = runner.run(scoredOnce, Stage.CONNECT);
                     connect.add(f);
-                    Optional<Verdict> refusal = refusal(f);
+                    Optional<Verdict> refusal = f.refusal();
                     if (refusal.isPresent()) {
                         connectRefusal = refusal.get();
-                        return decision(connectRefusal, f.hits);
+                        return decision(connectRefusal, f.hits());
                     }
-                    if (f.terminal.orElse(null) instanceof Action.Accept) {
+                    if (f.accepts()) {
                         connectAccepted = true;
-                        return decision(Verdict.ACCEPT, f.hits);
+                        return decision(Verdict.ACCEPT, f.hits());
                     }
                     connectDisposition = disposition(f);
-                    Optional<Decision> early = earlyReject(Stage.CONNECT, f.hits, total());
+                    Optional<Decision> early = earlyReject(Stage.CONNECT, f.hits(), total());
                     if (early.isPresent()) {
                         connectRefusal = early.get().verdict();
                         return early.get();
                     }
-                    return decision(Verdict.CONTINUE, f.hits);
+                    return decision(Verdict.CONTINUE, f.hits());
                 });
     }
 
@@ -154,23 +125,23 @@ public final class RuleEvaluation implements Evaluation {
                     if (connectDisposition != Disposition.NONE) {
                         return decision(Verdict.CONTINUE, List.of());
                     }
-                    Firing f = run(Stage.HELO);
-                    Optional<Verdict> refusal = refusal(f);
+                    Firing f = runner.run(scoredOnce, Stage.HELO);
+                    Optional<Verdict> refusal = f.refusal();
                     if (refusal.isPresent()) {
-                        return decision(refusal.get(), f.hits);
+                        return decision(refusal.get(), f.hits());
                     }
                     helo.add(f);
-                    if (f.terminal.orElse(null) instanceof Action.Accept) {
+                    if (f.accepts()) {
                         heloAccepted = true;
-                        return decision(Verdict.ACCEPT, f.hits);
+                        return decision(Verdict.ACCEPT, f.hits());
                     }
                     heloDisposition = disposition(f);
-                    Optional<Decision> early = earlyReject(Stage.HELO, f.hits, total());
+                    Optional<Decision> early = earlyReject(Stage.HELO, f.hits(), total());
                     if (early.isPresent()) {
                         helo.clear(); // a client may greet again; the next greeting starts afresh
                         return early.get();
                     }
-                    return decision(Verdict.CONTINUE, f.hits);
+                    return decision(Verdict.CONTINUE, f.hits());
                 });
     }
 
@@ -189,24 +160,24 @@ public final class RuleEvaluation implements Evaluation {
                     if (sessionStopped()) {
                         return decision(Verdict.CONTINUE, List.of());
                     }
-                    Firing f = run(Stage.MAIL);
-                    Optional<Verdict> refusal = refusal(f);
+                    Firing f = runner.run(scoredOnce, Stage.MAIL);
+                    Optional<Verdict> refusal = f.refusal();
                     if (refusal.isPresent()) {
-                        return decision(refusal.get(), f.hits);
+                        return decision(refusal.get(), f.hits());
                     }
                     tx.add(f);
-                    if (f.terminal.orElse(null) instanceof Action.Accept) {
+                    if (f.accepts()) {
                         txAccepted = true;
-                        return decision(Verdict.ACCEPT, f.hits);
+                        return decision(Verdict.ACCEPT, f.hits());
                     }
                     txDisposition = disposition(f);
-                    scoredOnce.addAll(f.scored);
-                    Optional<Decision> early = earlyReject(Stage.MAIL, f.hits, total());
+                    scoredOnce.addAll(f.scored());
+                    Optional<Decision> early = earlyReject(Stage.MAIL, f.hits(), total());
                     if (early.isPresent()) {
                         reset();
                         return early.get();
                     }
-                    return decision(Verdict.CONTINUE, f.hits);
+                    return decision(Verdict.CONTINUE, f.hits());
                 });
     }
 
@@ -226,26 +197,27 @@ public final class RuleEvaluation implements Evaluation {
                         counted(recipient, false);
                         return decision(Verdict.CONTINUE, List.of());
                     }
-                    Firing f = run(Stage.RCPT);
-                    Optional<Verdict> refusal = refusal(f);
+                    Firing f = runner.run(scoredOnce, Stage.RCPT);
+                    Optional<Verdict> refusal = f.refusal();
                     if (refusal.isPresent()) {
-                        return decision(refusal.get(), f.hits);
+                        return decision(refusal.get(), f.hits());
                     }
-                    Optional<Decision> early = earlyReject(Stage.RCPT, f.hits, total() + f.score);
+                    Optional<Decision> early =
+                            earlyReject(Stage.RCPT, f.hits(), total() + f.score());
                     if (early.isPresent()) {
                         return early.get();
                     }
                     tx.add(f);
-                    scoredOnce.addAll(f.scored);
-                    boolean accepted = f.terminal.orElse(null) instanceof Action.Accept;
+                    scoredOnce.addAll(f.scored());
+                    boolean accepted = f.accepts();
                     counted(recipient, accepted);
                     if (accepted) {
-                        return decision(Verdict.ACCEPT, f.hits);
+                        return decision(Verdict.ACCEPT, f.hits());
                     }
                     if (disposition(f) != Disposition.NONE) {
                         txDisposition = disposition(f);
                     }
-                    return decision(Verdict.CONTINUE, f.hits);
+                    return decision(Verdict.CONTINUE, f.hits());
                 });
     }
 
@@ -276,14 +248,14 @@ public final class RuleEvaluation implements Evaluation {
                             strongest(
                                     strongest(connectDisposition, heloDisposition), txDisposition);
                     if (disposition == Disposition.NONE) {
-                        Firing f = run(Stage.DATA);
-                        hits.addAll(f.hits);
-                        Optional<Verdict> refusal = refusal(f);
+                        Firing f = runner.run(scoredOnce, Stage.DATA);
+                        hits.addAll(f.hits());
+                        Optional<Verdict> refusal = f.refusal();
                         if (refusal.isPresent()) {
                             return decision(refusal.get(), hits);
                         }
                         tx.add(f);
-                        if (f.terminal.orElse(null) instanceof Action.Accept) {
+                        if (f.accepts()) {
                             return decision(Verdict.ACCEPT, hits);
                         }
                         disposition = disposition(f);
@@ -297,7 +269,9 @@ public final class RuleEvaluation implements Evaluation {
         double total = total();
         RuleSet.Thresholds th = set.thresholds();
         if (th.reject().isPresent() && total >= th.reject().getAsDouble()) {
-            hits.add(thresholdHit(ReservedIds.THRESHOLD_REJECT, total, th.reject().getAsDouble()));
+            hits.add(
+                    runner.threshold(
+                            ReservedIds.THRESHOLD_REJECT, total, th.reject().getAsDouble()));
             return decision(new Verdict.Reject(Verdict.Reason.POLICY, Optional.empty()), hits);
         }
         if (disposition == Disposition.DISCARD) {
@@ -308,7 +282,7 @@ public final class RuleEvaluation implements Evaluation {
         if (disposition == Disposition.QUARANTINE || quarantineByScore) {
             if (disposition != Disposition.QUARANTINE) {
                 hits.add(
-                        thresholdHit(
+                        runner.threshold(
                                 ReservedIds.THRESHOLD_QUARANTINE,
                                 total,
                                 th.quarantine().getAsDouble()));
@@ -327,35 +301,17 @@ public final class RuleEvaluation implements Evaluation {
         tags.addAll(helo.tags);
         tags.addAll(tx.tags);
         if (th.tag().isPresent() && total >= th.tag().getAsDouble()) {
-            hits.add(thresholdHit(ReservedIds.THRESHOLD_TAG, total, th.tag().getAsDouble()));
+            hits.add(runner.threshold(ReservedIds.THRESHOLD_TAG, total, th.tag().getAsDouble()));
             tags.add(set.defaultTag());
         }
         if (!tags.isEmpty()) {
-            return decision(tag(tags, total), hits);
+            List<String> fired = new ArrayList<>();
+            fired.addAll(connect.fired);
+            fired.addAll(helo.fired);
+            fired.addAll(tx.fired);
+            return decision(RuleRunner.tag(tags, total, fired), hits);
         }
         return decision(Verdict.CONTINUE, hits);
-    }
-
-    private Verdict tag(List<Action.TagSpec> tags, double total) {
-        List<String> fired = new ArrayList<>();
-        fired.addAll(connect.fired);
-        fired.addAll(helo.fired);
-        fired.addAll(tx.fired);
-        String rules = String.join(",", fired);
-        Map<String, Verdict.Header> headers = new LinkedHashMap<>();
-        Optional<String> prefix = Optional.empty();
-        for (Action.TagSpec t : tags) {
-            for (Verdict.Header h : t.headers()) {
-                String value =
-                        h.value().replace("{score}", Score.format(total)).replace("{rules}", rules);
-                headers.putIfAbsent(
-                        h.name().toLowerCase(Locale.ROOT), new Verdict.Header(h.name(), value));
-            }
-            if (prefix.isEmpty()) {
-                prefix = t.subjectPrefix();
-            }
-        }
-        return new Verdict.Tag(List.copyOf(headers.values()), prefix);
     }
 
     @Override
@@ -384,19 +340,9 @@ public final class RuleEvaluation implements Evaluation {
         return connectDisposition != Disposition.NONE || heloDisposition != Disposition.NONE;
     }
 
-    /** The verdict of a terminal reject or defer, which answers at the stage where it fired. */
-    private static Optional<Verdict> refusal(Firing f) {
-        return switch (f.terminal.orElse(null)) {
-            case Action.Reject r ->
-                    Optional.of(new Verdict.Reject(Verdict.Reason.POLICY, r.reply()));
-            case Action.Defer d -> Optional.of(new Verdict.Defer(Verdict.Reason.POLICY, d.reply()));
-            case null, default -> Optional.empty();
-        };
-    }
-
     /** What a terminal discard or quarantine carries to DATA. */
     private static Disposition disposition(Firing f) {
-        return switch (f.terminal.orElse(null)) {
+        return switch (f.terminal().orElse(null)) {
             case Action.Discard d -> Disposition.DISCARD;
             case Action.Quarantine q -> Disposition.QUARANTINE;
             case null, default -> Disposition.NONE;
@@ -411,58 +357,12 @@ public final class RuleEvaluation implements Evaluation {
             return Optional.empty();
         }
         List<Hit> all = new ArrayList<>(hits);
-        all.add(thresholdHit(ReservedIds.THRESHOLD_REJECT, total, th.reject().getAsDouble()));
+        all.add(runner.threshold(ReservedIds.THRESHOLD_REJECT, total, th.reject().getAsDouble()));
         return Optional.of(
                 new Decision(
                         new Verdict.Reject(Verdict.Reason.POLICY, Optional.empty()),
                         all,
                         Score.of(total)));
-    }
-
-    private Hit thresholdHit(String id, double total, double threshold) {
-        return Hit.of(
-                id,
-                facts.stage(),
-                "score " + Score.format(total) + " >= " + Score.format(threshold));
-    }
-
-    private Firing run(Stage stage) {
-        List<Hit> hits = new ArrayList<>(2);
-        List<Action.TagSpec> tags = new ArrayList<>(0);
-        List<String> fired = new ArrayList<>(2);
-        List<String> scored = new ArrayList<>(2);
-        double score = 0;
-        for (Rule rule : set.rules(stage)) {
-            why.setLength(0);
-            if (!rule.when().test(facts, why)) {
-                continue;
-            }
-            String detail = why.toString();
-            Action action = rule.action();
-            if (rule.shadow()) {
-                double would = action instanceof Action.Score s ? s.points() : 0;
-                hits.add(new Hit(rule.id(), stage, detail, Score.of(would), true));
-                continue;
-            }
-            fired.add(rule.id());
-            switch (action) {
-                case Action.Score s -> {
-                    double points = scoredOnce.contains(rule.id()) ? 0 : s.points();
-                    score += points;
-                    scored.add(rule.id());
-                    hits.add(new Hit(rule.id(), stage, detail, Score.of(points), false));
-                }
-                case Action.Tag t -> {
-                    tags.add(t.tag());
-                    hits.add(Hit.of(rule.id(), stage, detail));
-                }
-                default -> {
-                    hits.add(Hit.of(rule.id(), stage, detail));
-                    return new Firing(hits, Optional.of(action), score, tags, fired, scored);
-                }
-            }
-        }
-        return new Firing(hits, Optional.empty(), score, tags, fired, scored);
     }
 
     private double total() {
