@@ -147,10 +147,10 @@ public record Trial(
     }
 
     /**
-     * A trial is one node without Redis: fleet-wide limits count in process, as they do on such a
-     * node (without the log line saying so).
+     * The rate limits as a node without Redis counts them: fleet-wide limits in process, as local
+     * ones (without the log line saying so). A trial is such a node.
      */
-    private static List<LimitSpec> local(List<LimitSpec> specs) {
+    public static List<LimitSpec> local(List<LimitSpec> specs) {
         return specs.stream()
                 .map(
                         s ->
