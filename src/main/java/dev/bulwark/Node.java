@@ -3,12 +3,12 @@ package dev.bulwark;
 import dev.bulwark.audit.AuditFile;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.audit.JsonAuditLog;
-import dev.bulwark.check.Filter;
+import dev.bulwark.flow.Flow;
+import dev.bulwark.flow.Policy;
 import dev.bulwark.ops.Metrics;
 import dev.bulwark.ops.OpsServer;
 import dev.bulwark.ops.Readiness;
 import dev.bulwark.ops.VersionInfo;
-import dev.bulwark.ratelimit.LimitSpec;
 import dev.bulwark.ratelimit.RateLimiter;
 import dev.bulwark.ratelimit.RedisSettings;
 import dev.bulwark.relay.NextHop;
@@ -16,8 +16,8 @@ import dev.bulwark.relay.NextHopConfig;
 import dev.bulwark.site.Pem;
 import dev.bulwark.site.SiteSettings;
 import dev.bulwark.site.SiteSettingsException;
-import dev.bulwark.smtp.SmtpServer;
 import dev.bulwark.smtp.SmtpSettings;
+import dev.bulwark.smtp.adapter.SmtpServer;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,24 +31,20 @@ import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
 /**
- * One running Bulwark node, wired from the site settings and a compiled policy: the SMTP listener,
- * the next hop, rate limits (in process, or fleet-wide through Redis), audit records (standard
- * output, optionally a file) and the operations listener (metrics, health, version).
+ * One running Bulwark node, wired from the site settings and a policy: the transaction flow with
+ * its next hop, rate limits (in process, or fleet-wide through Redis) and audit records (standard
+ * output, optionally a file), the SMTP listener that drives it, and the operations listener
+ * (metrics, health, version).
  */
 public final class Node implements AutoCloseable {
 
-    /** What a node runs: the policy, its rate limits, and what it reports about itself. */
+    /** What a node runs: the policy (with its rate limits), and what it reports about itself. */
     public record Parts(
-            Filter filter,
-            List<LimitSpec> rateLimits,
+            Policy policy,
             VersionInfo version,
             BooleanSupplier selfVerified,
             OutputStream auditOut,
-            AuditSink extraAudit) {
-        public Parts {
-            rateLimits = List.copyOf(rateLimits);
-        }
-    }
+            AuditSink extraAudit) {}
 
     private final SmtpServer smtp;
     private final NextHop nextHop;
@@ -69,13 +65,12 @@ public final class Node implements AutoCloseable {
     /**
      * Starts a node with no rate limits, audit to nothing but {@code audit} (tests, benchmarks).
      */
-    public static Node start(SiteSettings site, Filter filter, AuditSink audit) {
+    public static Node start(SiteSettings site, Policy policy, AuditSink audit) {
         return start(
                 site,
                 new Parts(
-                        filter,
-                        List.of(),
-                        new VersionInfo("dev", "unknown", filter.digest(), "unsigned"),
+                        policy,
+                        new VersionInfo("dev", "unknown", policy.digest().hex(), "unsigned"),
                         () -> true,
                         OutputStream.nullOutputStream(),
                         audit));
@@ -89,7 +84,7 @@ public final class Node implements AutoCloseable {
         Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
             RateLimiter limiter =
-                    RateLimiter.builder(parts.rateLimits()).redis(redis(site)).build();
+                    RateLimiter.builder(parts.policy().rateLimits()).redis(redis(site)).build();
             started.push(limiter);
             Metrics metrics =
                     Metrics.create(
@@ -118,17 +113,22 @@ public final class Node implements AutoCloseable {
                                     .withPool(
                                             64, Duration.ofSeconds(10), site.nextHopConnections()));
             started.push(nextHop);
+            Flow flow =
+                    Flow.builder(parts.policy(), nextHop)
+                            .limiter(limiter)
+                            .audit(audit)
+                            .clock(Clock.systemUTC())
+                            .hostname(site.hostname())
+                            .spool(site.spoolDirectory(), 1024 * 1024)
+                            .build();
             SmtpSettings smtpSettings =
-                    SmtpSettings.of(site.hostname(), site.listen())
-                            .withTrustedBalancers(site.trustedBalancers())
-                            .withSpool(site.spoolDirectory(), 1024 * 1024);
+                    SmtpSettings.of(site.listen()).withTrustedBalancers(site.trustedBalancers());
             if (site.tlsCert().isPresent() && site.tlsKey().isPresent()) {
                 smtpSettings =
                         smtpSettings.withTls(
                                 Pem.serverContext(site.tlsCert().get(), site.tlsKey().get()));
             }
-            SmtpServer smtp =
-                    startSmtp(site, smtpSettings, parts.filter(), limiter, nextHop, audit, metrics);
+            SmtpServer smtp = startSmtp(site, smtpSettings, flow, metrics);
             started.push(smtp);
             Optional<OpsServer> ops = Optional.empty();
             if (site.metricsListen().isPresent()) {
@@ -153,16 +153,9 @@ public final class Node implements AutoCloseable {
     }
 
     private static SmtpServer startSmtp(
-            SiteSettings site,
-            SmtpSettings settings,
-            Filter filter,
-            RateLimiter limiter,
-            NextHop nextHop,
-            AuditSink audit,
-            Metrics metrics) {
+            SiteSettings site, SmtpSettings settings, Flow flow, Metrics metrics) {
         try {
-            return SmtpServer.start(
-                    settings, filter, limiter, nextHop, audit, metrics, Clock.systemUTC());
+            return SmtpServer.start(settings, flow, metrics);
         } catch (RuntimeException e) {
             throw new SiteSettingsException(
                     List.of(

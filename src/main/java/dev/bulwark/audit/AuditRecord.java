@@ -1,23 +1,29 @@
 package dev.bulwark.audit;
 
+import dev.bulwark.check.Hit;
+import dev.bulwark.check.PolicyDigest;
+import dev.bulwark.check.Score;
 import dev.bulwark.check.Stage;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One audit line: a mail transaction, or a connection that was refused or ended without one. Never
- * holds message content.
+ * One audit line: a mail transaction, a connection refused before the banner, or a refused
+ * greeting. Never holds message content. Build one with {@link #builder}.
  *
  * @param time when the record was completed
  * @param kind what the record is about
  * @param sessionId the SMTP session
- * @param transactionId the transaction within the session (empty for connection records)
+ * @param transactionId the transaction within the session (empty unless a transaction)
  * @param client the client's address (the PROXY-protocol original when a trusted balancer sent one)
  * @param balancer the balancer's own address when PROXY protocol was used
  * @param helo what the client said in EHLO/HELO
@@ -26,14 +32,13 @@ import java.util.Optional;
  * @param recipients every RCPT the client gave, with our answer
  * @param messageId the Message-ID header, if any
  * @param size the message size in octets (0 if no data was received)
- * @param verdict accept, tag, quarantine, reject, defer, discard, refused (connection), tempfail,
- *     or aborted (client left or reset before DATA ended)
+ * @param verdict what became of the transaction, connection or greeting
  * @param score the policy score
  * @param rules ids of the rules and limits that fired and acted
  * @param shadowRules ids of the shadow rules and limits that fired (recorded only)
- * @param policyDigest the policy digest that decided
+ * @param policy the digest of the policy that decided
  * @param nextHopReply the next hop's final answer, for the log only
- * @param reply our final answer to the client
+ * @param reply our final answer to the client (empty when the client left or reset)
  * @param durationsMs milliseconds per stage (session, transaction, rcpt, data, relay)
  * @param nextHop the next hop's final part in a transaction, structured for metrics: empty when the
  *     transaction never reached the point of asking the next hop for a final answer
@@ -51,11 +56,11 @@ public record AuditRecord(
         List<RecipientOutcome> recipients,
         Optional<String> messageId,
         long size,
-        String verdict,
-        double score,
+        AuditVerdict verdict,
+        Score score,
         List<String> rules,
         List<String> shadowRules,
-        String policyDigest,
+        PolicyDigest policy,
         Optional<String> nextHopReply,
         String reply,
         Map<String, Long> durationsMs,
@@ -64,68 +69,35 @@ public record AuditRecord(
     public AuditRecord {
         Objects.requireNonNull(time, "time");
         Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(sessionId, "sessionId");
+        Objects.requireNonNull(client, "client");
+        Objects.requireNonNull(verdict, "verdict");
+        Objects.requireNonNull(score, "score");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(reply, "reply");
         recipients = List.copyOf(recipients);
         rules = List.copyOf(rules);
         shadowRules = List.copyOf(shadowRules);
-        durationsMs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(durationsMs));
+        durationsMs = Collections.unmodifiableMap(new LinkedHashMap<>(durationsMs));
         Objects.requireNonNull(nextHop, "nextHop");
     }
 
-    /**
-     * A record without a structured next-hop outcome (connection records, or before it is known).
-     */
-    public AuditRecord(
-            Instant time,
-            Kind kind,
-            String sessionId,
-            Optional<String> transactionId,
-            String client,
-            Optional<String> balancer,
-            Optional<String> helo,
-            Optional<String> tls,
-            Optional<String> sender,
-            List<RecipientOutcome> recipients,
-            Optional<String> messageId,
-            long size,
-            String verdict,
-            double score,
-            List<String> rules,
-            List<String> shadowRules,
-            String policyDigest,
-            Optional<String> nextHopReply,
-            String reply,
-            Map<String, Long> durationsMs) {
-        this(
-                time,
-                kind,
-                sessionId,
-                transactionId,
-                client,
-                balancer,
-                helo,
-                tls,
-                sender,
-                recipients,
-                messageId,
-                size,
-                verdict,
-                score,
-                rules,
-                shadowRules,
-                policyDigest,
-                nextHopReply,
-                reply,
-                durationsMs,
-                Optional.empty());
+    /** Starts a record of {@code kind} for the session {@code sessionId} of {@code client}. */
+    public static Builder builder(Kind kind, String sessionId, String client, PolicyDigest policy) {
+        return new Builder(kind, sessionId, client, policy);
     }
 
     /** What a record is about. */
     public enum Kind {
+        /** A mail transaction, from MAIL to its end. */
         TRANSACTION,
-        CONNECTION;
+        /** A connection refused before the banner. */
+        CONNECTION,
+        /** A HELO or EHLO the policy refused (the session goes on; the client may greet again). */
+        GREETING;
 
         public String key() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -180,5 +152,146 @@ public record AuditRecord(
 
     public Map<String, Long> durations() {
         return durationsMs;
+    }
+
+    /**
+     * Collects one record while a transaction (or a refusal) goes on; each part is set by the code
+     * that knows it, by name. Not thread-safe; {@link #build} may be called more than once.
+     */
+    public static final class Builder {
+        private final Kind kind;
+        private final String sessionId;
+        private final String client;
+        private final PolicyDigest policy;
+        private Optional<String> transactionId = Optional.empty();
+        private Optional<String> balancer = Optional.empty();
+        private Optional<String> helo = Optional.empty();
+        private Optional<String> tls = Optional.empty();
+        private Optional<String> sender = Optional.empty();
+        private final List<RecipientOutcome> recipients = new ArrayList<>();
+        private Optional<String> messageId = Optional.empty();
+        private long size;
+        private AuditVerdict verdict;
+        private Score score = Score.ZERO;
+        private final List<String> rules = new ArrayList<>();
+        private final List<String> shadowRules = new ArrayList<>();
+        private Optional<String> nextHopReply = Optional.empty();
+        private Optional<NextHopOutcome> nextHop = Optional.empty();
+        private String reply = "";
+        private final Map<String, Long> durations = new LinkedHashMap<>();
+
+        private Builder(Kind kind, String sessionId, String client, PolicyDigest policy) {
+            this.kind = Objects.requireNonNull(kind, "kind");
+            this.sessionId = Objects.requireNonNull(sessionId, "sessionId");
+            this.client = Objects.requireNonNull(client, "client");
+            this.policy = Objects.requireNonNull(policy, "policy");
+        }
+
+        public Builder transaction(String id) {
+            transactionId = Optional.of(id);
+            return this;
+        }
+
+        public Builder balancer(Optional<String> value) {
+            balancer = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder helo(Optional<String> value) {
+            helo = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder tls(Optional<String> value) {
+            tls = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder sender(String reversePath) {
+            sender = Optional.of(reversePath);
+            return this;
+        }
+
+        /** Adds the next RCPT, in the order the client gave them. */
+        public Builder recipient(RecipientOutcome outcome) {
+            recipients.add(Objects.requireNonNull(outcome));
+            return this;
+        }
+
+        /** The message: octets received and its Message-ID. */
+        public Builder message(long octets, Optional<String> id) {
+            size = octets;
+            messageId = Objects.requireNonNull(id);
+            return this;
+        }
+
+        public Builder verdict(AuditVerdict value) {
+            verdict = Objects.requireNonNull(value);
+            return this;
+        }
+
+        public Builder score(Score value) {
+            score = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /** Adds hits: acting ones to {@code rules}, shadow ones to {@code shadow_rules}. */
+        public Builder hits(List<Hit> hits) {
+            for (Hit h : hits) {
+                (h.shadow() ? shadowRules : rules).add(h.ruleId());
+            }
+            return this;
+        }
+
+        /** The next hop's final answer: the line as it said it, and its structured outcome. */
+        public Builder nextHop(String summary, NextHopOutcome outcome) {
+            nextHopReply = Optional.of(summary);
+            nextHop = Optional.of(outcome);
+            return this;
+        }
+
+        /** Our final reply line to the client. */
+        public Builder reply(String line) {
+            reply = Objects.requireNonNull(line);
+            return this;
+        }
+
+        public Builder duration(String name, Duration value) {
+            durations.put(name, value.toMillis());
+            return this;
+        }
+
+        /**
+         * The record as completed at {@code time}.
+         *
+         * @throws IllegalStateException if no verdict was set
+         */
+        public AuditRecord build(Instant time) {
+            if (verdict == null) {
+                throw new IllegalStateException("an audit record needs a verdict");
+            }
+            return new AuditRecord(
+                    time,
+                    kind,
+                    sessionId,
+                    transactionId,
+                    client,
+                    balancer,
+                    helo,
+                    tls,
+                    sender,
+                    recipients,
+                    messageId,
+                    size,
+                    verdict,
+                    score,
+                    rules,
+                    shadowRules,
+                    policy,
+                    nextHopReply,
+                    reply,
+                    durations,
+                    nextHop);
+        }
     }
 }

@@ -63,11 +63,11 @@ public final class JsonAuditLog implements AuditSink {
         b.append("],");
         field(b, "message_id", r.messageId());
         b.append("\"size\":").append(r.size()).append(',');
-        field(b, "verdict", r.verdict());
-        b.append("\"score\":").append(Json.number(r.score())).append(',');
+        field(b, "verdict", r.verdict().key());
+        b.append("\"score\":").append(r.score()).append(',');
         list(b, "rules", r.rules());
         list(b, "shadow_rules", r.shadowRules());
-        field(b, "policy", r.policyDigest());
+        field(b, "policy", r.policy().hex());
         field(b, "next_hop_reply", r.nextHopReply());
         nextHop(b, r.nextHop());
         field(b, "reply", r.reply());

@@ -11,6 +11,13 @@ import dev.bulwark.envelope.Mailbox;
  * <p>Every method returns a value and never {@code null}; the default is "no opinion". An exception
  * thrown from any method is treated by the caller as a temporary failure (fail closed).
  *
+ * <p>The evaluation is the one owner of the policy's state in a session: allowlisting, the discard,
+ * quarantine or tag decided before DATA, and the score. The caller keeps none of it: it asks every
+ * stage (also after an allowlisting), acts on reject and defer where they are given, relays on the
+ * DATA verdict, and reports the running score of the latest {@link Decision}. So a discard,
+ * quarantine or tag decided before DATA must be carried by the evaluation and returned by {@link
+ * #data}; given at an earlier stage, the caller does nothing with it.
+ *
  * <p>{@link #rcpt} only sees recipients that already passed {@link Filter#relayDomains()}.
  */
 public interface Evaluation {

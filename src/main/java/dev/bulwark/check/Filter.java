@@ -2,19 +2,22 @@ package dev.bulwark.check;
 
 /**
  * A compiled filtering policy: immutable, shared by every session, safe for concurrent use. The
- * SMTP layer asks it for a fresh {@link Evaluation} per session.
+ * transaction flow asks it for a fresh {@link Evaluation} per session.
  */
 public interface Filter {
 
-    /** The policy digest: SHA-256 of the policy's canonical form, lower-case hex. */
+    /**
+     * The policy digest: SHA-256 of the policy's canonical form, 64 lower-case hex digits (the
+     * flow's {@code Policy} holds it as a {@link PolicyDigest}).
+     */
     String digest();
 
     /** Protocol limits the policy sets (sizes, counts, deadlines, connection caps). */
     Limits limits();
 
     /**
-     * The domains mail is accepted for. The SMTP layer checks every recipient against them before
-     * the policy's own rules see it, so no rule can turn the node into an open relay.
+     * The domains mail is accepted for. The transaction flow checks every recipient against them
+     * before the policy's own rules see it, so no rule can turn the node into an open relay.
      */
     RelayDomains relayDomains();
 

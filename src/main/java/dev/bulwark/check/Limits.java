@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Protocol limits, set by the policy and enforced by the SMTP layer.
+ * Protocol limits, set by the policy and enforced by the transaction flow and the SMTP session.
  *
  * @param maxMessageSize largest message in octets, advertised with SIZE and enforced while reading
  * @param maxRecipients recipients per transaction

@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What the policy decided at one stage. The SMTP layer switches over this exhaustively and turns it
+ * What was decided at one stage. The transaction flow switches over this exhaustively and turns it
  * into a reply from its catalogue; a verdict never carries a reply code, only an optional text a
  * policy author wrote for the client.
  */
@@ -64,14 +64,23 @@ public sealed interface Verdict {
         }
     }
 
-    /** Why a reject or defer happened; the SMTP layer picks the reply from it. */
+    /**
+     * Why a reject or defer happened. A policy's evaluation only gives {@link #POLICY} and {@link
+     * #CHECK_FAILED}; the transaction flow also reports its own refusals with the others.
+     */
     enum Reason {
         /** A policy rule or score threshold. */
         POLICY,
         /** The recipient is outside the relay domains (or uses relay tricks such as {@code %}). */
         RELAY_DENIED,
         /** A check failed unexpectedly: fail closed with a temporary error. */
-        CHECK_FAILED
+        CHECK_FAILED,
+        /** A protocol limit or a rate limit of the policy. */
+        LIMIT,
+        /** The message broke the protocol (a bare line ending, too big, a line too long). */
+        PROTOCOL,
+        /** The next hop refused, or could not be reached. */
+        NEXT_HOP
     }
 
     Verdict CONTINUE = new Continue();

@@ -2,13 +2,15 @@ package dev.bulwark.cli;
 
 import dev.bulwark.check.Hit;
 import dev.bulwark.check.Verdict;
-import dev.bulwark.check.rules.RuleEvaluation;
 import dev.bulwark.envelope.Paths;
 import dev.bulwark.envelope.ReversePath;
+import dev.bulwark.flow.InMemoryNextHop;
+import dev.bulwark.flow.Policy;
+import dev.bulwark.flow.Trial;
+import dev.bulwark.policy.Cases;
 import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.policy.Envelope;
 import dev.bulwark.policy.PolicyException;
-import dev.bulwark.policy.Simulation;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,7 +22,9 @@ import java.util.List;
 
 /**
  * {@code check}: one message through a policy (a directory, or the one compiled into this runtime),
- * printing each stage's decision, the score, and every rule that fired with what it matched.
+ * run through the same transaction flow as the server with an in-memory next hop, printing each
+ * stage's decision, the score, every rule that fired with what it matched, our reply, and the trace
+ * headers the next hop would get.
  */
 final class CheckCommand {
     private CheckCommand() {}
@@ -77,45 +81,58 @@ final class CheckCommand {
                     Paths.parseReversePath(
                             from.equals("<>") || from.startsWith("<") ? from : "<" + from + ">");
             byte[] message =
-                    Simulation.asReceived(
+                    Cases.asReceived(
                             file.equals(Path.of("-"))
                                     ? System.in.readAllBytes()
                                     : Files.readAllBytes(file));
-            Simulation.Outcome o =
-                    Simulation.run(policy, new Envelope(address, helo, sender, to), message);
+            Trial trial =
+                    Trial.run(Policy.of(policy), new Envelope(address, helo, sender, to), message);
             out.println(
                     "policy   "
                             + (policyDir == null ? "embedded" : policyDir.toString())
                             + " "
                             + policy.digest());
-            for (Simulation.Step s : o.steps()) {
+            for (Trial.Step s : trial.steps()) {
                 out.printf(
                         "%-8s %-32s %-10s score %s%n",
                         s.stage().key(),
                         clip(s.argument()),
-                        Simulation.name(s.decision().verdict()),
-                        RuleEvaluation.formatScore(s.decision().score()));
+                        s.answer().refused()
+                                ? (s.answer().reply().isTransient() ? "defer" : "reject")
+                                : Trial.name(s.decision().verdict()),
+                        s.decision().score());
                 for (Hit h : s.decision().hits()) {
                     out.printf(
                             "         %s %s%s: %s%n",
                             h.shadow() ? "shadow" : "fired ",
                             h.ruleId(),
-                            h.score() != 0
-                                    ? " ("
-                                            + (h.score() > 0 ? "+" : "")
-                                            + RuleEvaluation.formatScore(h.score())
-                                            + ")"
-                                    : "",
+                            h.score().isZero()
+                                    ? ""
+                                    : " (" + (h.score().value() > 0 ? "+" : "") + h.score() + ")",
                             h.detail());
+                }
+                if (s.answer().refused()) {
+                    out.println("         reply  " + s.answer().reply().line());
                 }
             }
             out.println(
                     "verdict  "
-                            + describe(o.verdict())
+                            + describe(trial.verdict())
                             + " at "
-                            + o.stage().key()
+                            + trial.stage().key()
                             + ", score "
-                            + RuleEvaluation.formatScore(o.score()));
+                            + trial.score());
+            out.println("reply    " + trial.reply().line());
+            for (InMemoryNextHop.Delivery d : trial.deliveries()) {
+                out.println(
+                        "relayed  to "
+                                + String.join(
+                                        ", ",
+                                        d.recipients().stream().map(m -> m.address()).toList()));
+                for (String header : traceHeaders(d.message())) {
+                    out.println("         " + header);
+                }
+            }
             return 0;
         } catch (PolicyException e) {
             e.diagnostics().forEach(err::println);
@@ -157,7 +174,24 @@ final class CheckCommand {
                             + t.headers().stream()
                                     .map(h -> " " + h.name() + ": " + h.value())
                                     .reduce("", String::concat);
-            default -> Simulation.name(v);
+            default -> Trial.name(v);
         };
+    }
+
+    /** The header lines our relay put in front of the message (Received, X-Bulwark...). */
+    private static List<String> traceHeaders(byte[] message) {
+        List<String> lines = new ArrayList<>();
+        String head =
+                new String(
+                        message,
+                        0,
+                        Math.min(message.length, 4096),
+                        java.nio.charset.StandardCharsets.UTF_8);
+        for (String line : head.split("\r\n")) {
+            if (line.startsWith("X-Bulwark")) {
+                lines.add(line);
+            }
+        }
+        return lines;
     }
 }

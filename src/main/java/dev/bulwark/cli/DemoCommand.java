@@ -6,6 +6,8 @@ import com.icegreen.greenmail.util.ServerSetup;
 import dev.bulwark.Node;
 import dev.bulwark.audit.AuditRecord;
 import dev.bulwark.audit.AuditSink;
+import dev.bulwark.audit.AuditVerdict;
+import dev.bulwark.flow.Policy;
 import dev.bulwark.ops.VersionInfo;
 import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.policy.Diagnostic;
@@ -112,8 +114,7 @@ final class DemoCommand {
                 Node.start(
                         site,
                         new Node.Parts(
-                                policy,
-                                policy.rateLimits(),
+                                Policy.of(policy),
                                 version,
                                 () -> true,
                                 OutputStream.nullOutputStream(),
@@ -291,9 +292,11 @@ final class DemoCommand {
             StringBuilder b = new StringBuilder();
             b.append(LocalTime.now().format(TIME))
                     .append("  ")
-                    .append(String.format("%-10s", r.verdict()));
+                    .append(String.format("%-10s", r.verdict().key()));
             if (r.kind() == AuditRecord.Kind.CONNECTION) {
                 b.append(" connection from ").append(r.client()).append(" refused");
+            } else if (r.kind() == AuditRecord.Kind.GREETING) {
+                b.append(" greeting ").append(r.helo().orElse("?")).append(" refused");
             } else {
                 b.append(' ').append(r.sender().orElse("?")).append(" -> ");
                 List<String> rcpts = new ArrayList<>();
@@ -305,7 +308,7 @@ final class DemoCommand {
             if (!r.rules().isEmpty()) {
                 b.append("\n            rules: ").append(String.join(", ", r.rules()));
             }
-            if (r.score() != 0) {
+            if (!r.score().isZero()) {
                 b.append("  score: ").append(r.score());
             }
             if (!r.reply().isEmpty()) {
@@ -317,7 +320,7 @@ final class DemoCommand {
                             headers ->
                                     b.append("\n            at the next hop, for ")
                                             .append(
-                                                    r.verdict().equals("quarantine")
+                                                    r.verdict() == AuditVerdict.QUARANTINE
                                                             ? quarantine
                                                                     + " (the quarantine mailbox)"
                                                             : String.join(

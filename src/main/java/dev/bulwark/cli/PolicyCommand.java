@@ -3,12 +3,14 @@ package dev.bulwark.cli;
 import dev.bulwark.check.Stage;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.ReversePath;
+import dev.bulwark.flow.Gate;
+import dev.bulwark.flow.Policy;
+import dev.bulwark.flow.Trial;
+import dev.bulwark.policy.Cases;
 import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.policy.Diagnostic;
 import dev.bulwark.policy.Envelope;
 import dev.bulwark.policy.PolicyException;
-import dev.bulwark.policy.PolicyTests;
-import dev.bulwark.policy.Simulation;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -103,8 +105,8 @@ final class PolicyCommand {
             throws PolicyException, IOException {
         boolean all = options.contains("--all");
         CompiledPolicy p = load(dir, err);
-        List<PolicyTests.Case> cases = PolicyTests.load(dir, p);
-        PolicyTests.Report report = PolicyTests.run(p, cases);
+        List<Cases.Case> cases = Cases.load(dir, p);
+        Gate.Report report = Gate.run(p, cases);
         if (all || report.failed() > 0) {
             out.print(report.table(all));
         }
@@ -117,8 +119,8 @@ final class PolicyCommand {
     }
 
     /**
-     * Runs every message of the folders through the policy with a neutral envelope (a client in
-     * TEST-NET-2 greeting with a proper name, the Return-Path as sender, one relay-domain
+     * Runs every message of the folders through the transaction flow with a neutral envelope (a
+     * client in TEST-NET-2 greeting with a proper name, the Return-Path as sender, one relay-domain
      * recipient) and prints what the policy did with ham and with spam.
      */
     private static int measure(Path dir, List<String> options, PrintStream out, PrintStream err)
@@ -155,6 +157,7 @@ final class PolicyCommand {
             return 2;
         }
         CompiledPolicy p = load(dir, err);
+        Policy policy = Policy.of(p);
         String recipient =
                 "user@"
                         + p.relayDomainEntries().stream()
@@ -181,14 +184,14 @@ final class PolicyCommand {
             int n = 0;
             for (Path folder : kind.equals("ham") ? ham : spam) {
                 for (Path f : messages(folder)) {
-                    byte[] message = Simulation.asReceived(Files.readAllBytes(f));
+                    byte[] message = Cases.asReceived(Files.readAllBytes(f));
                     Envelope env =
                             new Envelope(
                                     InetAddress.getByName("198.51.100.25"),
                                     "mail.example.org",
                                     returnPath(message),
                                     List.of(recipient));
-                    Simulation.Outcome o = Simulation.run(p, env, message);
+                    Trial o = Trial.run(policy, env, message);
                     all.add(message);
                     envelopes.add(env);
                     counts.merge(o.verdictName(), 1, Integer::sum);
@@ -201,8 +204,7 @@ final class PolicyCommand {
                                         + " "
                                         + f.getFileName()
                                         + " score "
-                                        + dev.bulwark.check.rules.RuleEvaluation.formatScore(
-                                                o.score())
+                                        + o.score()
                                         + " "
                                         + o.fired());
                     }
@@ -250,7 +252,7 @@ final class PolicyCommand {
                 "false positives: %s blocked, %s flagged%n",
                 pct(hamBlocked, hamTotal), pct(hamFlagged, hamTotal));
         if (rounds > 1) {
-            speed(p, all, envelopes, rounds, out);
+            speed(policy, all, envelopes, rounds, out);
         }
         out.println("policy " + p.digest());
         return 0;
@@ -261,7 +263,7 @@ final class PolicyCommand {
      * a busy machine slows the wall clock but not the figure), best of the rounds after the first.
      */
     private static void speed(
-            CompiledPolicy p,
+            Policy p,
             List<byte[]> messages,
             List<Envelope> envelopes,
             int rounds,
@@ -274,7 +276,7 @@ final class PolicyCommand {
             long cpu = mx.getCurrentThreadCpuTime();
             long wall = System.nanoTime();
             for (int i = 0; i < messages.size(); i++) {
-                Simulation.run(p, envelopes.get(i), messages.get(i));
+                Trial.run(p, envelopes.get(i), messages.get(i));
             }
             double cpuRate = messages.size() / ((mx.getCurrentThreadCpuTime() - cpu) / 1e9);
             double wallRate = messages.size() / ((System.nanoTime() - wall) / 1e9);

@@ -2,6 +2,7 @@ package dev.bulwark.cli;
 
 import dev.bulwark.Node;
 import dev.bulwark.audit.AuditSink;
+import dev.bulwark.flow.Policy;
 import dev.bulwark.ops.VersionInfo;
 import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.runtime.RuntimeIntegrity;
@@ -97,8 +98,7 @@ final class ServeCommand {
                     Node.start(
                             site,
                             new Node.Parts(
-                                    policy,
-                                    policy.rateLimits(),
+                                    Policy.of(policy),
                                     version,
                                     () -> verified,
                                     out,

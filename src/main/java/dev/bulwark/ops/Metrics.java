@@ -2,6 +2,8 @@ package dev.bulwark.ops;
 
 import dev.bulwark.audit.AuditRecord;
 import dev.bulwark.audit.AuditSink;
+import dev.bulwark.audit.AuditVerdict;
+import dev.bulwark.check.ReservedIds;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -19,6 +21,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -30,8 +33,9 @@ import java.util.function.BooleanSupplier;
  * layer's session starts and ends (as a {@link ConnectionListener}); rendered by {@link #scrape}.
  *
  * <p>Label values are bounded: verdicts and next-hop stages are fixed sets, reply codes are three
- * digits, and rule ids come from the compiled policy (a finite list) or the SMTP layer's own fixed
- * ids. As a safety net each rule label stops taking new values past {@value #MAX_RULE_IDS}.
+ * digits, and rule ids come from the compiled policy (a finite list) or the catalogue of reserved
+ * ids ({@link ReservedIds}). As a safety net each rule label stops taking new values past {@value
+ * #MAX_RULE_IDS}.
  */
 public final class Metrics implements AuditSink, ConnectionListener {
 
@@ -42,21 +46,9 @@ public final class Metrics implements AuditSink, ConnectionListener {
 
     static final int MAX_RULE_IDS = 2000;
 
-    /** The verdicts the SMTP layer writes; anything else is counted as {@code other}. */
+    /** The verdicts of transaction records ({@link AuditVerdict}), each exported from the start. */
     static final List<String> VERDICTS =
-            List.of(
-                    "accept",
-                    "tag",
-                    "quarantine",
-                    "reject",
-                    "defer",
-                    "discard",
-                    "refused",
-                    "tempfail",
-                    "aborted");
-
-    /** Rule ids with these prefixes are limits (protocol caps and rate limits). */
-    private static final List<String> LIMIT_PREFIXES = List.of("limit:", "ratelimit:");
+            Arrays.stream(AuditVerdict.values()).map(AuditVerdict::key).toList();
 
     /** No rule fired: the refusal came from the next hop, a timeout or the protocol itself. */
     static final String NO_RULE = "none";
@@ -161,7 +153,7 @@ public final class Metrics implements AuditSink, ConnectionListener {
     private void count(AuditRecord r) {
         Set<String> attributed = new HashSet<>();
         if (r.kind() == AuditRecord.Kind.TRANSACTION) {
-            transactions(VERDICTS.contains(r.verdict()) ? r.verdict() : "other").increment();
+            transactions(r.verdict().key()).increment();
             for (AuditRecord.RecipientOutcome o : r.recipients()) {
                 if (!o.accepted()) {
                     refusal(o.rules(), replyCode(o.reply()));
@@ -225,7 +217,7 @@ public final class Metrics implements AuditSink, ConnectionListener {
                     .tag("code", code)
                     .register(registry)
                     .increment();
-            if (LIMIT_PREFIXES.stream().anyMatch(id::startsWith)) {
+            if (ReservedIds.isLimit(id)) {
                 Counter.builder("bulwark.rate.limit.refusals")
                         .description("Refusals caused by a limit (connection caps and rate limits)")
                         .tag("limit", id)

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <h2>Calls, per stage</h2>
  *
- * The SMTP layer calls {@link #consume} once per event, at the stage the limits name:
+ * The transaction flow calls {@link #consume} once per event, at the stage the limits name:
  *
  * <ul>
  *   <li>{@code CONNECT}: once per accepted connection, {@code Subject.of(client)}, before the
@@ -50,8 +50,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <h2>Replies</h2>
  *
- * When {@link Outcome#allowed()} is false, the SMTP layer answers from its catalogue, with a text
- * that names no limit, key or host, and audits {@link Outcome#hits()}:
+ * When {@link Consumption#allowed()} is false, the transaction flow answers from its catalogue,
+ * with a text that names no limit, key or host, and audits {@link Consumption#hits()}:
  *
  * <ul>
  *   <li>{@code CONNECT}: {@code 421 4.7.0} and close the connection.
@@ -60,7 +60,7 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@code DATA}: {@code 450 4.7.1} after the final dot; nothing is relayed.
  * </ul>
  *
- * When the refusal's {@link Outcome.Exceeded#retryAfter()} is empty (one message larger than a
+ * When the refusal's {@link Consumption.Exceeded#retryAfter()} is empty (one message larger than a
  * per-octet limit's whole capacity) waiting cannot help; that is a policy mistake the compiler
  * should catch, and the reply may be {@code 552 5.3.4} instead.
  *
@@ -75,7 +75,7 @@ import java.util.concurrent.atomic.LongAdder;
  * another event may see fewer tokens than it should, which errs towards refusing, never towards
  * letting through more than a limit allows. Shadow limits are consulted only for events the
  * enforced limits let through, and count as if they were enforced on their own (a shadow limit
- * without tokens consumes nothing and is reported in {@link Outcome#shadowExceeded()}).
+ * without tokens consumes nothing and is reported in {@link Consumption#shadowExceeded()}).
  *
  * <h2>Keys</h2>
  *
@@ -100,7 +100,7 @@ public final class RateLimiter implements AutoCloseable {
     /** Default bound on the local buckets of one limit: about 18 MiB at ~380 bytes a bucket. */
     public static final int DEFAULT_MAX_KEYS_PER_LIMIT = 50_000;
 
-    private record Plan(List<Limit> enforced, List<Limit> shadow, Outcome nothing) {}
+    private record Plan(List<Limit> enforced, List<Limit> shadow, Consumption nothing) {}
 
     private record Attempt(
             Bucket bucket, ConsumptionProbe probe, boolean fallback, boolean remote) {}
@@ -166,7 +166,7 @@ public final class RateLimiter implements AutoCloseable {
         return new Plan(
                 List.copyOf(enforced),
                 List.copyOf(shadow),
-                new Outcome(stage, Optional.empty(), List.of(), false));
+                new Consumption(stage, Optional.empty(), List.of(), false));
     }
 
     /** Starts building a rate limiter for {@code limits} (in policy order). */
@@ -339,7 +339,7 @@ public final class RateLimiter implements AutoCloseable {
      *     recipient at RCPT, the size at DATA
      * @throws IllegalArgumentException if the subject lacks a fact a limit of the stage needs
      */
-    public Outcome consume(Stage stage, Subject subject) {
+    public Consumption consume(Stage stage, Subject subject) {
         Plan plan = plans.get(stage);
         List<Limit> enforced = plan.enforced();
         List<Limit> shadows = plan.shadow();
@@ -367,7 +367,7 @@ public final class RateLimiter implements AutoCloseable {
             if (!attempt.probe().isConsumed()) {
                 giveBack(taken, costs);
                 limit.refused.increment();
-                return new Outcome(
+                return new Consumption(
                         stage,
                         Optional.of(exceeded(limit, keys[i], costs[i], attempt.probe())),
                         List.of(),
@@ -375,7 +375,7 @@ public final class RateLimiter implements AutoCloseable {
             }
             taken[i] = attempt;
         }
-        List<Outcome.Exceeded> exceeded = List.of();
+        List<Consumption.Exceeded> exceeded = List.of();
         for (int i = n; i < keys.length; i++) {
             if (costs[i] == 0) {
                 continue;
@@ -391,7 +391,7 @@ public final class RateLimiter implements AutoCloseable {
                 exceeded.add(exceeded(limit, keys[i], costs[i], attempt.probe()));
             }
         }
-        return new Outcome(stage, Optional.empty(), exceeded, fallback);
+        return new Consumption(stage, Optional.empty(), exceeded, fallback);
     }
 
     private Attempt attempt(Limit limit, String key, long cost) {
@@ -446,13 +446,13 @@ public final class RateLimiter implements AutoCloseable {
         }
     }
 
-    private static Outcome.Exceeded exceeded(
+    private static Consumption.Exceeded exceeded(
             Limit limit, String key, long cost, ConsumptionProbe probe) {
         Optional<Duration> retry =
                 cost > limit.spec.capacity()
                         ? Optional.empty()
                         : Optional.of(Duration.ofNanos(probe.getNanosToWaitForRefill()));
-        return new Outcome.Exceeded(limit.spec, key, cost, retry);
+        return new Consumption.Exceeded(limit.spec, key, cost, retry);
     }
 
     /** The limits this limiter enforces, in policy order. */

@@ -10,7 +10,7 @@ import java.util.OptionalLong;
 
 /**
  * What a rate-limit check is about: the facts of the session known at the stage being checked. The
- * SMTP layer builds one at connect and adds to it as the transaction goes on:
+ * transaction flow builds one at connect and adds to it as the transaction goes on:
  *
  * <pre>{@code
  * Subject connect = Subject.of(client);                 // CONNECT (and HELO)

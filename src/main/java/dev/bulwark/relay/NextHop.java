@@ -1,6 +1,9 @@
 package dev.bulwark.relay;
 
 import dev.bulwark.envelope.ReversePath;
+import dev.bulwark.flow.MailOptions;
+import dev.bulwark.flow.NextHopClient;
+import dev.bulwark.flow.NextHopReply;
 
 import java.io.IOException;
 import java.net.ConnectException;
@@ -19,7 +22,7 @@ import java.util.function.LongSupplier;
  * shared by all sessions; it keeps a small pool of idle connections so a transaction usually costs
  * no connection set-up. Nothing is queued here: every call is made while the client waits.
  */
-public final class NextHop implements AutoCloseable {
+public final class NextHop implements NextHopClient, AutoCloseable {
 
     private final NextHopConfig config;
     private final LongSupplier nanoTime;
@@ -52,6 +55,7 @@ public final class NextHop implements AutoCloseable {
      * transaction; if {@link RelayTransaction#mailReply()} is not positive, the transaction is
      * already finished and holds no connection.
      */
+    @Override
     public RelayTransaction begin(ReversePath sender, MailOptions options) {
         for (int attempt = 0; attempt < 2; attempt++) {
             Connected c = connect();

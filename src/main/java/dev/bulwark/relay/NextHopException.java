@@ -1,5 +1,7 @@
 package dev.bulwark.relay;
 
+import dev.bulwark.flow.NextHopReply;
+
 import java.io.IOException;
 
 /** The next hop answered, but refused to start a session (banner, EHLO or required STARTTLS). */

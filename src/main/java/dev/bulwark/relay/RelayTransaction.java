@@ -2,6 +2,10 @@ package dev.bulwark.relay;
 
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.ReversePath;
+import dev.bulwark.flow.MailOptions;
+import dev.bulwark.flow.NextHopReply;
+import dev.bulwark.flow.NextHopTransaction;
+import dev.bulwark.flow.Payload;
 
 import java.io.IOException;
 
@@ -11,7 +15,7 @@ import java.io.IOException;
  * transaction whose MAIL was refused holds no connection, and every later call answers with that
  * refusal. Not thread-safe: it belongs to one SMTP session.
  */
-public final class RelayTransaction implements AutoCloseable {
+public final class RelayTransaction implements NextHopTransaction, AutoCloseable {
 
     private final NextHop nextHop;
     private final NextHopReply mailReply;
@@ -58,11 +62,13 @@ public final class RelayTransaction implements AutoCloseable {
     }
 
     /** {@code true} if the next hop refused the sender; RCPT then answered with that refusal. */
+    @Override
     public boolean senderRefused() {
         return senderRefused;
     }
 
     /** The next hop's answer to MAIL FROM (or the failure to get one). */
+    @Override
     public NextHopReply mailReply() {
         return mailReply;
     }
@@ -77,6 +83,7 @@ public final class RelayTransaction implements AutoCloseable {
     }
 
     /** Forwards one RCPT; the reply is the next hop's verdict on that recipient. */
+    @Override
     public NextHopReply rcpt(Mailbox recipient) {
         if (connection == null) {
             return finishedReply();
@@ -140,6 +147,7 @@ public final class RelayTransaction implements AutoCloseable {
      * Starts over on the same connection with a different envelope (quarantine): RSET, MAIL, RCPT.
      * Returns the first non-positive reply, or the RCPT reply.
      */
+    @Override
     public NextHopReply reroute(ReversePath sender, MailOptions options, Mailbox recipient) {
         if (connection == null) {
             return finishedReply();
@@ -167,6 +175,7 @@ public final class RelayTransaction implements AutoCloseable {
      * Sends the message and returns the next hop's final answer. The data is buffered and flushed
      * once after the final dot. Afterwards the transaction is finished.
      */
+    @Override
     public NextHopReply data(Payload payload) {
         if (connection == null) {
             return finishedReply();
@@ -209,6 +218,7 @@ public final class RelayTransaction implements AutoCloseable {
      * Abandons the transaction (RSET, unless nothing was sent yet) and returns the connection to
      * the pool.
      */
+    @Override
     public void abort() {
         if (connection != null) {
             SmtpConnection c = connection;

@@ -1,5 +1,7 @@
 package dev.bulwark.relay;
 
+import dev.bulwark.flow.NextHopReply;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;

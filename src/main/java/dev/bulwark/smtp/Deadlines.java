@@ -36,6 +36,14 @@ final class Deadlines implements AutoCloseable {
         this(shortestTimeout, System::nanoTime);
     }
 
+    /** Deadlines swept often enough for the shorter of the command and DATA timeouts. */
+    static Deadlines forLimits(dev.bulwark.check.Limits limits) {
+        return new Deadlines(
+                limits.commandTimeout().compareTo(limits.dataTimeout()) < 0
+                        ? limits.commandTimeout()
+                        : limits.dataTimeout());
+    }
+
     Deadlines(Duration shortestTimeout, LongSupplier nanoTime) {
         this.nanoTime = nanoTime;
         long period = Math.clamp(shortestTimeout.toMillis() / 8, 10, 1000);

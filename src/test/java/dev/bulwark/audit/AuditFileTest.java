@@ -27,7 +27,7 @@ class AuditFileTest {
     private final ByteArrayOutputStream errBytes = new ByteArrayOutputStream();
     private final PrintStream err = new PrintStream(errBytes, true, StandardCharsets.UTF_8);
 
-    private static AuditRecord record(String verdict) {
+    private static AuditRecord record(AuditVerdict verdict) {
         return Records.transaction(
                 verdict,
                 "250 2.0.0 Ok",
@@ -50,15 +50,15 @@ class AuditFileTest {
         Files.writeString(file, "{\"earlier\":true}\n");
 
         try (AuditFile audit = AuditFile.open(file, AuditFileTest::append, err)) {
-            audit.record(record("accept"));
-            audit.record(record("reject"));
+            audit.record(record(AuditVerdict.ACCEPT));
+            audit.record(record(AuditVerdict.REJECT));
             // Readable at once, before close: nothing is buffered in the process.
             assertThat(Files.readAllLines(file)).hasSize(3);
         }
 
         List<String> lines = Files.readAllLines(file);
         assertThat(lines.get(0)).isEqualTo("{\"earlier\":true}");
-        assertThat(lines.get(1)).isEqualTo(JsonAuditLog.format(record("accept")));
+        assertThat(lines.get(1)).isEqualTo(JsonAuditLog.format(record(AuditVerdict.ACCEPT)));
         assertThat(lines.get(2)).contains("\"verdict\":\"reject\"");
         assertThat(errBytes.toString(StandardCharsets.UTF_8)).isEmpty();
     }
@@ -78,7 +78,7 @@ class AuditFileTest {
         // /dev/full fails every write with ENOSPC, as a full disk would.
         try (AuditFile audit = AuditFile.open(Path.of("/dev/full"), AuditFileTest::append, err)) {
             for (int i = 0; i < 50; i++) {
-                audit.record(record("accept"));
+                audit.record(record(AuditVerdict.ACCEPT));
             }
         }
 
@@ -101,9 +101,9 @@ class AuditFileTest {
                 path -> opens.getAndIncrement() == 0 ? append(Path.of("/dev/full")) : append(path);
 
         try (AuditFile audit = AuditFile.open(file, flaky, err)) {
-            audit.record(record("accept"));
-            audit.record(record("defer"));
-            audit.record(record("reject"));
+            audit.record(record(AuditVerdict.ACCEPT));
+            audit.record(record(AuditVerdict.DEFER));
+            audit.record(record(AuditVerdict.REJECT));
         }
 
         // The first record met the failing file; the second reopened the file and went through.
@@ -129,7 +129,7 @@ class AuditFileTest {
         AuditFile audit = AuditFile.open(file, AuditFileTest::append, err);
         audit.close();
 
-        audit.record(record("accept"));
+        audit.record(record(AuditVerdict.ACCEPT));
 
         assertThat(Files.readAllLines(file)).isEmpty();
         assertThat(errBytes.toString(StandardCharsets.UTF_8)).isEmpty();

@@ -19,7 +19,7 @@ class JsonAuditLogTest {
     void writesEveryFieldOnOneLineInAFixedOrder() {
         AuditRecord r =
                 Records.transaction(
-                        "accept",
+                        AuditVerdict.ACCEPT,
                         "250 2.0.0 Ok: delivered as s1.1",
                         List.of("relay-domains"),
                         List.of("shadow-pdf"),
@@ -57,10 +57,11 @@ class JsonAuditLogTest {
     @Test
     void writesNullForANextHopThatWasNeverAskedAndForAMissingDelivery() {
         AuditRecord none =
-                Records.connection("refused", "554 5.7.1 Access denied", List.of("deny-cidr"));
+                Records.connection(
+                        AuditVerdict.REFUSED, "554 5.7.1 Access denied", List.of("deny-cidr"));
         AuditRecord down =
                 Records.transaction(
-                        "defer",
+                        AuditVerdict.DEFER,
                         "451 4.4.1 x",
                         List.of(),
                         List.of(),
@@ -77,27 +78,12 @@ class JsonAuditLogTest {
     @Test
     void escapesWhatAClientControlsSoEachRecordStaysOneLine() {
         AuditRecord r =
-                new AuditRecord(
-                        java.time.Instant.EPOCH,
-                        AuditRecord.Kind.TRANSACTION,
-                        "s",
-                        Optional.empty(),
-                        "192.0.2.1",
-                        Optional.empty(),
-                        Optional.of("evil\r\n{\"verdict\":\"accept\"}\u2028"),
-                        Optional.empty(),
-                        Optional.of("<\"a\\b\"@x.example>"),
-                        List.of(),
-                        Optional.empty(),
-                        0,
-                        "reject",
-                        0,
-                        List.of(),
-                        List.of(),
-                        "d",
-                        Optional.empty(),
-                        "550 x",
-                        java.util.Map.of());
+                AuditRecord.builder(AuditRecord.Kind.TRANSACTION, "s", "192.0.2.1", Records.DIGEST)
+                        .helo(Optional.of("evil\r\n{\"verdict\":\"accept\"}\u2028"))
+                        .sender("<\"a\\b\"@x.example>")
+                        .verdict(AuditVerdict.REJECT)
+                        .reply("550 x")
+                        .build(java.time.Instant.EPOCH);
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new JsonAuditLog(out).record(r);

@@ -2,21 +2,22 @@ package dev.bulwark.audit;
 
 import dev.bulwark.audit.AuditRecord.NextHopOutcome;
 import dev.bulwark.audit.AuditRecord.RecipientOutcome;
+import dev.bulwark.check.PolicyDigest;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** Audit records for tests, with the fields a test does not care about filled plausibly. */
 public final class Records {
 
-    public static final String DIGEST = "ab".repeat(32);
+    public static final PolicyDigest DIGEST = PolicyDigest.of("ab".repeat(32));
 
     private Records() {}
 
     public static AuditRecord transaction(
-            String verdict,
+            AuditVerdict verdict,
             String reply,
             List<String> rules,
             List<RecipientOutcome> recipients,
@@ -25,58 +26,50 @@ public final class Records {
     }
 
     public static AuditRecord transaction(
-            String verdict,
+            AuditVerdict verdict,
             String reply,
             List<String> rules,
             List<String> shadow,
             List<RecipientOutcome> recipients,
             Optional<NextHopOutcome> nextHop) {
-        return new AuditRecord(
-                Instant.parse("2026-03-01T10:15:30.123Z"),
-                AuditRecord.Kind.TRANSACTION,
-                "s1",
-                Optional.of("s1.1"),
-                "192.0.2.7",
-                Optional.empty(),
-                Optional.of("client.example.org"),
-                Optional.empty(),
-                Optional.of("<alice@sender.example>"),
-                recipients,
-                Optional.of("<m1@sender.example>"),
-                1234,
-                verdict,
-                0,
-                rules,
-                shadow,
-                DIGEST,
-                nextHop.map(h -> h.code() + " whatever the next hop said"),
-                reply,
-                orderedDurations(),
-                nextHop);
+        AuditRecord.Builder b =
+                AuditRecord.builder(AuditRecord.Kind.TRANSACTION, "s1", "192.0.2.7", DIGEST)
+                        .transaction("s1.1")
+                        .helo(Optional.of("client.example.org"))
+                        .sender("<alice@sender.example>")
+                        .message(1234, Optional.of("<m1@sender.example>"))
+                        .verdict(verdict)
+                        .hits(hits(rules, false))
+                        .hits(hits(shadow, true))
+                        .reply(reply)
+                        // in the order the relay records them
+                        .duration("session", Duration.ofMillis(5))
+                        .duration("relay", Duration.ofMillis(2));
+        recipients.forEach(b::recipient);
+        nextHop.ifPresent(h -> b.nextHop(h.code() + " whatever the next hop said", h));
+        return b.build(Instant.parse("2026-03-01T10:15:30.123Z"));
     }
 
-    public static AuditRecord connection(String verdict, String reply, List<String> rules) {
-        return new AuditRecord(
-                Instant.parse("2026-03-01T10:15:30Z"),
-                AuditRecord.Kind.CONNECTION,
-                "s2",
-                Optional.empty(),
-                "198.51.100.9",
-                Optional.of("10.0.0.2"),
-                Optional.empty(),
-                Optional.empty(),
-                Optional.empty(),
-                List.of(),
-                Optional.empty(),
-                0,
-                verdict,
-                0,
-                rules,
-                List.of(),
-                DIGEST,
-                Optional.empty(),
-                reply,
-                Map.of());
+    public static AuditRecord connection(AuditVerdict verdict, String reply, List<String> rules) {
+        return AuditRecord.builder(AuditRecord.Kind.CONNECTION, "s2", "198.51.100.9", DIGEST)
+                .balancer(Optional.of("10.0.0.2"))
+                .verdict(verdict)
+                .hits(hits(rules, false))
+                .reply(reply)
+                .build(Instant.parse("2026-03-01T10:15:30Z"));
+    }
+
+    private static List<dev.bulwark.check.Hit> hits(List<String> ids, boolean shadow) {
+        return ids.stream()
+                .map(
+                        id ->
+                                new dev.bulwark.check.Hit(
+                                        id,
+                                        dev.bulwark.check.Stage.DATA,
+                                        "test",
+                                        dev.bulwark.check.Score.ZERO,
+                                        shadow))
+                .toList();
     }
 
     public static RecipientOutcome accepted(String address) {
@@ -85,13 +78,5 @@ public final class Records {
 
     public static RecipientOutcome refused(String address, String reply, String... rules) {
         return new RecipientOutcome(address, false, reply, List.of(rules));
-    }
-
-    /** Durations in the order the relay records them (Map.of would iterate in a random order). */
-    private static Map<String, Long> orderedDurations() {
-        Map<String, Long> d = new java.util.LinkedHashMap<>();
-        d.put("session", 5L);
-        d.put("relay", 2L);
-        return d;
     }
 }

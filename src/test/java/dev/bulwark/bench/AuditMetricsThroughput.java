@@ -3,13 +3,15 @@ package dev.bulwark.bench;
 import dev.bulwark.audit.AuditFile;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.audit.JsonAuditLog;
+import dev.bulwark.flow.Flow;
+import dev.bulwark.flow.Policy;
 import dev.bulwark.ops.ConnectionListener;
 import dev.bulwark.ops.Metrics;
 import dev.bulwark.ops.VersionInfo;
 import dev.bulwark.relay.NextHop;
 import dev.bulwark.relay.NextHopConfig;
-import dev.bulwark.smtp.SmtpServer;
 import dev.bulwark.smtp.SmtpSettings;
+import dev.bulwark.smtp.adapter.SmtpServer;
 import dev.bulwark.testing.PrometheusText;
 import dev.bulwark.testing.TestFilter;
 
@@ -152,16 +154,17 @@ public final class AuditMetricsThroughput {
                         NextHopConfig.of("127.0.0.1", nextHopServer.port(), "relay.bench")
                                 .withPool(
                                         concurrency * 2, Duration.ofSeconds(30), concurrency * 2));
+        Flow flow =
+                Flow.builder(Policy.of(TestFilter.relayingFor("example.com"), List.of()), nextHop)
+                        .audit(audit)
+                        .clock(Clock.systemUTC())
+                        .hostname("relay.bench")
+                        .build();
         SmtpServer relay =
                 SmtpServer.start(
-                        SmtpSettings.of(
-                                "relay.bench",
-                                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-                        TestFilter.relayingFor("example.com"),
-                        nextHop,
-                        audit,
-                        connections,
-                        Clock.systemUTC());
+                        SmtpSettings.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
+                        flow,
+                        connections);
         long before = nextHopServer.received();
         double rate;
         double cpuMicros;

@@ -6,6 +6,7 @@ import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.Filter;
 import dev.bulwark.check.Limits;
 import dev.bulwark.check.RelayDomains;
+import dev.bulwark.flow.Policy;
 import dev.bulwark.ops.VersionInfo;
 import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.ratelimit.LimitSpec;
@@ -103,7 +104,8 @@ public final class BenchRelay {
         try (Node node =
                 Node.start(
                         SiteSettings.of(site),
-                        new Node.Parts(filter, specs, version, () -> true, audit, r -> {}))) {
+                        new Node.Parts(
+                                Policy.of(filter, specs), version, () -> true, audit, r -> {}))) {
             System.out.println("ready " + node.smtpPort());
             System.out.flush();
             while (System.in.read() >= 0) {

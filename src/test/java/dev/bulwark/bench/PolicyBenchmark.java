@@ -1,12 +1,19 @@
 package dev.bulwark.bench;
 
+import dev.bulwark.check.Connection;
+import dev.bulwark.check.Decision;
+import dev.bulwark.check.Evaluation;
+import dev.bulwark.check.MailFacts;
+import dev.bulwark.check.Message;
 import dev.bulwark.check.mime.MimeParser;
 import dev.bulwark.check.mime.ParsedMessage;
 import dev.bulwark.envelope.Mailbox;
+import dev.bulwark.flow.Policy;
+import dev.bulwark.flow.Trial;
+import dev.bulwark.policy.Cases;
 import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.policy.Envelope;
 import dev.bulwark.policy.PolicyException;
-import dev.bulwark.policy.Simulation;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,14 +33,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * Messages per second on one core: the repository policy over every message of the SpamAssassin
- * folders easy-ham-1 and spam-1 (a whole simulated session per message: connect, HELO, MAIL, RCPT,
- * DATA with MIME parse, decode and all rules). Run with {@code mvn -Pbench -Dbulwark.corpus=DIR}
- * where DIR holds the two folders.
+ * folders easy-ham-1 and spam-1. {@code evaluate}: the policy's evaluation of a whole session per
+ * message (connect, HELO, MAIL, RCPT, DATA with MIME parse, decode and all rules); {@code trial}:
+ * the same through the whole transaction flow as the gate runs it (relay domains, rate limits,
+ * trace headers, the in-memory next hop, the audit record). Run with {@code mvn -Pbench
+ * -Dbulwark.corpus=DIR} where DIR holds the two folders.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -45,6 +56,7 @@ import java.util.stream.Stream;
 public class PolicyBenchmark {
 
     private CompiledPolicy policy;
+    private Policy flowPolicy;
     private List<byte[]> messages;
     private List<Envelope> envelopes;
     private int next;
@@ -53,12 +65,13 @@ public class PolicyBenchmark {
     public void load() throws IOException, PolicyException {
         Path corpus = Path.of(System.getProperty("bulwark.corpus", "corpus"));
         policy = CompiledPolicy.compile(Path.of(System.getProperty("bulwark.policy", "policy")));
+        flowPolicy = Policy.of(policy);
         messages = new ArrayList<>();
         envelopes = new ArrayList<>();
         for (String folder : List.of("easy-ham-1", "spam-1")) {
             try (Stream<Path> files = Files.list(corpus.resolve(folder))) {
                 for (Path f : files.filter(p -> p.toString().endsWith(".txt")).sorted().toList()) {
-                    messages.add(Simulation.asReceived(Files.readAllBytes(f)));
+                    messages.add(Cases.asReceived(Files.readAllBytes(f)));
                     envelopes.add(
                             new Envelope(
                                     InetAddress.ofLiteral("198.51.100.25"),
@@ -77,11 +90,27 @@ public class PolicyBenchmark {
         }
     }
 
-    /** One message through the whole policy. */
+    /** One message through the whole policy: every stage's evaluation. */
     @Benchmark
-    public Simulation.Outcome evaluate() {
+    public Decision evaluate() {
         int i = next++ % messages.size();
-        return Simulation.run(policy, envelopes.get(i), messages.get(i));
+        Envelope e = envelopes.get(i);
+        byte[] message = messages.get(i);
+        Evaluation ev = policy.begin(new Connection("bench", e.client(), Optional.empty()));
+        ev.connect();
+        ev.helo(e.helo());
+        ev.mail(new MailFacts(e.sender(), OptionalLong.of(message.length), false, false, false));
+        ev.rcpt(Mailbox.of(e.recipients().get(0)));
+        Decision d = ev.data(Message.of(message));
+        ev.reset();
+        return d;
+    }
+
+    /** One message through the transaction flow, as the ruleset gate runs a case. */
+    @Benchmark
+    public Trial trial() {
+        int i = next++ % messages.size();
+        return Trial.run(flowPolicy, envelopes.get(i), messages.get(i));
     }
 
     /** The MIME parse and decode alone, to see what the rules cost on top. */

@@ -8,6 +8,7 @@ import static dev.bulwark.audit.Records.transaction;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bulwark.audit.AuditRecord.NextHopOutcome;
+import dev.bulwark.audit.AuditVerdict;
 import dev.bulwark.check.Stage;
 import dev.bulwark.testing.PrometheusText;
 
@@ -56,39 +57,38 @@ class MetricsTest {
 
         metrics.record(
                 transaction(
-                        "accept",
+                        AuditVerdict.ACCEPT,
                         "250 2.0.0 Ok",
                         List.of(),
                         List.of(accepted("a@example.com")),
                         delivered(250, Duration.ofMillis(3))));
         metrics.record(
                 transaction(
-                        "accept",
+                        AuditVerdict.ACCEPT,
                         "250 2.0.0 Ok",
                         List.of(),
                         List.of(accepted("a@example.com")),
                         delivered(250, Duration.ofMillis(3))));
         metrics.record(
                 transaction(
-                        "reject",
+                        AuditVerdict.REJECT,
                         "550 5.7.1 Message refused",
                         List.of("spam-words"),
                         List.of(accepted("a@example.com")),
                         Optional.empty()));
-        metrics.record(transaction("something-new", "", List.of(), List.of(), Optional.empty()));
 
         PrometheusText text = scrape();
         assertThat(text.value("bulwark_transactions_total", "verdict", "accept")).contains(2.0);
         assertThat(text.value("bulwark_transactions_total", "verdict", "reject")).contains(1.0);
         assertThat(text.value("bulwark_transactions_total", "verdict", "defer")).contains(0.0);
-        assertThat(text.value("bulwark_transactions_total", "verdict", "other")).contains(1.0);
+        assertThat(text.value("bulwark_transactions_total", "verdict", "aborted")).contains(0.0);
     }
 
     @Test
     void countsARefusedRecipientAgainstItsRuleAndOurReplyCode() {
         metrics.record(
                 transaction(
-                        "accept",
+                        AuditVerdict.ACCEPT,
                         "250 2.0.0 Ok",
                         List.of("relay-domains"),
                         List.of(
@@ -114,7 +114,7 @@ class MetricsTest {
     void countsTheFinalRefusalOnlyAgainstRulesNotAlreadyBlamedForARecipient() {
         metrics.record(
                 transaction(
-                        "reject",
+                        AuditVerdict.REJECT,
                         "550 5.7.1 Message refused",
                         List.of("relay-domains", "spam-words"),
                         List.of(
@@ -137,7 +137,7 @@ class MetricsTest {
     void countsARefusalNoRuleCausedAsRuleNone() {
         metrics.record(
                 transaction(
-                        "reject",
+                        AuditVerdict.REJECT,
                         "",
                         List.of(),
                         List.of(
@@ -154,12 +154,12 @@ class MetricsTest {
     void countsLimitRefusalsAsRateLimitRefusalsAndRefusedConnectionsAsSuch() {
         metrics.record(
                 connection(
-                        "defer",
+                        AuditVerdict.DEFER,
                         "421 4.7.0 Too many connections from your address",
                         List.of("limit:max-connections-per-client")));
         metrics.record(
                 transaction(
-                        "reject",
+                        AuditVerdict.REJECT,
                         "",
                         List.of("ratelimit:per-sender-domain"),
                         List.of(
@@ -170,7 +170,7 @@ class MetricsTest {
                         Optional.empty()));
         metrics.record(
                 transaction(
-                        "accept",
+                        AuditVerdict.ACCEPT,
                         "250 2.0.0 Ok",
                         List.of("limitless-rule"),
                         List.of(accepted("a@example.com")),
@@ -205,14 +205,14 @@ class MetricsTest {
     void recordsNextHopLatencyInAHistogramOnlyWhenAMessageWasStreamed() {
         metrics.record(
                 transaction(
-                        "accept",
+                        AuditVerdict.ACCEPT,
                         "250 2.0.0 Ok",
                         List.of(),
                         List.of(accepted("a@example.com")),
                         delivered(250, Duration.ofMillis(30))));
         metrics.record(
                 transaction(
-                        "defer",
+                        AuditVerdict.DEFER,
                         "451 4.4.1 Destination temporarily unavailable",
                         List.of(),
                         List.of(),
@@ -238,28 +238,28 @@ class MetricsTest {
     void countsNextHopErrorsByStageAndKind() {
         metrics.record(
                 transaction(
-                        "defer",
+                        AuditVerdict.DEFER,
                         "451 4.4.1 Destination temporarily unavailable",
                         List.of(),
                         List.of(),
                         Optional.of(new NextHopOutcome(Stage.MAIL, 451, false, Optional.empty()))));
         metrics.record(
                 transaction(
-                        "reject",
+                        AuditVerdict.REJECT,
                         "554 5.0.0 Message refused by the destination",
                         List.of(),
                         List.of(),
                         delivered(554, Duration.ofMillis(2))));
         metrics.record(
                 transaction(
-                        "defer",
+                        AuditVerdict.DEFER,
                         "451 4.0.0 Message temporarily refused",
                         List.of(),
                         List.of(),
                         delivered(451, Duration.ofMillis(2))));
         metrics.record(
                 transaction(
-                        "accept",
+                        AuditVerdict.ACCEPT,
                         "250 2.0.0 Ok",
                         List.of(),
                         List.of(),
@@ -297,7 +297,7 @@ class MetricsTest {
     void countsShadowRulesSeparatelyFromRulesThatActed() {
         metrics.record(
                 transaction(
-                        "accept",
+                        AuditVerdict.ACCEPT,
                         "250 2.0.0 Ok",
                         List.of(),
                         List.of("would-reject-pdf"),
@@ -332,7 +332,9 @@ class MetricsTest {
     @Test
     void stopsTakingNewRuleLabelsPastTheCap() {
         for (int i = 0; i < Metrics.MAX_RULE_IDS + 10; i++) {
-            metrics.record(connection("refused", "554 5.7.1 Access denied", List.of("rule-" + i)));
+            metrics.record(
+                    connection(
+                            AuditVerdict.REFUSED, "554 5.7.1 Access denied", List.of("rule-" + i)));
         }
 
         assertThat(scrape().series("bulwark_refusals_total")).hasSize(Metrics.MAX_RULE_IDS);

@@ -58,7 +58,7 @@ class OperationsIT {
             if (text.contains("FREE MONEY")) {
                 return Decision.of(
                         new Verdict.Reject(Verdict.Reason.POLICY, Optional.empty()),
-                        new Hit("spam-words", Stage.DATA, "body contains FREE MONEY", 0, false));
+                        Hit.of("spam-words", Stage.DATA, "body contains FREE MONEY"));
             }
             return Decision.none();
         } catch (IOException e) {
@@ -290,7 +290,7 @@ class OperationsIT {
                             "transaction defer []");
             AuditRecord accepted = relay.audit().get(0);
             assertThat(accepted.messageId()).contains("<hello@sender.example>");
-            assertThat(accepted.policyDigest()).isEqualTo(TestFilter.DIGEST);
+            assertThat(accepted.policy().hex()).isEqualTo(TestFilter.DIGEST);
             assertThat(accepted.nextHop())
                     .hasValueSatisfying(
                             h -> {

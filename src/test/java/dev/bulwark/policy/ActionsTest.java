@@ -12,10 +12,12 @@ import dev.bulwark.check.Decision;
 import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.MailFacts;
 import dev.bulwark.check.Message;
+import dev.bulwark.check.ReservedIds;
+import dev.bulwark.check.Score;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.Verdict;
-import dev.bulwark.check.rules.RuleEvaluation;
 import dev.bulwark.envelope.Mailbox;
+import dev.bulwark.flow.Trial;
 
 import org.junit.jupiter.api.Test;
 
@@ -55,12 +57,12 @@ class ActionsTest {
                               when: {subject-contains: lunch}
                               action: defer
                         """);
-        Simulation.Outcome rejected = run(p, SPAMMY);
+        Trial rejected = run(p, SPAMMY);
         assertThat(rejected.verdict())
                 .isEqualTo(
                         new Verdict.Reject(Verdict.Reason.POLICY, Optional.of("No offers please")));
         assertThat(rejected.stage()).isEqualTo(Stage.DATA);
-        Simulation.Outcome deferred = run(p, TestPolicies.PLAIN);
+        Trial deferred = run(p, TestPolicies.PLAIN);
         assertThat(deferred.verdict())
                 .isEqualTo(new Verdict.Defer(Verdict.Reason.POLICY, Optional.empty()));
     }
@@ -80,7 +82,7 @@ class ActionsTest {
                               when: {subject-contains: cheap}
                               action: reject
                         """);
-        Simulation.Outcome o =
+        Trial o =
                 run(
                         p,
                         envelope("192.0.2.9", "h.example", "a@example.org", "b@example.com"),
@@ -150,7 +152,7 @@ class ActionsTest {
                               when: {subject-contains: cheap}
                               action: reject
                         """);
-        Simulation.Outcome held =
+        Trial held =
                 run(
                         p,
                         envelope(
@@ -164,7 +166,7 @@ class ActionsTest {
                 .isEqualTo(Verdict.CONTINUE);
         assertThat(held.verdict())
                 .isEqualTo(new Verdict.Quarantine(Mailbox.of("held@example.com")));
-        Simulation.Outcome trapped =
+        Trial trapped =
                 run(
                         p,
                         envelope(
@@ -202,7 +204,7 @@ class ActionsTest {
                               when: {body-contains: buy}
                               score: 1
                         """);
-        Simulation.Outcome o = run(p, SPAMMY);
+        Trial o = run(p, SPAMMY);
         assertThat(o.verdict())
                 .isEqualTo(
                         new Verdict.Tag(
@@ -211,8 +213,7 @@ class ActionsTest {
                                         new Verdict.Header("X-Spam-Score", "3.5"),
                                         new Verdict.Header("X-Spam-Rules", "offer,cheap,buy")),
                                 Optional.of("[SPAM] ")));
-        assertThat(o.fired())
-                .containsExactly("offer", "cheap", "buy", RuleEvaluation.THRESHOLD_TAG);
+        assertThat(o.fired()).containsExactly("offer", "cheap", "buy", ReservedIds.THRESHOLD_TAG);
     }
 
     @Test
@@ -257,14 +258,14 @@ class ActionsTest {
                                         "Subject: cheap\n\nhello\n")
                                 .verdictName())
                 .isEqualTo("quarantine");
-        Simulation.Outcome rejected =
+        Trial rejected =
                 run(
                         p,
                         envelope("198.51.100.1", "198.51.100.1", "a@example.org", "b@example.com"),
                         SPAMMY);
         assertThat(rejected.verdictName()).isEqualTo("reject");
-        assertThat(rejected.score()).isEqualTo(6.0);
-        assertThat(rejected.fired()).endsWith(RuleEvaluation.THRESHOLD_REJECT);
+        assertThat(rejected.score()).isEqualTo(Score.of(6));
+        assertThat(rejected.fired()).endsWith(ReservedIds.THRESHOLD_REJECT);
     }
 
     @Test
@@ -284,10 +285,10 @@ class ActionsTest {
                 """;
         Envelope bareIp =
                 envelope("198.51.100.1", "198.51.100.1", "a@example.org", "b@example.com");
-        Simulation.Outcome early = run(policy(scoring.formatted("1")), bareIp, TestPolicies.PLAIN);
+        Trial early = run(policy(scoring.formatted("1")), bareIp, TestPolicies.PLAIN);
         assertThat(early.verdictName()).isEqualTo("reject");
         assertThat(early.stage()).isEqualTo(Stage.HELO);
-        Simulation.Outcome late =
+        Trial late =
                 run(
                         policy(scoring.formatted("-3")),
                         bareIp,
@@ -295,7 +296,7 @@ class ActionsTest {
         assertThat(late.verdictName())
                 .as("a negative score at DATA keeps the session going")
                 .isEqualTo("deliver");
-        assertThat(late.score()).isEqualTo(2.0);
+        assertThat(late.score()).isEqualTo(Score.of(2));
     }
 
     @Test
@@ -315,11 +316,11 @@ class ActionsTest {
                               score: 5
                               shadow: true
                         """);
-        Simulation.Outcome o = run(p, SPAMMY);
+        Trial o = run(p, SPAMMY);
         assertThat(o.verdictName()).isEqualTo("deliver");
-        assertThat(o.score()).isZero();
+        assertThat(o.score()).isEqualTo(Score.ZERO);
         assertThat(o.hits())
-                .extracting(h -> h.ruleId() + ":" + h.shadow() + ":" + h.score())
+                .extracting(h -> h.ruleId() + ":" + h.shadow() + ":" + h.score().value())
                 .containsExactly("would-reject:true:0.0", "would-score:true:5.0");
     }
 
@@ -338,7 +339,7 @@ class ActionsTest {
                               when: {recipient-in: [sales2@example.com]}
                               action: reject
                         """);
-        Simulation.Outcome o =
+        Trial o =
                 run(
                         p,
                         envelope(
@@ -351,7 +352,7 @@ class ActionsTest {
                         TestPolicies.PLAIN);
         assertThat(o.score())
                 .as("sales scored once; the refused sales2 added nothing")
-                .isEqualTo(2.0);
+                .isEqualTo(Score.of(2));
         assertThat(o.verdictName()).isEqualTo("deliver");
     }
 
@@ -385,16 +386,16 @@ class ActionsTest {
                         false,
                         false));
         ev.rcpt(Mailbox.of("b@example.com"));
-        assertThat(ev.data(new Simulation.Bytes(message(TestPolicies.PLAIN))).verdict())
+        assertThat(ev.data(Message.of(message(TestPolicies.PLAIN))).verdict())
                 .isInstanceOf(Verdict.Tag.class);
         ev.reset();
         ev.mail(
                 new MailFacts(
                         Mailbox.of("a@example.org"), OptionalLong.empty(), false, false, false));
         ev.rcpt(Mailbox.of("b@example.com"));
-        Decision second = ev.data(new Simulation.Bytes(message(TestPolicies.PLAIN)));
+        Decision second = ev.data(Message.of(message(TestPolicies.PLAIN)));
         assertThat(second.verdict()).isEqualTo(Verdict.CONTINUE);
-        assertThat(second.score()).isEqualTo(2.0);
+        assertThat(second.score()).isEqualTo(Score.of(2));
     }
 
     @Test
@@ -437,7 +438,7 @@ class ActionsTest {
                 .singleElement()
                 .satisfies(
                         h -> {
-                            assertThat(h.ruleId()).isEqualTo(RuleEvaluation.INTERNAL_ERROR);
+                            assertThat(h.ruleId()).isEqualTo(ReservedIds.INTERNAL_ERROR);
                             assertThat(h.detail()).contains("cannot read the message");
                         });
     }

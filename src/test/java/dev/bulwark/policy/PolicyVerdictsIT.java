@@ -6,6 +6,7 @@ import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetupTest;
 
+import dev.bulwark.audit.AuditVerdict;
 import dev.bulwark.testing.RelayUnderTest;
 import dev.bulwark.testing.SmtpWire;
 
@@ -111,9 +112,9 @@ class PolicyVerdictsIT {
                 .singleElement()
                 .satisfies(
                         a -> {
-                            assertThat(a.verdict()).isEqualTo("reject");
+                            assertThat(a.verdict()).isEqualTo(AuditVerdict.REJECT);
                             assertThat(a.rules()).containsExactly("gtube");
-                            assertThat(a.policyDigest()).isEqualTo(policy.digest());
+                            assertThat(a.policy().hex()).isEqualTo(policy.digest());
                         });
     }
 
@@ -126,7 +127,7 @@ class PolicyVerdictsIT {
                 .singleElement()
                 .satisfies(
                         a -> {
-                            assertThat(a.verdict()).isEqualTo("discard");
+                            assertThat(a.verdict()).isEqualTo(AuditVerdict.DISCARD);
                             assertThat(a.rules()).contains("spamtrap");
                         });
     }
@@ -182,8 +183,8 @@ class PolicyVerdictsIT {
             c.expect("250 2.0.0");
         }
         assertThat(relay.audit()).hasSize(2);
-        assertThat(relay.audit().get(0).verdict()).isEqualTo("defer");
-        assertThat(relay.audit().get(1).verdict()).isEqualTo("accept");
+        assertThat(relay.audit().get(0).verdict()).isEqualTo(AuditVerdict.DEFER);
+        assertThat(relay.audit().get(1).verdict()).isEqualTo(AuditVerdict.ACCEPT);
         assertThat(relay.audit().get(1).shadowRules()).containsExactly("watch-invoices");
         assertThat(greenMail.waitForIncomingEmail(5000, 1)).isTrue();
     }

@@ -1,6 +1,8 @@
 package dev.bulwark.policy;
 
 import dev.bulwark.envelope.Paths;
+import dev.bulwark.flow.Policy;
+import dev.bulwark.flow.Trial;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -53,11 +55,11 @@ final class TestPolicies {
                 "198.51.100.25", "mail.example.org", "alice@example.org", "bob@example.com");
     }
 
-    static Simulation.Outcome run(CompiledPolicy p, String message) {
-        return Simulation.run(p, envelope(), message(message));
+    static Trial run(CompiledPolicy p, String message) {
+        return Trial.run(Policy.of(p), envelope(), message(message));
     }
 
-    static Simulation.Outcome run(CompiledPolicy p, Envelope e, String message) {
-        return Simulation.run(p, e, message(message));
+    static Trial run(CompiledPolicy p, Envelope e, String message) {
+        return Trial.run(Policy.of(p), e, message(message));
     }
 }

@@ -135,7 +135,7 @@ public class RateLimiterBenchmark {
 
     /** One check of one limit. */
     @Benchmark
-    public Outcome oneCheck() {
+    public Consumption oneCheck() {
         int i = next++ % CLIENTS;
         return one.consume(Stage.CONNECT, connects[i]);
     }

@@ -120,7 +120,7 @@ class RateLimiterRedisIT {
         Subject mail = client("192.0.2.1").withSender(Mailbox.of("bulk@example.com"));
         int allowed = 0;
         for (int i = 0; i < 30; i++) {
-            Outcome o = (i % 2 == 0 ? a : b).consume(Stage.MAIL, mail);
+            Consumption o = (i % 2 == 0 ? a : b).consume(Stage.MAIL, mail);
             assertThat(o.fleetDegraded()).isFalse();
             allowed += o.allowed() ? 1 : 0;
         }
@@ -226,13 +226,13 @@ class RateLimiterRedisIT {
 
         server.kill();
 
-        Outcome first = a.consume(Stage.CONNECT, c);
+        Consumption first = a.consume(Stage.CONNECT, c);
         assertThat(first.fleetDegraded()).isTrue();
         assertThat(first.allowed()).as("local fallback bucket starts full").isTrue();
         assertThat(a.fleetHealthy()).isFalse();
         int allowedLocally = 1;
         for (int i = 0; i < 20; i++) {
-            Outcome o = a.consume(Stage.CONNECT, c);
+            Consumption o = a.consume(Stage.CONNECT, c);
             assertThat(o.fleetDegraded()).isTrue();
             allowedLocally += o.allowed() ? 1 : 0;
         }
@@ -244,7 +244,7 @@ class RateLimiterRedisIT {
 
         server.restart();
         awaitShared(a);
-        Outcome bAfter = b.consume(Stage.CONNECT, c);
+        Consumption bAfter = b.consume(Stage.CONNECT, c);
         assertThat(bAfter.fleetDegraded())
                 .as("b only now sees its old connection is gone")
                 .isTrue();
@@ -252,7 +252,7 @@ class RateLimiterRedisIT {
 
         int allowedShared = 0;
         for (int i = 0; i < 12; i++) {
-            Outcome o = (i % 2 == 0 ? a : b).consume(Stage.CONNECT, c);
+            Consumption o = (i % 2 == 0 ? a : b).consume(Stage.CONNECT, c);
             assertThat(o.fleetDegraded()).isFalse();
             allowedShared += o.allowed() ? 1 : 0;
         }
@@ -278,7 +278,7 @@ class RateLimiterRedisIT {
         // Scripts (bucket4j's compare-and-swap) block while writes are paused; PING does not.
         assertThat(server.command("CLIENT", "PAUSE", "20000", "WRITE")).isEqualTo("OK");
         try {
-            Outcome slow = a.consume(Stage.CONNECT, client("192.0.2.1"));
+            Consumption slow = a.consume(Stage.CONNECT, client("192.0.2.1"));
             assertThat(slow.fleetDegraded()).isTrue();
             assertThat(slow.allowed()).isTrue();
             assertThat(a.fleetHealthy()).isFalse();
@@ -308,7 +308,7 @@ class RateLimiterRedisIT {
         awaitShared(a);
         int allowed = 0;
         for (int i = 0; i < 6; i++) {
-            Outcome o = (i % 2 == 0 ? a : b).consume(Stage.CONNECT, client("192.0.2.1"));
+            Consumption o = (i % 2 == 0 ? a : b).consume(Stage.CONNECT, client("192.0.2.1"));
             assertThat(o.fleetDegraded()).isFalse();
             allowed += o.allowed() ? 1 : 0;
         }
@@ -325,7 +325,7 @@ class RateLimiterRedisIT {
         RateLimiter a = node(server.uri(), Duration.ofSeconds(2), 1_000, perIpLocal, perIpFleet);
 
         for (int i = 0; i < 10_000; i++) {
-            Outcome o = a.consume(Stage.CONNECT, client(i));
+            Consumption o = a.consume(Stage.CONNECT, client(i));
             assertThat(o.allowed()).isTrue();
             assertThat(o.fleetDegraded()).isFalse();
         }

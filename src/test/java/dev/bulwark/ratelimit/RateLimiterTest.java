@@ -56,7 +56,7 @@ class RateLimiterTest {
         for (int i = 0; i < 3; i++) {
             assertThat(limiter.consume(Stage.CONNECT, c).allowed()).isTrue();
         }
-        Outcome refused = limiter.consume(Stage.CONNECT, c);
+        Consumption refused = limiter.consume(Stage.CONNECT, c);
         assertThat(refused.allowed()).isFalse();
         assertThat(refused.refusal().orElseThrow().limit().id()).isEqualTo("per-ip");
         assertThat(refused.refusal().orElseThrow().key()).isEqualTo("192.0.2.1");
@@ -91,7 +91,7 @@ class RateLimiterTest {
         RateLimiter limiter = limiter(subnet("per-net", 24, 64, 2, Duration.ofMinutes(1)));
         assertThat(limiter.consume(Stage.CONNECT, client("192.0.2.1")).allowed()).isTrue();
         assertThat(limiter.consume(Stage.CONNECT, client("192.0.2.254")).allowed()).isTrue();
-        Outcome third = limiter.consume(Stage.CONNECT, client("192.0.2.77"));
+        Consumption third = limiter.consume(Stage.CONNECT, client("192.0.2.77"));
         assertThat(third.refusal().orElseThrow().key()).isEqualTo("192.0.2.0/24");
         assertThat(limiter.consume(Stage.CONNECT, client("192.0.3.1")).allowed())
                 .as("next /24")
@@ -102,7 +102,7 @@ class RateLimiterTest {
     void ipv4PrefixNeedNotBeOctetAligned() {
         RateLimiter limiter = limiter(subnet("per-net", 20, 64, 1, Duration.ofMinutes(1)));
         assertThat(limiter.consume(Stage.CONNECT, client("198.51.100.1")).allowed()).isTrue();
-        Outcome sameNet = limiter.consume(Stage.CONNECT, client("198.51.111.200"));
+        Consumption sameNet = limiter.consume(Stage.CONNECT, client("198.51.111.200"));
         assertThat(sameNet.refusal().orElseThrow().key()).isEqualTo("198.51.96.0/20");
         assertThat(limiter.consume(Stage.CONNECT, client("198.51.112.1")).allowed()).isTrue();
     }
@@ -111,7 +111,7 @@ class RateLimiterTest {
     void ipv6ClientsInOneSubnetShareABucket() {
         RateLimiter limiter = limiter(subnet("per-net", 24, 48, 1, Duration.ofMinutes(1)));
         assertThat(limiter.consume(Stage.CONNECT, client("2001:db8:1:1::1")).allowed()).isTrue();
-        Outcome sameNet = limiter.consume(Stage.CONNECT, client("2001:db8:1:ffff:abcd::9"));
+        Consumption sameNet = limiter.consume(Stage.CONNECT, client("2001:db8:1:ffff:abcd::9"));
         assertThat(sameNet.refusal().orElseThrow().key()).isEqualTo("2001:db8:1:0:0:0:0:0/48");
         assertThat(limiter.consume(Stage.CONNECT, client("2001:db8:2::1")).allowed()).isTrue();
         assertThat(limiter.consume(Stage.CONNECT, client("192.0.2.1")).allowed())
@@ -125,7 +125,7 @@ class RateLimiterTest {
                 limiter(bytes("octets-per-sender", Key.SENDER, 1_000, Duration.ofHours(1)));
         Subject m = mail("192.0.2.1", "a@example.com");
         assertThat(limiter.consume(Stage.DATA, m.withSize(600)).allowed()).isTrue();
-        Outcome second = limiter.consume(Stage.DATA, m.withSize(600));
+        Consumption second = limiter.consume(Stage.DATA, m.withSize(600));
         assertThat(second.allowed()).isFalse();
         assertThat(second.refusal().orElseThrow().cost()).isEqualTo(600);
         assertThat(second.refusal().orElseThrow().retryAfter())
@@ -137,7 +137,7 @@ class RateLimiterTest {
     @Test
     void messageLargerThanAByteLimitsCapacityCanNeverPass() {
         RateLimiter limiter = limiter(bytes("octets", Key.GLOBAL, 1_000, Duration.ofHours(1)));
-        Outcome outcome =
+        Consumption outcome =
                 limiter.consume(Stage.DATA, mail("192.0.2.1", "a@example.com").withSize(1_001));
         assertThat(outcome.allowed()).isFalse();
         assertThat(outcome.refusal().orElseThrow().retryAfter()).isEmpty();
@@ -165,14 +165,15 @@ class RateLimiterTest {
         assertThat(limiter.consume(Stage.CONNECT, c).shadowExceeded()).isEmpty();
         assertThat(limiter.consume(Stage.CONNECT, c).shadowExceeded()).isEmpty();
         for (int i = 0; i < 3; i++) {
-            Outcome o = limiter.consume(Stage.CONNECT, c);
+            Consumption o = limiter.consume(Stage.CONNECT, c);
             assertThat(o.allowed()).isTrue();
             assertThat(o.shadowExceeded())
                     .extracting(e -> e.limit().id())
                     .containsExactly("try-per-ip");
             assertThat(o.hits())
                     .extracting(Hit::ruleId, Hit::shadow)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple("try-per-ip", true));
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("ratelimit:try-per-ip", true));
         }
         assertThat(limiter.stats().shadowExceeded()).containsEntry("try-per-ip", 3L);
         assertThat(limiter.stats().refused()).isEmpty();
@@ -209,7 +210,7 @@ class RateLimiterTest {
         assertThat(limiter.consume(Stage.MAIL, mail("192.0.2.1", "flood@example.com")).allowed())
                 .isTrue();
         for (int i = 0; i < 20; i++) {
-            Outcome o = limiter.consume(Stage.MAIL, mail("192.0.2.1", "flood@example.com"));
+            Consumption o = limiter.consume(Stage.MAIL, mail("192.0.2.1", "flood@example.com"));
             assertThat(o.refusal().orElseThrow().limit().id()).isEqualTo("per-sender");
         }
         for (int i = 0; i < 9; i++) {
@@ -224,7 +225,7 @@ class RateLimiterTest {
                             i)
                     .isTrue();
         }
-        Outcome eleventh = limiter.consume(Stage.MAIL, mail("192.0.2.9", "late@example.org"));
+        Consumption eleventh = limiter.consume(Stage.MAIL, mail("192.0.2.9", "late@example.org"));
         assertThat(eleventh.refusal().orElseThrow().limit().id()).isEqualTo("global");
         assertThat(eleventh.refusal().orElseThrow().key()).isEqualTo("*");
         assertThat(limiter.stats().refused())
@@ -244,7 +245,7 @@ class RateLimiterTest {
                                 5,
                                 Duration.ofHours(1)));
         assertThat(limiter.consume(Stage.MAIL, mail("192.0.2.1", "<>")).allowed()).isTrue();
-        Outcome again = limiter.consume(Stage.MAIL, mail("192.0.2.1", "<>"));
+        Consumption again = limiter.consume(Stage.MAIL, mail("192.0.2.1", "<>"));
         assertThat(again.refusal().orElseThrow().key()).isEqualTo("<>@192.0.2.1");
         assertThat(limiter.consume(Stage.MAIL, mail("192.0.2.2", "<>")).allowed()).isTrue();
     }
@@ -259,7 +260,7 @@ class RateLimiterTest {
                         limiter.consume(Stage.MAIL, mail("192.0.2.2", "\"alice\"@example.com"))
                                 .allowed())
                 .isTrue();
-        Outcome third = limiter.consume(Stage.MAIL, mail("192.0.2.3", "ALICE@example.com"));
+        Consumption third = limiter.consume(Stage.MAIL, mail("192.0.2.3", "ALICE@example.com"));
         assertThat(third.refusal().orElseThrow().key()).isEqualTo("alice@example.com");
     }
 
@@ -301,13 +302,15 @@ class RateLimiterTest {
                         limiter.consume(Stage.RCPT, m.withRecipient(Mailbox.of("X@corp.example")))
                                 .allowed())
                 .isTrue();
-        Outcome third = limiter.consume(Stage.RCPT, m.withRecipient(Mailbox.of("x@corp.example")));
+        Consumption third =
+                limiter.consume(Stage.RCPT, m.withRecipient(Mailbox.of("x@corp.example")));
         assertThat(third.refusal().orElseThrow().limit().id()).isEqualTo("per-rcpt");
         assertThat(
                         limiter.consume(Stage.RCPT, m.withRecipient(Mailbox.of("y@corp.example")))
                                 .allowed())
                 .isTrue();
-        Outcome domain = limiter.consume(Stage.RCPT, m.withRecipient(Mailbox.of("z@corp.example")));
+        Consumption domain =
+                limiter.consume(Stage.RCPT, m.withRecipient(Mailbox.of("z@corp.example")));
         assertThat(domain.refusal().orElseThrow().key()).isEqualTo("corp.example");
     }
 
@@ -316,7 +319,7 @@ class RateLimiterTest {
         RateLimiter limiter =
                 limiter(limit("per-ip-mail", Stage.MAIL, Key.CLIENT_IP, 1, Duration.ofHours(1)));
         for (int i = 0; i < 5; i++) {
-            Outcome o = limiter.consume(Stage.CONNECT, client("192.0.2.1"));
+            Consumption o = limiter.consume(Stage.CONNECT, client("192.0.2.1"));
             assertThat(o.allowed()).isTrue();
             assertThat(o.hits()).isEmpty();
         }
@@ -336,7 +339,7 @@ class RateLimiterTest {
                 .singleElement()
                 .satisfies(
                         h -> {
-                            assertThat(h.ruleId()).isEqualTo("per-ip");
+                            assertThat(h.ruleId()).isEqualTo("ratelimit:per-ip");
                             assertThat(h.stage()).isEqualTo(Stage.CONNECT);
                             assertThat(h.shadow()).isFalse();
                             assertThat(h.detail()).contains("192.0.2.1").contains("1 per PT1M");
@@ -354,7 +357,7 @@ class RateLimiterTest {
                                         Key.GLOBAL,
                                         1,
                                         Duration.ofMinutes(1))));
-        Outcome first = limiter.consume(Stage.CONNECT, client("192.0.2.1"));
+        Consumption first = limiter.consume(Stage.CONNECT, client("192.0.2.1"));
         assertThat(first.allowed()).isTrue();
         assertThat(first.fleetDegraded()).isFalse();
         assertThat(limiter.consume(Stage.CONNECT, client("192.0.2.2")).allowed()).isFalse();
@@ -446,8 +449,8 @@ class RateLimiterTest {
     void aStageWithoutLimitsAnswersWithoutTouchingAnyBucket() {
         RateLimiter limiter =
                 limiter(limit("per-ip", Stage.CONNECT, Key.CLIENT_IP, 1, Duration.ofMinutes(1)));
-        Outcome o = limiter.consume(Stage.HELO, client("192.0.2.1"));
-        assertThat(o).isEqualTo(new Outcome(Stage.HELO, Optional.empty(), List.of(), false));
+        Consumption o = limiter.consume(Stage.HELO, client("192.0.2.1"));
+        assertThat(o).isEqualTo(new Consumption(Stage.HELO, Optional.empty(), List.of(), false));
         assertThat(limiter.stats().localKeys()).isZero();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.icegreen.greenmail.junit5.GreenMailExtension;
 import com.icegreen.greenmail.util.ServerSetupTest;
 
+import dev.bulwark.audit.AuditVerdict;
 import dev.bulwark.check.Limits;
 import dev.bulwark.testing.RelayUnderTest;
 import dev.bulwark.testing.SmtpWire;
@@ -89,7 +90,7 @@ class ConcurrencyIT {
             assertThat(subjects).hasSize(sessions);
             assertThat(relay.audit())
                     .hasSize(sessions)
-                    .allSatisfy(a -> assertThat(a.verdict()).isEqualTo("accept"));
+                    .allSatisfy(a -> assertThat(a.verdict()).isEqualTo(AuditVerdict.ACCEPT));
         }
     }
 

@@ -7,6 +7,7 @@ import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetupTest;
 
 import dev.bulwark.audit.AuditRecord;
+import dev.bulwark.audit.AuditVerdict;
 import dev.bulwark.check.Limits;
 import dev.bulwark.testing.RecordingNextHop;
 import dev.bulwark.testing.RelayUnderTest;
@@ -101,7 +102,7 @@ class RelayIT {
                 .isEqualTo(text.substring(0, start).getBytes(StandardCharsets.UTF_8).length);
         assertThat(nextHop.deliveries()).hasSize(1);
         AuditRecord audit = relay.audit().get(0);
-        assertThat(audit.verdict()).isEqualTo("accept");
+        assertThat(audit.verdict()).isEqualTo(AuditVerdict.ACCEPT);
         assertThat(audit.messageId()).contains("<fig-1@sender.example>");
         assertThat(audit.size()).isEqualTo(original.length);
     }
@@ -223,7 +224,7 @@ class RelayIT {
             c.expect("503 5.5.1");
             assertThat(down.audit())
                     .singleElement()
-                    .satisfies(a -> assertThat(a.verdict()).isEqualTo("defer"));
+                    .satisfies(a -> assertThat(a.verdict()).isEqualTo(AuditVerdict.DEFER));
         }
     }
 

@@ -2,6 +2,7 @@ package dev.bulwark.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bulwark.audit.AuditVerdict;
 import dev.bulwark.testing.RecordingNextHop;
 import dev.bulwark.testing.RelayUnderTest;
 import dev.bulwark.testing.SmtpWire;
@@ -73,7 +74,7 @@ class SmugglingIT {
                 .singleElement()
                 .satisfies(
                         a -> {
-                            assertThat(a.verdict()).isEqualTo("reject");
+                            assertThat(a.verdict()).isEqualTo(AuditVerdict.REJECT);
                             assertThat(a.rules()).contains("protocol:bare-line-ending");
                         });
     }

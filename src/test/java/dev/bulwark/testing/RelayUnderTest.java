@@ -3,12 +3,14 @@ package dev.bulwark.testing;
 import dev.bulwark.audit.AuditRecord;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.check.Filter;
+import dev.bulwark.flow.Flow;
+import dev.bulwark.flow.Policy;
 import dev.bulwark.ops.ConnectionListener;
 import dev.bulwark.ratelimit.RateLimiter;
 import dev.bulwark.relay.NextHop;
 import dev.bulwark.relay.NextHopConfig;
-import dev.bulwark.smtp.SmtpServer;
 import dev.bulwark.smtp.SmtpSettings;
+import dev.bulwark.smtp.adapter.SmtpServer;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -19,6 +21,9 @@ import java.util.function.UnaryOperator;
 
 /** A Bulwark relay on an ephemeral loopback port, relaying to a next hop on loopback. */
 public final class RelayUnderTest implements AutoCloseable {
+
+    /** The relay's name in its banner, replies and Received headers. */
+    public static final String HOSTNAME = "relay.test";
 
     private final SmtpServer server;
     private final NextHop nextHop;
@@ -80,19 +85,16 @@ public final class RelayUnderTest implements AutoCloseable {
                                         Duration.ofSeconds(5),
                                         Duration.ofSeconds(10)));
         nextHop = new NextHop(config);
-        SmtpSettings s =
-                settings.apply(
-                        SmtpSettings.of("relay.test", new InetSocketAddress("127.0.0.1", 0)));
+        SmtpSettings s = settings.apply(SmtpSettings.of(new InetSocketAddress("127.0.0.1", 0)));
         AuditSink collect = audit::add;
-        server =
-                SmtpServer.start(
-                        s,
-                        filter,
-                        limiter,
-                        nextHop,
-                        collect.and(extraAudit),
-                        connections,
-                        Clock.systemUTC());
+        Flow flow =
+                Flow.builder(Policy.of(filter, limiter.limits()), nextHop)
+                        .limiter(limiter)
+                        .audit(collect.and(extraAudit))
+                        .clock(Clock.systemUTC())
+                        .hostname(HOSTNAME)
+                        .build();
+        server = SmtpServer.start(s, flow, connections);
     }
 
     public int port() {

@@ -5,22 +5,24 @@ import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.Hit;
 import dev.bulwark.check.MailFacts;
 import dev.bulwark.check.Message;
+import dev.bulwark.check.ReservedIds;
+import dev.bulwark.check.Score;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.Verdict;
+import dev.bulwark.check.rules.RuleRunner.Firing;
 import dev.bulwark.envelope.Mailbox;
 
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Runs a {@link RuleSet} over one SMTP session.
+ * Runs a {@link RuleSet} over one SMTP session. It is the one owner of the policy's state in the
+ * session (allowlisting, carried dispositions and tags, the score): the transaction flow keeps none
+ * of it and asks every stage.
  *
  * <p>Semantics, stage by stage (see {@code src/docs/policy.md}):
  *
@@ -38,20 +40,13 @@ import java.util.function.Supplier;
  *       against the thresholds: reject, then discard by rule, then quarantine, then tag. The reject
  *       threshold also fires before DATA where {@link RuleSet#earlyRejectAt} allows it.
  *   <li>Shadow rules record a hit and do nothing else.
- *   <li>An unexpected exception becomes a {@link Verdict.Defer} with reason {@code CHECK_FAILED}.
+ *   <li>An unexpected exception becomes a {@link Verdict.Defer} with reason {@code CHECK_FAILED}
+ *       and the hit {@link ReservedIds#INTERNAL_ERROR}.
  * </ul>
  */
 public final class RuleEvaluation implements Evaluation {
 
-    /**
-     * Hit id for a decision made by a score threshold (not a valid rule id, so never ambiguous).
-     */
-    public static final String THRESHOLD_REJECT = "threshold:reject";
-
-    public static final String THRESHOLD_QUARANTINE = "threshold:quarantine";
-    public static final String THRESHOLD_TAG = "threshold:tag";
-    public static final String INTERNAL_ERROR = "internal:error";
-
+    /** What a stage carries to DATA, weakest first. */
     private enum Disposition {
         NONE,
         QUARANTINE,
@@ -60,55 +55,29 @@ public final class RuleEvaluation implements Evaluation {
 
     private final RuleSet set;
     private final Facts facts;
-    private final StringBuilder why = new StringBuilder();
+    private final RuleRunner runner;
 
     // session: connect
     private Verdict connectRefusal;
     private boolean connectAccepted;
     private Disposition connectDisposition = Disposition.NONE;
-    private final Part connect = new Part();
+    private final RuleRunner.Part connect = new RuleRunner.Part();
     // session: helo (replaced on each greeting)
     private boolean heloAccepted;
     private Disposition heloDisposition = Disposition.NONE;
-    private final Part helo = new Part();
+    private final RuleRunner.Part helo = new RuleRunner.Part();
     // transaction
     private boolean txAccepted;
     private Disposition txDisposition = Disposition.NONE;
-    private final Part tx = new Part();
+    private final RuleRunner.Part tx = new RuleRunner.Part();
     private final Set<String> scoredOnce = new HashSet<>();
     private int recipients;
     private int allowlisted;
 
-    /** Score, tags and fired rule ids contributed by one part of the session. */
-    private static final class Part {
-        double score;
-        final List<Action.TagSpec> tags = new ArrayList<>();
-        final List<String> fired = new ArrayList<>();
-
-        void clear() {
-            score = 0;
-            tags.clear();
-            fired.clear();
-        }
-
-        void add(Outcome o) {
-            score += o.score;
-            tags.addAll(o.tags);
-            fired.addAll(o.fired);
-        }
-    }
-
-    private record Outcome(
-            List<Hit> hits,
-            Optional<Action> terminal,
-            double score,
-            List<Action.TagSpec> tags,
-            List<String> fired,
-            List<String> scored) {}
-
     public RuleEvaluation(RuleSet set, java.net.InetAddress client) {
         this.set = set;
         this.facts = new Facts(client, set.literals());
+        this.runner = new RuleRunner(set, facts);
     }
 
     @Override
@@ -117,36 +86,24 @@ public final class RuleEvaluation implements Evaluation {
                 Stage.CONNECT,
                 () -> {
                     facts.stage(Stage.CONNECT);
-                    Outcome o = run(Stage.CONNECT);
-                    connect.add(o);
-                    Optional<Action> t = o.terminal;
-                    if (t.isPresent()) {
-                        switch (t.get()) {
-                            case Action.Accept a -> {
-                                connectAccepted = true;
-                                return decision(Verdict.ACCEPT, o.hits);
-                            }
-                            case Action.Reject r -> {
-                                connectRefusal =
-                                        new Verdict.Reject(Verdict.Reason.POLICY, r.reply());
-                                return decision(connectRefusal, o.hits);
-                            }
-                            case Action.Defer d -> {
-                                connectRefusal =
-                                        new Verdict.Defer(Verdict.Reason.POLICY, d.reply());
-                                return decision(connectRefusal, o.hits);
-                            }
-                            case Action.Discard d -> connectDisposition = Disposition.DISCARD;
-                            case Action.Quarantine q -> connectDisposition = Disposition.QUARANTINE;
-                            default -> throw new IllegalStateException("not terminal: " + t.get());
-                        }
+                    Firing f = runner.run(scoredOnce, Stage.CONNECT);
+                    connect.add(f);
+                    Optional<Verdict> refusal = f.refusal();
+                    if (refusal.isPresent()) {
+                        connectRefusal = refusal.get();
+                        return decision(connectRefusal, f.hits());
                     }
-                    Optional<Decision> early = earlyReject(Stage.CONNECT, o.hits, total());
+                    if (f.accepts()) {
+                        connectAccepted = true;
+                        return decision(Verdict.ACCEPT, f.hits());
+                    }
+                    connectDisposition = disposition(f);
+                    Optional<Decision> early = earlyReject(Stage.CONNECT, f.hits(), total());
                     if (early.isPresent()) {
                         connectRefusal = early.get().verdict();
                         return early.get();
                     }
-                    return decision(Verdict.CONTINUE, o.hits);
+                    return decision(Verdict.CONTINUE, f.hits());
                 });
     }
 
@@ -168,38 +125,23 @@ public final class RuleEvaluation implements Evaluation {
                     if (connectDisposition != Disposition.NONE) {
                         return decision(Verdict.CONTINUE, List.of());
                     }
-                    Outcome o = run(Stage.HELO);
-                    Optional<Action> t = o.terminal;
-                    if (t.isPresent()) {
-                        switch (t.get()) {
-                            case Action.Accept a -> {
-                                helo.add(o);
-                                heloAccepted = true;
-                                return decision(Verdict.ACCEPT, o.hits);
-                            }
-                            case Action.Reject r -> {
-                                return decision(
-                                        new Verdict.Reject(Verdict.Reason.POLICY, r.reply()),
-                                        o.hits);
-                            }
-                            case Action.Defer d -> {
-                                return decision(
-                                        new Verdict.Defer(Verdict.Reason.POLICY, d.reply()),
-                                        o.hits);
-                            }
-                            case Action.Discard d -> heloDisposition = Disposition.DISCARD;
-                            case Action.Quarantine q -> heloDisposition = Disposition.QUARANTINE;
-                            default -> throw new IllegalStateException("not terminal: " + t.get());
-                        }
+                    Firing f = runner.run(scoredOnce, Stage.HELO);
+                    Optional<Verdict> refusal = f.refusal();
+                    if (refusal.isPresent()) {
+                        return decision(refusal.get(), f.hits());
                     }
-                    helo.add(o);
-                    Optional<Decision> early = earlyReject(Stage.HELO, o.hits, total());
+                    helo.add(f);
+                    if (f.accepts()) {
+                        heloAccepted = true;
+                        return decision(Verdict.ACCEPT, f.hits());
+                    }
+                    heloDisposition = disposition(f);
+                    Optional<Decision> early = earlyReject(Stage.HELO, f.hits(), total());
                     if (early.isPresent()) {
-                        helo.clear(); // a client may greet again; the next greeting is judged
-                        // afresh
+                        helo.clear(); // a client may greet again; the next greeting starts afresh
                         return early.get();
                     }
-                    return decision(Verdict.CONTINUE, o.hits);
+                    return decision(Verdict.CONTINUE, f.hits());
                 });
     }
 
@@ -218,38 +160,24 @@ public final class RuleEvaluation implements Evaluation {
                     if (sessionStopped()) {
                         return decision(Verdict.CONTINUE, List.of());
                     }
-                    Outcome o = run(Stage.MAIL);
-                    Optional<Action> t = o.terminal;
-                    if (t.isPresent()) {
-                        switch (t.get()) {
-                            case Action.Accept a -> {
-                                tx.add(o);
-                                txAccepted = true;
-                                return decision(Verdict.ACCEPT, o.hits);
-                            }
-                            case Action.Reject r -> {
-                                return decision(
-                                        new Verdict.Reject(Verdict.Reason.POLICY, r.reply()),
-                                        o.hits);
-                            }
-                            case Action.Defer d -> {
-                                return decision(
-                                        new Verdict.Defer(Verdict.Reason.POLICY, d.reply()),
-                                        o.hits);
-                            }
-                            case Action.Discard d -> txDisposition = Disposition.DISCARD;
-                            case Action.Quarantine q -> txDisposition = Disposition.QUARANTINE;
-                            default -> throw new IllegalStateException("not terminal: " + t.get());
-                        }
+                    Firing f = runner.run(scoredOnce, Stage.MAIL);
+                    Optional<Verdict> refusal = f.refusal();
+                    if (refusal.isPresent()) {
+                        return decision(refusal.get(), f.hits());
                     }
-                    tx.add(o);
-                    scoredOnce.addAll(o.scored);
-                    Optional<Decision> early = earlyReject(Stage.MAIL, o.hits, total());
+                    tx.add(f);
+                    if (f.accepts()) {
+                        txAccepted = true;
+                        return decision(Verdict.ACCEPT, f.hits());
+                    }
+                    txDisposition = disposition(f);
+                    scoredOnce.addAll(f.scored());
+                    Optional<Decision> early = earlyReject(Stage.MAIL, f.hits(), total());
                     if (early.isPresent()) {
                         reset();
                         return early.get();
                     }
-                    return decision(Verdict.CONTINUE, o.hits);
+                    return decision(Verdict.CONTINUE, f.hits());
                 });
     }
 
@@ -259,56 +187,46 @@ public final class RuleEvaluation implements Evaluation {
                 Stage.RCPT,
                 () -> {
                     Optional<Decision> settled = settledSession();
-                    if (settled.isPresent()) {
-                        recipients++;
-                        allowlisted++;
-                        facts.recipients().add(recipient);
-                        return settled.get();
-                    }
-                    if (txAccepted) {
-                        recipients++;
-                        allowlisted++;
-                        facts.recipients().add(recipient);
-                        return decision(Verdict.ACCEPT, List.of());
+                    if (settled.isPresent() || txAccepted) {
+                        counted(recipient, true);
+                        return settled.orElseGet(() -> decision(Verdict.ACCEPT, List.of()));
                     }
                     facts.stage(Stage.RCPT);
                     facts.recipient(recipient);
                     if (sessionStopped() || txDisposition != Disposition.NONE) {
-                        recipients++;
-                        facts.recipients().add(recipient);
+                        counted(recipient, false);
                         return decision(Verdict.CONTINUE, List.of());
                     }
-                    Outcome o = run(Stage.RCPT);
-                    Optional<Action> t = o.terminal;
-                    if (t.isPresent() && t.get() instanceof Action.Reject r) {
-                        return decision(
-                                new Verdict.Reject(Verdict.Reason.POLICY, r.reply()), o.hits);
+                    Firing f = runner.run(scoredOnce, Stage.RCPT);
+                    Optional<Verdict> refusal = f.refusal();
+                    if (refusal.isPresent()) {
+                        return decision(refusal.get(), f.hits());
                     }
-                    if (t.isPresent() && t.get() instanceof Action.Defer d) {
-                        return decision(
-                                new Verdict.Defer(Verdict.Reason.POLICY, d.reply()), o.hits);
-                    }
-                    Optional<Decision> early = earlyReject(Stage.RCPT, o.hits, total() + o.score);
+                    Optional<Decision> early =
+                            earlyReject(Stage.RCPT, f.hits(), total() + f.score());
                     if (early.isPresent()) {
                         return early.get();
                     }
-                    tx.add(o);
-                    scoredOnce.addAll(o.scored);
-                    recipients++;
-                    facts.recipients().add(recipient);
-                    if (t.isPresent()) {
-                        switch (t.get()) {
-                            case Action.Accept a -> {
-                                allowlisted++;
-                                return decision(Verdict.ACCEPT, o.hits);
-                            }
-                            case Action.Discard d -> txDisposition = Disposition.DISCARD;
-                            case Action.Quarantine q -> txDisposition = Disposition.QUARANTINE;
-                            default -> throw new IllegalStateException("not terminal: " + t.get());
-                        }
+                    tx.add(f);
+                    scoredOnce.addAll(f.scored());
+                    boolean accepted = f.accepts();
+                    counted(recipient, accepted);
+                    if (accepted) {
+                        return decision(Verdict.ACCEPT, f.hits());
                     }
-                    return decision(Verdict.CONTINUE, o.hits);
+                    if (disposition(f) != Disposition.NONE) {
+                        txDisposition = disposition(f);
+                    }
+                    return decision(Verdict.CONTINUE, f.hits());
                 });
+    }
+
+    private void counted(Mailbox recipient, boolean accepted) {
+        recipients++;
+        if (accepted) {
+            allowlisted++;
+        }
+        facts.recipients().add(recipient);
     }
 
     @Override
@@ -330,32 +248,17 @@ public final class RuleEvaluation implements Evaluation {
                             strongest(
                                     strongest(connectDisposition, heloDisposition), txDisposition);
                     if (disposition == Disposition.NONE) {
-                        Outcome o = run(Stage.DATA);
-                        hits.addAll(o.hits);
-                        Optional<Action> t = o.terminal;
-                        if (t.isPresent()) {
-                            switch (t.get()) {
-                                case Action.Accept a -> {
-                                    tx.add(o);
-                                    return decision(Verdict.ACCEPT, hits);
-                                }
-                                case Action.Reject r -> {
-                                    return decision(
-                                            new Verdict.Reject(Verdict.Reason.POLICY, r.reply()),
-                                            hits);
-                                }
-                                case Action.Defer d -> {
-                                    return decision(
-                                            new Verdict.Defer(Verdict.Reason.POLICY, d.reply()),
-                                            hits);
-                                }
-                                case Action.Discard d -> disposition = Disposition.DISCARD;
-                                case Action.Quarantine q -> disposition = Disposition.QUARANTINE;
-                                default ->
-                                        throw new IllegalStateException("not terminal: " + t.get());
-                            }
+                        Firing f = runner.run(scoredOnce, Stage.DATA);
+                        hits.addAll(f.hits());
+                        Optional<Verdict> refusal = f.refusal();
+                        if (refusal.isPresent()) {
+                            return decision(refusal.get(), hits);
                         }
-                        tx.add(o);
+                        tx.add(f);
+                        if (f.accepts()) {
+                            return decision(Verdict.ACCEPT, hits);
+                        }
+                        disposition = disposition(f);
                     }
                     return dispose(disposition, hits);
                 });
@@ -366,7 +269,9 @@ public final class RuleEvaluation implements Evaluation {
         double total = total();
         RuleSet.Thresholds th = set.thresholds();
         if (th.reject().isPresent() && total >= th.reject().getAsDouble()) {
-            hits.add(thresholdHit(THRESHOLD_REJECT, total, th.reject().getAsDouble()));
+            hits.add(
+                    runner.threshold(
+                            ReservedIds.THRESHOLD_REJECT, total, th.reject().getAsDouble()));
             return decision(new Verdict.Reject(Verdict.Reason.POLICY, Optional.empty()), hits);
         }
         if (disposition == Disposition.DISCARD) {
@@ -375,8 +280,12 @@ public final class RuleEvaluation implements Evaluation {
         boolean quarantineByScore =
                 th.quarantine().isPresent() && total >= th.quarantine().getAsDouble();
         if (disposition == Disposition.QUARANTINE || quarantineByScore) {
-            if (quarantineByScore && disposition != Disposition.QUARANTINE) {
-                hits.add(thresholdHit(THRESHOLD_QUARANTINE, total, th.quarantine().getAsDouble()));
+            if (disposition != Disposition.QUARANTINE) {
+                hits.add(
+                        runner.threshold(
+                                ReservedIds.THRESHOLD_QUARANTINE,
+                                total,
+                                th.quarantine().getAsDouble()));
             }
             Mailbox box =
                     set.quarantine()
@@ -392,35 +301,17 @@ public final class RuleEvaluation implements Evaluation {
         tags.addAll(helo.tags);
         tags.addAll(tx.tags);
         if (th.tag().isPresent() && total >= th.tag().getAsDouble()) {
-            hits.add(thresholdHit(THRESHOLD_TAG, total, th.tag().getAsDouble()));
+            hits.add(runner.threshold(ReservedIds.THRESHOLD_TAG, total, th.tag().getAsDouble()));
             tags.add(set.defaultTag());
         }
         if (!tags.isEmpty()) {
-            return decision(tag(tags, total), hits);
+            List<String> fired = new ArrayList<>();
+            fired.addAll(connect.fired);
+            fired.addAll(helo.fired);
+            fired.addAll(tx.fired);
+            return decision(RuleRunner.tag(tags, total, fired), hits);
         }
         return decision(Verdict.CONTINUE, hits);
-    }
-
-    private Verdict tag(List<Action.TagSpec> tags, double total) {
-        List<String> fired = new ArrayList<>();
-        fired.addAll(connect.fired);
-        fired.addAll(helo.fired);
-        fired.addAll(tx.fired);
-        String rules = String.join(",", fired);
-        Map<String, Verdict.Header> headers = new LinkedHashMap<>();
-        Optional<String> prefix = Optional.empty();
-        for (Action.TagSpec t : tags) {
-            for (Verdict.Header h : t.headers()) {
-                String value =
-                        h.value().replace("{score}", formatScore(total)).replace("{rules}", rules);
-                headers.putIfAbsent(
-                        h.name().toLowerCase(Locale.ROOT), new Verdict.Header(h.name(), value));
-            }
-            if (prefix.isEmpty()) {
-                prefix = t.subjectPrefix();
-            }
-        }
-        return new Verdict.Tag(List.copyOf(headers.values()), prefix);
     }
 
     @Override
@@ -449,6 +340,15 @@ public final class RuleEvaluation implements Evaluation {
         return connectDisposition != Disposition.NONE || heloDisposition != Disposition.NONE;
     }
 
+    /** What a terminal discard or quarantine carries to DATA. */
+    private static Disposition disposition(Firing f) {
+        return switch (f.terminal().orElse(null)) {
+            case Action.Discard d -> Disposition.DISCARD;
+            case Action.Quarantine q -> Disposition.QUARANTINE;
+            case null, default -> Disposition.NONE;
+        };
+    }
+
     private Optional<Decision> earlyReject(Stage stage, List<Hit> hits, double total) {
         RuleSet.Thresholds th = set.thresholds();
         if (th.reject().isEmpty()
@@ -457,58 +357,12 @@ public final class RuleEvaluation implements Evaluation {
             return Optional.empty();
         }
         List<Hit> all = new ArrayList<>(hits);
-        all.add(thresholdHit(THRESHOLD_REJECT, total, th.reject().getAsDouble()));
+        all.add(runner.threshold(ReservedIds.THRESHOLD_REJECT, total, th.reject().getAsDouble()));
         return Optional.of(
                 new Decision(
-                        new Verdict.Reject(Verdict.Reason.POLICY, Optional.empty()), all, total));
-    }
-
-    private Hit thresholdHit(String id, double total, double threshold) {
-        return new Hit(
-                id,
-                facts.stage(),
-                "score " + formatScore(total) + " >= " + formatScore(threshold),
-                0,
-                false);
-    }
-
-    private Outcome run(Stage stage) {
-        List<Hit> hits = new ArrayList<>(2);
-        List<Action.TagSpec> tags = new ArrayList<>(0);
-        List<String> fired = new ArrayList<>(2);
-        List<String> scored = new ArrayList<>(2);
-        double score = 0;
-        for (Rule rule : set.rules(stage)) {
-            why.setLength(0);
-            if (!rule.when().test(facts, why)) {
-                continue;
-            }
-            String detail = why.toString();
-            Action action = rule.action();
-            if (rule.shadow()) {
-                double would = action instanceof Action.Score s ? s.points() : 0;
-                hits.add(new Hit(rule.id(), stage, detail, would, true));
-                continue;
-            }
-            fired.add(rule.id());
-            switch (action) {
-                case Action.Score s -> {
-                    double points = scoredOnce.contains(rule.id()) ? 0 : s.points();
-                    score += points;
-                    scored.add(rule.id());
-                    hits.add(new Hit(rule.id(), stage, detail, points, false));
-                }
-                case Action.Tag t -> {
-                    tags.add(t.tag());
-                    hits.add(new Hit(rule.id(), stage, detail, 0, false));
-                }
-                default -> {
-                    hits.add(new Hit(rule.id(), stage, detail, 0, false));
-                    return new Outcome(hits, Optional.of(action), score, tags, fired, scored);
-                }
-            }
-        }
-        return new Outcome(hits, Optional.empty(), score, tags, fired, scored);
+                        new Verdict.Reject(Verdict.Reason.POLICY, Optional.empty()),
+                        all,
+                        Score.of(total)));
     }
 
     private double total() {
@@ -516,7 +370,7 @@ public final class RuleEvaluation implements Evaluation {
     }
 
     private Decision decision(Verdict verdict, List<Hit> hits) {
-        return new Decision(verdict, hits, total());
+        return new Decision(verdict, hits, Score.of(total()));
     }
 
     private static Disposition strongest(Disposition a, Disposition b) {
@@ -529,25 +383,22 @@ public final class RuleEvaluation implements Evaluation {
         } catch (RuntimeException e) {
             // Fail closed: a crashing check must never let mail through unexamined.
             Hit hit =
-                    new Hit(
-                            INTERNAL_ERROR,
+                    Hit.of(
+                            ReservedIds.INTERNAL_ERROR,
                             stage,
-                            e.getClass().getSimpleName() + ": " + e.getMessage(),
-                            0,
-                            false);
+                            e.getClass().getSimpleName() + ": " + e.getMessage());
             return new Decision(
                     new Verdict.Defer(Verdict.Reason.CHECK_FAILED, Optional.empty()),
                     List.of(hit),
-                    total());
+                    Score.of(total()));
         }
     }
 
-    /** Scores as written in a policy: {@code 5}, {@code 2.5}, {@code -1.25}. */
+    /**
+     * Scores as written in a policy: {@code 5}, {@code 2.5}, {@code -1.25}. The same as {@link
+     * Score#format}, which new code should use; kept because the policy compiler calls it.
+     */
     public static String formatScore(double score) {
-        java.math.BigDecimal d =
-                java.math.BigDecimal.valueOf(score)
-                        .setScale(3, java.math.RoundingMode.HALF_EVEN)
-                        .stripTrailingZeros();
-        return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();
+        return Score.format(score);
     }
 }

@@ -1,0 +1,144 @@
+package dev.bulwark.flow;
+
+import dev.bulwark.check.Stage;
+import dev.bulwark.check.rules.Rule;
+import dev.bulwark.policy.Cases;
+import dev.bulwark.policy.CompiledPolicy;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ruleset gate: every test case of a policy run through the transaction flow ({@link Trial}),
+ * its verdict, stage and rules compared with what the case expects. {@code mvn verify} fails the
+ * build on any mismatch, so a policy whose tests fail never ships.
+ */
+public final class Gate {
+    private Gate() {}
+
+    /** One case's result; {@code problems} is empty when it passed. */
+    public record Result(Cases.Case testCase, Trial trial, List<String> problems) {
+        public Result {
+            problems = List.copyOf(problems);
+        }
+
+        public boolean passed() {
+            return problems.isEmpty();
+        }
+
+        public String got() {
+            return trial.verdictName() + " at " + trial.stage().key();
+        }
+
+        public String expected() {
+            return testCase.expect() + testCase.stage().map(s -> " at " + s.key()).orElse("");
+        }
+    }
+
+    /** All results, and notes on rules the cases do not exercise both ways. */
+    public record Report(List<Result> results, List<String> coverage) {
+        public Report {
+            results = List.copyOf(results);
+            coverage = List.copyOf(coverage);
+        }
+
+        public long passed() {
+            return results.stream().filter(Result::passed).count();
+        }
+
+        public long failed() {
+            return results.size() - passed();
+        }
+
+        /**
+         * The table of failed cases (all cases when {@code all}): case, expected, got, rules fired.
+         */
+        public String table(boolean all) {
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"case", "expected", "got", "rules fired"});
+            for (Result r : results) {
+                if (all || !r.passed()) {
+                    String fired = String.join(", ", r.trial().fired());
+                    rows.add(
+                            new String[] {
+                                r.testCase().name(),
+                                r.expected(),
+                                r.got()
+                                        + (r.passed()
+                                                ? ""
+                                                : "  <-- " + String.join("; ", r.problems())),
+                                fired.isEmpty() ? "-" : fired
+                            });
+                }
+            }
+            int[] w = new int[3];
+            for (String[] row : rows) {
+                for (int i = 0; i < 3; i++) {
+                    w[i] = Math.max(w[i], row[i].length());
+                }
+            }
+            StringBuilder sb = new StringBuilder();
+            for (String[] row : rows) {
+                sb.append(
+                        String.format(
+                                "%-" + w[0] + "s  %-" + w[1] + "s  %-" + w[2] + "s  %s%n",
+                                (Object[]) row));
+            }
+            return sb.toString();
+        }
+    }
+
+    /** Runs every case; the report says which failed and why. */
+    public static Report run(CompiledPolicy compiled, List<Cases.Case> cases) {
+        Policy policy = Policy.of(compiled);
+        List<Result> results = new ArrayList<>();
+        Map<String, int[]> seen = new LinkedHashMap<>();
+        for (Stage s : Stage.values()) {
+            for (Rule r : compiled.rules().rules(s)) {
+                seen.put(r.id(), new int[2]);
+            }
+        }
+        for (Cases.Case c : cases) {
+            Trial trial = Trial.run(policy, c.envelope(), c.message());
+            List<String> fired = trial.fired();
+            for (Map.Entry<String, int[]> e : seen.entrySet()) {
+                e.getValue()[fired.contains(e.getKey()) ? 0 : 1]++;
+            }
+            results.add(new Result(c, trial, problems(c, trial)));
+        }
+        List<String> coverage = new ArrayList<>();
+        for (Map.Entry<String, int[]> e : seen.entrySet()) {
+            if (e.getValue()[0] == 0) {
+                coverage.add("rule '" + e.getKey() + "' fires in no test case");
+            } else if (e.getValue()[1] == 0) {
+                coverage.add("rule '" + e.getKey() + "' fires in every test case");
+            }
+        }
+        return new Report(results, coverage);
+    }
+
+    /** How a trial differs from what its case expects. */
+    static List<String> problems(Cases.Case c, Trial trial) {
+        List<String> problems = new ArrayList<>();
+        if (!trial.verdictName().equals(c.expect())) {
+            problems.add("verdict");
+        }
+        if (c.stage().isPresent() && c.stage().get() != trial.stage()) {
+            problems.add("stage");
+        }
+        List<String> fired = trial.fired();
+        for (String id : c.fires()) {
+            if (!fired.contains(id)) {
+                problems.add(id + " did not fire");
+            }
+        }
+        for (String id : c.notFires()) {
+            if (fired.contains(id)) {
+                problems.add(id + " fired");
+            }
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.bulwark.flow;
+
+import dev.bulwark.check.Message;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * What the relay needs from a message's header block: where the Subject's value starts (to insert a
+ * tag prefix without touching anything else) and the Message-ID (for the audit log).
+ *
+ * @param subjectValueOffset offset of the first octet of the first Subject field's value, after
+ *     leading white space; -1 if there is no Subject field
+ * @param messageId the unfolded Message-ID value
+ */
+record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
+
+    static HeaderScan of(Message spool, long headerEnd) throws IOException {
+        java.io.ByteArrayOutputStream copy =
+                new java.io.ByteArrayOutputStream((int) Math.min(headerEnd, 1 << 20));
+        spool.copy(0, headerEnd, copy);
+        byte[] header = copy.toByteArray();
+        long subject = -1;
+        Optional<String> messageId = Optional.empty();
+        int lineStart = 0;
+        while (lineStart < header.length) {
+            int end = indexOf(header, lineStart);
+            int next = end < 0 ? header.length : end + 1;
+            int colon = -1;
+            for (int i = lineStart; i < next && i - lineStart < 80; i++) {
+                if (header[i] == ':') {
+                    colon = i;
+                    break;
+                }
+            }
+            if (colon > lineStart && header[lineStart] != ' ' && header[lineStart] != '\t') {
+                String name =
+                        new String(header, lineStart, colon - lineStart, StandardCharsets.US_ASCII)
+                                .trim()
+                                .toLowerCase(Locale.ROOT);
+                if (subject < 0 && name.equals("subject")) {
+                    int v = colon + 1;
+                    while (v < next && (header[v] == ' ' || header[v] == '\t')) {
+                        v++;
+                    }
+                    subject = v;
+                } else if (messageId.isEmpty() && name.equals("message-id")) {
+                    messageId =
+                            Optional.of(unfold(header, colon + 1, next)).filter(s -> !s.isEmpty());
+                }
+            }
+            lineStart = next;
+        }
+        return new HeaderScan(subject, messageId);
+    }
+
+    private static String unfold(byte[] header, int from, int lineEnd) {
+        StringBuilder value =
+                new StringBuilder(new String(header, from, lineEnd - from, StandardCharsets.UTF_8));
+        int i = lineEnd;
+        while (i < header.length && (header[i] == ' ' || header[i] == '\t')) {
+            int end = indexOf(header, i);
+            int next = end < 0 ? header.length : end + 1;
+            value.append(new String(header, i, next - i, StandardCharsets.UTF_8));
+            i = next;
+        }
+        String v = value.toString().replaceAll("[\\r\\n]+", "").trim();
+        return v.length() > 300 ? v.substring(0, 300) : v;
+    }
+
+    private static int indexOf(byte[] b, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
