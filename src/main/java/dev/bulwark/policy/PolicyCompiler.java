@@ -1,7 +1,5 @@
 package dev.bulwark.policy;
 
-import com.google.re2j.PatternSyntaxException;
-
 import dev.bulwark.check.Limits;
 import dev.bulwark.check.RelayDomains;
 import dev.bulwark.check.Stage;
@@ -14,13 +12,14 @@ import dev.bulwark.check.rules.Condition;
 import dev.bulwark.check.rules.DomainSet;
 import dev.bulwark.check.rules.HeloShape;
 import dev.bulwark.check.rules.NameSet;
-import dev.bulwark.check.rules.Regex;
 import dev.bulwark.check.rules.Rule;
 import dev.bulwark.check.rules.RuleSet;
 import dev.bulwark.check.rules.Text;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.PathSyntaxException;
 import dev.bulwark.ratelimit.LimitSpec;
+import dev.bulwark.regex.Regex;
+import dev.bulwark.regex.RegexSyntaxException;
 
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -1372,27 +1371,21 @@ final class PolicyCompiler {
         }
         Regex r;
         try {
-            r = new Regex(pattern.get(), caseSensitive);
-        } catch (PatternSyntaxException e) {
+            r = Regex.compile(pattern.get(), caseSensitive);
+        } catch (RegexSyntaxException e) {
             // re2j's index is always -1: report at the literal, with re2j's own description.
-            String fragment = e.getPattern();
-            if (!caseSensitive
-                    && fragment.startsWith("(?i)")
-                    && !pattern.get().startsWith("(?i)")) {
-                fragment = fragment.substring(4); // re2j reports the flag it was compiled with
-            }
             problems.error(
                     Yaml.pos(patternNode),
                     "invalid regex in '"
                             + key
                             + "': "
-                            + e.getDescription()
+                            + e.description()
                             + ": \""
-                            + fragment
+                            + e.fragment()
                             + "\"");
             return Optional.empty();
         }
-        if (matchesAnything(r)) {
+        if (r.matchesEverything()) {
             problems.warning(
                     Yaml.pos(patternNode),
                     "the pattern of '"
@@ -1400,17 +1393,6 @@ final class PolicyCompiler {
                             + "' matches the empty string anywhere, so it matches everything");
         }
         return Optional.of(r);
-    }
-
-    /** A pattern such as {@code x*} that finds an empty match in any text ({@code ^$} does not). */
-    private static boolean matchesAnything(Regex r) {
-        for (String probe : List.of("", "a", "Z9 \n-", "\n")) {
-            Optional<String> m = r.findWhole(probe);
-            if (m.isEmpty() || !m.get().isEmpty()) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static Map<String, Object> regexCanon(Regex r) {

@@ -4,6 +4,7 @@ import dev.bulwark.check.RelayDomains;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.mime.ParsedMessage;
 import dev.bulwark.envelope.Mailbox;
+import dev.bulwark.regex.Regex;
 
 import java.util.List;
 import java.util.Objects;
