@@ -17,6 +17,7 @@ import dev.bulwark.check.rules.RuleSet;
 import dev.bulwark.check.rules.Text;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.PathSyntaxException;
+import dev.bulwark.json.JsonWriter;
 import dev.bulwark.ratelimit.LimitSpec;
 import dev.bulwark.regex.Regex;
 import dev.bulwark.regex.RegexSyntaxException;
@@ -390,7 +391,7 @@ final class PolicyCompiler {
         if (problems.hasErrors()) {
             throw new PolicyException(problems.sorted());
         }
-        String canonical = Json.write(canon);
+        String canonical = JsonWriter.write(canon);
         RuleSet ruleSet = new RuleSet(rules, thresholds, defaultTag, quarantine);
         return new Output(
                 ruleSet,
@@ -653,7 +654,7 @@ final class PolicyCompiler {
                                 if (v.signum() <= 0) {
                                     problems.error(
                                             e.pos(),
-                                            Json.number(v)
+                                            JsonWriter.number(v)
                                                     + " is not a valid "
                                                     + k
                                                     + " threshold: it must be positive (a message"
@@ -674,11 +675,11 @@ final class PolicyCompiler {
                         m.get(lo).pos(),
                         lo
                                 + " threshold "
-                                + Json.number(values.get(lo))
+                                + JsonWriter.number(values.get(lo))
                                 + " must be below the "
                                 + hi
                                 + " threshold "
-                                + Json.number(values.get(hi))
+                                + JsonWriter.number(values.get(hi))
                                 + ": a "
                                 + lo
                                 + " could never happen");
@@ -886,7 +887,7 @@ final class PolicyCompiler {
                 if (points.get().abs().compareTo(BigDecimal.valueOf(1000)) > 0) {
                     problems.error(
                             scoreEntry.pos(),
-                            Json.number(points.get())
+                            JsonWriter.number(points.get())
                                     + " is not a valid score: it must be between -1000 and 1000");
                     ok = false;
                 }
@@ -1681,7 +1682,7 @@ final class PolicyCompiler {
                 if (n.get().stripTrailingZeros().scale() > 0) {
                     problems.error(
                             capEntry.pos(),
-                            Json.number(n.get())
+                            JsonWriter.number(n.get())
                                     + " is not a valid capacity for limit '"
                                     + id
                                     + "': capacity must be a whole number");
@@ -1693,7 +1694,7 @@ final class PolicyCompiler {
                     if (n.get().signum() <= 0) {
                         problems.error(
                                 capEntry.pos(),
-                                Json.number(n.get())
+                                JsonWriter.number(n.get())
                                         + " is not a valid capacity for limit '"
                                         + id
                                         + "': capacity must be positive");
