@@ -71,8 +71,9 @@ public final class RuleSet {
             case Condition.All a -> a.conditions().forEach(x -> collect(x, body, raw));
             case Condition.Any a -> a.conditions().forEach(x -> collect(x, body, raw));
             case Condition.Not n -> collect(n.condition(), body, raw);
-            case Condition.BodyMatches b -> body.addAll(b.regex().literals());
-            case Condition.RawMatches r -> {
+            case Condition.Match m when m.matcher() instanceof MessageMatchers.BodyMatches b ->
+                    body.addAll(b.regex().literals());
+            case Condition.Match m when m.matcher() instanceof MessageMatchers.RawMatches r -> {
                 for (String a : r.regex().literals()) {
                     // Raw bytes are scanned as ASCII (LiteralScanner.scanAscii); a literal that is
                     // not ASCII is left out, and an unknown literal counts as present, so its
