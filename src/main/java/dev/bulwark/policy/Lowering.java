@@ -34,12 +34,16 @@ final class Lowering {
 
     private final Checked checked;
 
-    private Lowering(Checked checked) {
+    /** The policy-wide tag: for thresholds, and for tag rules without settings of their own. */
+    private final TagDecl tag;
+
+    private Lowering(Checked checked, TagDecl tag) {
         this.checked = checked;
+        this.tag = tag;
     }
 
     static Lowered lower(PolicyDecl d, Checked checked) {
-        return new Lowering(checked).policy(d);
+        return new Lowering(checked, d.tag().orElse(TagDecl.DEFAULT)).policy(d);
     }
 
     private Lowered policy(PolicyDecl d) {
@@ -57,12 +61,7 @@ final class Lowering {
                         score(th.flatMap(ThresholdsDecl::tag)),
                         score(th.flatMap(ThresholdsDecl::quarantine)),
                         score(th.flatMap(ThresholdsDecl::reject)));
-        RuleSet ruleSet =
-                new RuleSet(
-                        rules,
-                        thresholds,
-                        d.tag().orElse(TagDecl.DEFAULT).spec(),
-                        d.quarantineMailbox());
+        RuleSet ruleSet = new RuleSet(rules, thresholds, tag.spec(), d.quarantineMailbox());
         List<String> relay =
                 d.relayDomains()
                         .map(r -> ((ListOperands.Listed) checked.value(r)).entries())
@@ -101,7 +100,7 @@ final class Lowering {
         };
     }
 
-    private static Action action(RuleDecl.Effect e) {
+    private Action action(RuleDecl.Effect e) {
         return switch (e) {
             case RuleDecl.Score s -> new Action.Score(s.score().value().doubleValue());
             case RuleDecl.Act a -> {
@@ -112,7 +111,7 @@ final class Lowering {
                     case "defer" -> new Action.Defer(reply);
                     case "discard" -> new Action.Discard();
                     case "quarantine" -> new Action.Quarantine();
-                    case "tag" -> new Action.Tag(a.tag().orElse(TagDecl.DEFAULT).spec());
+                    case "tag" -> new Action.Tag(a.tag().orElse(tag).spec());
                     default -> throw new IllegalStateException("unchecked action " + a.action());
                 };
             }
