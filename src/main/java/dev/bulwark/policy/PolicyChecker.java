@@ -17,15 +17,17 @@ import java.util.TreeMap;
 
 /**
  * The check pass: what the declarations mean. Names, ranges and arithmetic, references to lists,
- * patterns, stages, printable texts, the quarantine mailbox; then the analysis of the whole
- * (duplicate ids, unreachable rules, thresholds no score can reach, limits counting the same
- * buckets). Rules are checked by {@link RuleChecker}, rate limits by {@link RateLimitChecker}.
- * Everything is reported to one {@link Problems}; the compiler fails once, after this pass.
+ * matcher operands (patterns compile, list entries are valid), printable texts, the quarantine
+ * mailbox; then the analysis of the whole (duplicate ids, unreachable rules, thresholds no score
+ * can reach, limits counting the same buckets). Rules are checked by {@link RuleChecker}, rate
+ * limits by {@link RateLimitChecker}. Everything is reported to one {@link Problems}; the compiler
+ * fails once, after this pass.
  */
 final class PolicyChecker {
 
     private final Problems problems;
     private final ListTable lists;
+    private final Operand.Checks operandChecks;
     private final Map<OperandDecl, Object> values = new IdentityHashMap<>();
 
     /** Ids of rules and limits, one namespace: id to where it was defined. */
@@ -36,6 +38,7 @@ final class PolicyChecker {
     private PolicyChecker(Problems problems) {
         this.problems = problems;
         this.lists = new ListTable(problems);
+        this.operandChecks = new Operand.Checks(problems, lists);
     }
 
     static Checked check(PolicyDecl policy, Problems problems) {
@@ -86,7 +89,7 @@ final class PolicyChecker {
     }
 
     Operand.Checks operandChecks() {
-        return new Operand.Checks(problems, lists);
+        return operandChecks;
     }
 
     /** Records an operand's checked value for lowering. */

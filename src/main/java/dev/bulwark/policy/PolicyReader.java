@@ -16,8 +16,10 @@ import java.util.function.Function;
  * The read pass: YAML nodes and list files to declarations ({@link PolicyDecl}). It reports what is
  * wrong with the form of the source (YAML syntax; a value of the wrong shape or type; unknown,
  * duplicate and missing keys, with a "did you mean"; names and keywords that decide how the rest of
- * a mapping reads) and leaves what the values mean to {@link PolicyChecker}. Rules are read by
- * {@link RuleReader}, rate limits by {@link RateLimitReader}.
+ * a mapping reads; a matcher under a stage before its facts are known) and leaves what the values
+ * mean to {@link PolicyChecker}. What it does not read further, it does not report on further: a
+ * {@code reply} beside a non-reject action, say, is an error and its text is not looked at. Rules
+ * are read by {@link RuleReader}, rate limits by {@link RateLimitReader}.
  */
 final class PolicyReader {
 

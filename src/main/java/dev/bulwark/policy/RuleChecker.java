@@ -11,8 +11,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The check pass for rules: ids, the operands of conditions, effects; then the analysis of the
- * rules that are valid: unreachable rules, and thresholds no score can reach.
+ * The check pass for rules: ids, the operands of conditions (a matcher used before its stage was
+ * refused by {@link RuleReader}), effects; then the analysis of the rules that are valid:
+ * unreachable rules, and thresholds no score can reach.
  */
 final class RuleChecker {
 
