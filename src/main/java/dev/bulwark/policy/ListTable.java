@@ -1,8 +1,5 @@
 package dev.bulwark.policy;
 
-import org.snakeyaml.engine.v2.nodes.Node;
-
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,15 +8,13 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The named lists of a policy, from files under {@code lists/} (one entry a line, {@code #}
- * comments) and from the {@code lists:} section. A list has no declared kind: its first use decides
- * it, its entries are checked for that kind then, and a use as another kind is an error.
+ * The named lists of a policy while it is checked: the files under {@code lists/} and the {@code
+ * lists:} section ({@link ListDecl}). A list has no declared kind: its first use decides it, its
+ * entries are checked for that kind then, and a use as another kind is an error.
  */
 final class ListTable {
 
-    record Item(String text, Pos pos) {}
-
-    private record Source(String name, Pos definedAt, List<Item> items) {}
+    private record Source(String name, Pos definedAt, List<Located<String>> items) {}
 
     /** A list resolved for one kind: its canonical entries, sorted and without duplicates. */
     record Resolved(String name, ListKind kind, Pos firstUse, List<String> entries) {}
@@ -32,33 +27,12 @@ final class ListTable {
         this.problems = problems;
     }
 
-    void addFile(String name, String file, String text) {
-        List<Item> items = new ArrayList<>();
-        String[] lines = text.split("\r?\n", -1);
-        for (int i = 0; i < lines.length; i++) {
-            String line = lines[i];
-            int hash = line.indexOf('#');
-            String content = hash >= 0 ? line.substring(0, hash) : line;
-            String entry = content.strip();
-            if (entry.isEmpty()) {
-                continue;
-            }
-            int column = content.indexOf(entry.charAt(0)) + 1;
-            Pos pos = new Pos(file, i + 1, column);
-            if (entry.chars().anyMatch(Character::isWhitespace)) {
-                problems.error(pos, "'" + entry + "' has spaces: a list has one entry a line");
-                continue;
-            }
-            items.add(new Item(entry, pos));
-        }
-        define(name, new Pos(file, 1, 1), items);
+    /** Defines a list; a second definition of a name is an error. */
+    void define(ListDecl list) {
+        define(list.name().value(), list.definedAt(), list.entries());
     }
 
-    void addInline(String name, Pos at, List<Node> nodes) {
-        define(name, at, items(nodes, "an entry of list '" + name + "'"));
-    }
-
-    private void define(String name, Pos at, List<Item> items) {
+    private void define(String name, Pos at, List<Located<String>> items) {
         Source existing = sources.get(name);
         if (existing != null) {
             problems.error(
@@ -70,15 +44,6 @@ final class ListTable {
             return;
         }
         sources.put(name, new Source(name, at, items));
-    }
-
-    private List<Item> items(List<Node> nodes, String what) {
-        List<Item> items = new ArrayList<>();
-        for (Node n : nodes) {
-            Yaml.string(n, what, problems)
-                    .ifPresent(s -> items.add(new Item(s.strip(), Yaml.pos(n))));
-        }
-        return items;
     }
 
     boolean contains(String name) {
@@ -147,36 +112,41 @@ final class ListTable {
                 || (r.kind == ListKind.ADDRESS && kind == ListKind.DOMAIN && domainsOnly);
     }
 
-    /** Checks inline entries written in place of a list name. */
-    Optional<List<String>> inline(List<Node> nodes, ListKind kind, Pos at) {
-        if (nodes.isEmpty()) {
-            problems.error(at, "an empty list matches nothing");
-            return Optional.empty();
+    /** Checks entries written in place of a list name. */
+    Optional<List<String>> inline(List<Located<String>> items, ListKind kind, Pos at) {
+        return check(items, kind, "this list", at);
+    }
+
+    /** Valid entries of a kind as the canonical form and lookups have them: sorted, distinct. */
+    static List<String> normalized(ListKind kind, List<Located<String>> items) {
+        TreeMap<String, Located<String>> canonical = new TreeMap<>();
+        for (Located<String> item : items) {
+            canonical.putIfAbsent(kind.check(item.value()).canonical(), item);
         }
-        return check(items(nodes, "a " + kind.label), kind, "this list", at);
+        return List.copyOf(canonical.keySet());
     }
 
     private Optional<List<String>> check(
-            List<Item> items, ListKind kind, String what, Pos definedAt) {
+            List<Located<String>> items, ListKind kind, String what, Pos definedAt) {
         boolean ok = true;
-        TreeMap<String, Item> canonical = new TreeMap<>();
-        for (Item item : items) {
-            ListKind.Result r = kind.check(item.text);
+        TreeMap<String, Located<String>> canonical = new TreeMap<>();
+        for (Located<String> item : items) {
+            ListKind.Result r = kind.check(item.value());
             if (!r.isOk()) {
-                problems.error(item.pos, r.error());
+                problems.error(item.pos(), r.error());
                 ok = false;
                 continue;
             }
-            Item first = canonical.putIfAbsent(r.canonical(), item);
+            Located<String> first = canonical.putIfAbsent(r.canonical(), item);
             if (first != null) {
                 problems.warning(
-                        item.pos,
+                        item.pos(),
                         "duplicate entry '"
-                                + item.text
+                                + item.value()
                                 + "' in "
                                 + what
                                 + " (first at "
-                                + first.pos.relativeTo(item.pos)
+                                + first.pos().relativeTo(item.pos())
                                 + ")");
             }
         }

@@ -1,5 +1,9 @@
 package dev.bulwark.policy;
 
+import org.snakeyaml.engine.v2.nodes.Node;
+
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -69,6 +73,67 @@ final class Values {
     /** The canonical text of a duration: whole seconds as {@code Ns}, else {@code Nms}. */
     static String duration(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+
+    /** Reads a size ({@link #size(String)}), reporting a value that is not one. */
+    static Optional<Located<Long>> readSize(Node n, String what, Problems problems) {
+        if (!Yaml.isScalar(n)) {
+            problems.error(
+                    Yaml.pos(n), what + " must be a size such as 25MiB, not " + Yaml.describe(n));
+            return Optional.empty();
+        }
+        Optional<Long> v = size(Yaml.scalar(n));
+        if (v.isEmpty()) {
+            problems.error(
+                    Yaml.pos(n),
+                    "'"
+                            + Yaml.scalar(n)
+                            + "' is not a size: write bytes, or a number with KB, MB, GB,"
+                            + " KiB, MiB or GiB, such as 25MiB");
+        }
+        return v.map(b -> new Located<>(b, Yaml.scalar(n), Yaml.pos(n)));
+    }
+
+    /** Reads a duration ({@link #duration(String)}), reporting a value that is not one. */
+    static Optional<Located<Duration>> readDuration(Node n, String what, Problems problems) {
+        if (!Yaml.isScalar(n)) {
+            problems.error(
+                    Yaml.pos(n), what + " must be a duration such as 30s, not " + Yaml.describe(n));
+            return Optional.empty();
+        }
+        Optional<Duration> d = duration(Yaml.scalar(n));
+        if (d.isEmpty()) {
+            problems.error(
+                    Yaml.pos(n),
+                    "'"
+                            + Yaml.scalar(n)
+                            + "' is not a duration: write a number with ms, s, m, h or d,"
+                            + " such as 30s");
+        }
+        return d.map(v -> new Located<>(v, Yaml.scalar(n), Yaml.pos(n)));
+    }
+
+    /** Reads a number, reporting a value that is not one. */
+    static Optional<Located<BigDecimal>> readNumber(Node n, String what, Problems problems) {
+        return Yaml.number(n, what, problems)
+                .map(v -> new Located<>(v, Yaml.scalar(n), Yaml.pos(n)));
+    }
+
+    /** Reads a non-empty text, reporting a value that is not one. */
+    static Optional<Located<String>> readString(Node n, String what, Problems problems) {
+        return Yaml.string(n, what, problems).map(v -> new Located<>(v, v, Yaml.pos(n)));
+    }
+
+    /** Reads true or false, reporting a value that is neither. */
+    static Optional<Located<Boolean>> readBool(Node n, String what, Problems problems) {
+        return Yaml.bool(n, what, problems).map(v -> new Located<>(v, Yaml.scalar(n), Yaml.pos(n)));
+    }
+
+    /** A score as the policy writes it: {@code 5}, {@code 2.5}, {@code -1.25}. */
+    static String score(double score) {
+        BigDecimal d =
+                BigDecimal.valueOf(score).setScale(3, RoundingMode.HALF_EVEN).stripTrailingZeros();
+        return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();
     }
 
     /** The way a person writes a duration: 30d, 2h, 5m, 30s or 500ms. */

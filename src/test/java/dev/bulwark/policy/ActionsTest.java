@@ -217,6 +217,27 @@ class ActionsTest {
     }
 
     @Test
+    void aTagRuleWithoutSettingsOfItsOwnTagsWithThePolicyWideSettings() {
+        CompiledPolicy p =
+                policy(
+                        """
+                        tag:
+                          subject-prefix: "[OFFER] "
+                          headers: {X-Offer: "{rules}"}
+                        rules:
+                          data:
+                            - id: offer
+                              when: {subject-contains: offer}
+                              action: tag
+                        """);
+        assertThat(run(p, SPAMMY).verdict())
+                .isEqualTo(
+                        new Verdict.Tag(
+                                List.of(new Verdict.Header("X-Offer", "offer")),
+                                Optional.of("[OFFER] ")));
+    }
+
+    @Test
     void scoresAddUpAcrossStagesAndThresholdsApplyInOrder() {
         String policy =
                 """

@@ -65,6 +65,23 @@ public final class CidrSet {
         return new CidrSet(networks);
     }
 
+    /**
+     * The set of CIDR list entries that {@link Cidrs#parse} accepts as they are (the compiler's
+     * canonical entries).
+     *
+     * @throws IllegalArgumentException for an entry that is not such a CIDR
+     */
+    public static CidrSet ofEntries(List<String> entries) {
+        List<Network> networks = new java.util.ArrayList<>(entries.size());
+        for (String e : entries) {
+            if (!(Cidrs.parse(e) instanceof Cidrs.Parsed.Ok ok)) {
+                throw new IllegalArgumentException("'" + e + "' is not a CIDR");
+            }
+            networks.add(ok.network());
+        }
+        return of(networks);
+    }
+
     public List<Network> networks() {
         return networks;
     }

@@ -6,6 +6,7 @@ import dev.bulwark.check.mime.MimeParser;
 import dev.bulwark.check.mime.ParsedMessage;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.ReversePath;
+import dev.bulwark.regex.Fold;
 
 import java.io.IOException;
 import java.io.InputStream;

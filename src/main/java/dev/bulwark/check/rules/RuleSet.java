@@ -2,6 +2,7 @@ package dev.bulwark.check.rules;
 
 import dev.bulwark.check.Stage;
 import dev.bulwark.envelope.Mailbox;
+import dev.bulwark.regex.LiteralScanner;
 
 import java.util.EnumMap;
 import java.util.List;
@@ -70,11 +71,10 @@ public final class RuleSet {
             case Condition.All a -> a.conditions().forEach(x -> collect(x, body, raw));
             case Condition.Any a -> a.conditions().forEach(x -> collect(x, body, raw));
             case Condition.Not n -> collect(n.condition(), body, raw);
-            case Condition.BodyMatches b -> b.regex().prefilter().atoms(body);
-            case Condition.RawMatches r -> {
-                java.util.Set<String> atoms = new java.util.LinkedHashSet<>();
-                r.regex().prefilter().atoms(atoms);
-                for (String a : atoms) {
+            case Condition.Match m when m.matcher() instanceof MessageMatchers.BodyMatches b ->
+                    body.addAll(b.regex().literals());
+            case Condition.Match m when m.matcher() instanceof MessageMatchers.RawMatches r -> {
+                for (String a : r.regex().literals()) {
                     // Raw bytes are scanned as ASCII (LiteralScanner.scanAscii); a literal that is
                     // not ASCII is left out, and an unknown literal counts as present, so its
                     // pattern always runs.

@@ -1,5 +1,7 @@
 package dev.bulwark.check.rules;
 
+import dev.bulwark.regex.Fold;
+
 import java.util.Objects;
 
 /**

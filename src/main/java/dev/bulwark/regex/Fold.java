@@ -1,4 +1,4 @@
-package dev.bulwark.check.rules;
+package dev.bulwark.regex;
 
 /**
  * Case folding for literal search: each character to the lower case of its upper case. Characters
@@ -6,10 +6,11 @@ package dev.bulwark.check.rules;
  * fold to the same character, so a literal a pattern needs is found in folded text whenever the
  * pattern can match. Length is preserved, so indexes in folded text are indexes in the original.
  */
-final class Fold {
+public final class Fold {
     private Fold() {}
 
-    static String fold(CharSequence s) {
+    /** The folded text: the same length, each character (or surrogate pair) folded. */
+    public static String fold(CharSequence s) {
         int n = s.length();
         if (s instanceof String str && isAscii(str)) {
             return str.toLowerCase(

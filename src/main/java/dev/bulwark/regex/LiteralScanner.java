@@ -1,4 +1,4 @@
-package dev.bulwark.check.rules;
+package dev.bulwark.regex;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,7 +13,7 @@ import java.util.function.Predicate;
  * them it contains, so that N patterns cost one scan plus the patterns whose literals are present.
  * ASCII transitions are a dense table; other characters follow failure links.
  */
-final class LiteralScanner {
+public final class LiteralScanner {
 
     private final Map<String, Integer> ids = new HashMap<>();
     private final int[] ascii; // state * 128 + c -> state
@@ -26,7 +26,8 @@ final class LiteralScanner {
      */
     private final boolean asciiOnly;
 
-    LiteralScanner(Set<String> literals) {
+    /** An automaton for these literals (folded: see {@link Regex#literals()}). */
+    public LiteralScanner(Set<String> literals) {
         List<int[]> gotoAscii = new ArrayList<>();
         List<List<Integer>> out = new ArrayList<>();
         gotoAscii.add(filled());
@@ -120,15 +121,11 @@ final class LiteralScanner {
         }
     }
 
-    boolean isEmpty() {
-        return ids.isEmpty();
-    }
-
     /**
      * Which (ASCII) literals occur in raw bytes: ASCII letters folded, and the two non-ASCII
      * characters that case-insensitive matching equates with ASCII letters read as those letters.
      */
-    Predicate<String> scanAscii(byte[] bytes) {
+    public Predicate<String> scanAscii(byte[] bytes) {
         boolean[] found = new boolean[ids.size()];
         int s = 0;
         int[] table = ascii;
@@ -159,7 +156,7 @@ final class LiteralScanner {
     }
 
     /** Which literals occur in the (folded) text. */
-    Predicate<String> scan(String text) {
+    public Predicate<String> scan(String text) {
         boolean[] found = new boolean[ids.size()];
         int s = 0;
         int[] table = ascii;

@@ -1,4 +1,4 @@
-package dev.bulwark.check.rules;
+package dev.bulwark.regex;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Random;
-import java.util.Set;
 
 /** The literal prefilter must never rule out a text the pattern matches. */
 class PrefilterTest {
@@ -144,23 +143,23 @@ class PrefilterTest {
 
     @Test
     void splitsTopLevelAlternativesUnlessFlagsCouldSpanThem() {
-        assertThat(Prefilter.branches("a(b|c)|[|]d|e\\|f"))
+        assertThat(Rewrites.branches("a(b|c)|[|]d|e\\|f"))
                 .containsExactly("a(?:b)", "a(?:c)", "[|]d", "e\\|f");
-        assertThat(Prefilter.branches("(?i)a|b")).containsExactly("(?i)a|b");
-        assertThat(Prefilter.branches("\\b(act|order)\\s+now\\b"))
+        assertThat(Rewrites.branches("(?i)a|b")).containsExactly("(?i)a|b");
+        assertThat(Rewrites.branches("\\b(act|order)\\s+now\\b"))
                 .containsExactly("\\b(?:act)\\s+now\\b", "\\b(?:order)\\s+now\\b");
-        assertThat(Prefilter.branches("x(a|b)+y")).containsExactly("x(a|b)+y");
-        assertThat(Prefilter.branches("(a|b)(c|d)"))
+        assertThat(Rewrites.branches("x(a|b)+y")).containsExactly("x(a|b)+y");
+        assertThat(Rewrites.branches("(a|b)(c|d)"))
                 .containsExactly("(?:a)(?:c)", "(?:a)(?:d)", "(?:b)(?:c)", "(?:b)(?:d)");
-        assertThat(Prefilter.branches("(a|b)*(c|d)")).containsExactly("(a|b)*(?:c)", "(a|b)*(?:d)");
-        assertThat(Prefilter.withoutWordBoundaries("\\bfree\\B[\\b]\\\\b"))
+        assertThat(Rewrites.branches("(a|b)*(c|d)")).containsExactly("(a|b)*(?:c)", "(a|b)*(?:d)");
+        assertThat(Rewrites.withoutWordBoundaries("\\bfree\\B[\\b]\\\\b"))
                 .isEqualTo("free[\\b]\\\\b");
-        assertThat(Prefilter.withoutWordBoundaries("plain")).isNull();
-        assertThat(Prefilter.foldedCheck("\\bAct\\s+NOW[a-z]\\b")).isEqualTo("act\\s+now[a-z]");
-        assertThat(Prefilter.foldedCheck("[A-Z]+"))
+        assertThat(Rewrites.withoutWordBoundaries("plain")).isNull();
+        assertThat(Rewrites.foldedCheck("\\bAct\\s+NOW[a-z]\\b")).isEqualTo("act\\s+now[a-z]");
+        assertThat(Rewrites.foldedCheck("[A-Z]+"))
                 .as("upper case classes cannot run on folded text")
                 .isNull();
-        assertThat(Prefilter.foldedCheck("\\W")).isNull();
+        assertThat(Rewrites.foldedCheck("\\W")).isNull();
     }
 
     @Test
@@ -169,10 +168,8 @@ class PrefilterTest {
         int matched = 0;
         for (String pattern : PATTERNS) {
             for (boolean caseSensitive : new boolean[] {true, false}) {
-                Regex regex = new Regex(pattern, caseSensitive);
-                Set<String> atoms = new LinkedHashSet<>();
-                regex.prefilter().atoms(atoms);
-                LiteralScanner scanner = new LiteralScanner(atoms);
+                Regex regex = Regex.compile(pattern, caseSensitive);
+                LiteralScanner scanner = new LiteralScanner(regex.literals());
                 for (int i = 0; i < 6000; i++) {
                     StringBuilder sb = new StringBuilder();
                     int n = 1 + random.nextInt(12);

@@ -1,19 +1,22 @@
-package dev.bulwark.policy;
+package dev.bulwark.json;
 
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Writes the canonical form: JSON (which is also YAML, so the compiler reads it back), two-space
- * indentation, keys in the order the compiler put them, numbers in plain notation, strings with
- * only the escapes JSON requires plus those YAML needs for line separators. The output is a pure
- * function of the tree: the same policy always gives the same bytes.
+ * Writes a tree of maps, lists, strings, booleans and numbers ({@code Long}, {@code Integer},
+ * {@code BigDecimal}) as indented JSON: two spaces, keys in the maps' iteration order, numbers in
+ * plain notation, strings escaped by {@link Json#string}. The output is a pure function of the
+ * tree, which makes it fit for hashing: the policy's canonical form (and so its digest) is written
+ * by it, and JSON is also YAML, so the compiler reads that form back. What {@link JsonReader}
+ * reads, this writes.
  */
-final class Json {
-    private Json() {}
+public final class JsonWriter {
+    private JsonWriter() {}
 
-    static String write(Object tree) {
+    /** The tree as JSON, ending with a line break. */
+    public static String write(Object tree) {
         StringBuilder out = new StringBuilder(4096);
         value(tree, out, 0);
         out.append('\n');
@@ -33,7 +36,8 @@ final class Json {
         }
     }
 
-    static String number(BigDecimal d) {
+    /** A number in plain notation without trailing zeros: {@code 5}, {@code 2.5}, {@code 1000}. */
+    public static String number(BigDecimal d) {
         BigDecimal s = d.stripTrailingZeros();
         return s.scale() < 0 ? s.setScale(0).toPlainString() : s.toPlainString();
     }
@@ -76,6 +80,6 @@ final class Json {
     }
 
     private static void string(String s, StringBuilder out) {
-        dev.bulwark.json.Json.string(out, s);
+        Json.string(out, s);
     }
 }
