@@ -76,6 +76,43 @@ public final class RelayUnderTest implements AutoCloseable {
             UnaryOperator<NextHopConfig> nextHopConfig,
             AuditSink extraAudit,
             ConnectionListener connections) {
+        this(
+                Policy.of(filter, limiter.limits()),
+                limiter,
+                nextHopPort,
+                settings,
+                nextHopConfig,
+                b -> b,
+                extraAudit,
+                connections);
+    }
+
+    /**
+     * The relay a node runs for {@code policy}, with the flow's node settings (spool, clock...)
+     * adjusted by {@code flowSettings}.
+     */
+    public RelayUnderTest(
+            Policy policy, int nextHopPort, UnaryOperator<Flow.Builder> flowSettings) {
+        this(
+                policy,
+                RateLimiter.builder(List.of()).build(),
+                nextHopPort,
+                s -> s,
+                c -> c,
+                flowSettings,
+                AuditSink.NONE,
+                ConnectionListener.NONE);
+    }
+
+    private RelayUnderTest(
+            Policy policy,
+            RateLimiter limiter,
+            int nextHopPort,
+            UnaryOperator<SmtpSettings> settings,
+            UnaryOperator<NextHopConfig> nextHopConfig,
+            UnaryOperator<Flow.Builder> flowSettings,
+            AuditSink extraAudit,
+            ConnectionListener connections) {
         this.limiter = limiter;
         NextHopConfig config =
                 nextHopConfig.apply(
@@ -88,11 +125,13 @@ public final class RelayUnderTest implements AutoCloseable {
         SmtpSettings s = settings.apply(SmtpSettings.of(new InetSocketAddress("127.0.0.1", 0)));
         AuditSink collect = audit::add;
         Flow flow =
-                Flow.builder(Policy.of(filter, limiter.limits()), nextHop)
-                        .limiter(limiter)
-                        .audit(collect.and(extraAudit))
-                        .clock(Clock.systemUTC())
-                        .hostname(HOSTNAME)
+                flowSettings
+                        .apply(
+                                Flow.builder(policy, nextHop)
+                                        .limiter(limiter)
+                                        .audit(collect.and(extraAudit))
+                                        .clock(Clock.systemUTC())
+                                        .hostname(HOSTNAME))
                         .build();
         server = SmtpServer.start(s, flow, connections);
     }

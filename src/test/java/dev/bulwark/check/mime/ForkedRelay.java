@@ -1,5 +1,6 @@
 package dev.bulwark.check.mime;
 
+import dev.bulwark.flow.Policy;
 import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.testing.RelayUnderTest;
 
@@ -25,7 +26,7 @@ public final class ForkedRelay {
         int nextHop = Integer.parseInt(args[1]);
         Path spool = Path.of(args[2]);
         try (RelayUnderTest relay =
-                new RelayUnderTest(policy, nextHop, s -> s.withSpool(spool, 1024 * 1024), c -> c)) {
+                new RelayUnderTest(Policy.of(policy), nextHop, b -> b.spool(spool, 1024 * 1024))) {
             System.out.println("listening " + relay.port());
             System.out.flush();
             BufferedReader in =
