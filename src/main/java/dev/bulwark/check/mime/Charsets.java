@@ -58,6 +58,11 @@ final class Charsets {
     }
 
     static String guess(byte[] b, int off, int len) {
+        return guessOr(b, off, len, EncodedWords.windows1252());
+    }
+
+    /** UTF-8 if the octets are valid UTF-8, else {@code fallback} (Windows-1252 if null). */
+    static String guessOr(byte[] b, int off, int len, Charset fallback) {
         try {
             return StandardCharsets.UTF_8
                     .newDecoder()
@@ -66,7 +71,8 @@ final class Charsets {
                     .decode(ByteBuffer.wrap(b, off, len))
                     .toString();
         } catch (CharacterCodingException e) {
-            return new String(b, off, len, EncodedWords.windows1252());
+            return new String(
+                    b, off, len, fallback != null ? fallback : EncodedWords.windows1252());
         }
     }
 

@@ -121,9 +121,11 @@ final class Html {
                         if (j < to && (html.charAt(j) == '"' || html.charAt(j) == '\'')) {
                             char q = html.charAt(j);
                             valueStart = j + 1;
-                            valueEnd = html.indexOf(q, valueStart);
-                            if (valueEnd < 0 || valueEnd > to) {
-                                valueEnd = to;
+                            // Only within the tag: a search to the end of the document for each
+                            // unclosed quote would make a page of them quadratic.
+                            valueEnd = valueStart;
+                            while (valueEnd < to && html.charAt(valueEnd) != q) {
+                                valueEnd++;
                             }
                         } else {
                             valueStart = j;

@@ -5,32 +5,53 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
- * A lenient MIME parser for content rules. It reads the whole message once, walks nested multiparts
- * and attached messages, decodes only what rules look at (text parts, header words, file names) and
- * never throws on malformed input: whatever cannot be parsed is recorded in {@link
+ * A lenient MIME parser for content rules. It walks nested multiparts and attached messages,
+ * decodes only what rules look at (text parts, header words, file names, zip archives' entry lists)
+ * and never throws on malformed input: whatever cannot be parsed is recorded in {@link
  * ParsedMessage#defects()} and the rest is still evaluated. Lines may end in CRLF or LF.
+ *
+ * <p>Every entity, nested messages included, is a window (offset, length) into the one message
+ * buffer: bodies are never copied, only decoded (base64, quoted-printable) where rules need their
+ * content. What a parse may cost is a {@link MessageBudget}; where one runs out the parser stops
+ * spending, keeps what it parsed and reports it ({@link ParsedMessage#budgetExceeded()}). Work and
+ * memory are linear in the octets parsed: each is looked at a bounded number of times per level of
+ * nesting.
  *
  * <p>Stateless and thread-safe.
  */
 public final class MimeParser {
 
-    /** Multipart nesting beyond this is a defect and is not descended into (zip-bomb-like MIME). */
-    static final int MAX_DEPTH = 20;
-
-    /** Parts beyond this are a defect and are skipped. */
-    static final int MAX_PARTS = 500;
-
-    /** Decoded text kept for body rules, in chars: bounds memory for huge text parts. */
-    static final int MAX_TEXT = 4 * 1024 * 1024;
+    /** Decoded parameter values (file names) are kept to this many characters. */
+    static final int MAX_PARAMETER = 1024;
 
     private MimeParser() {}
 
+    /** Parses a whole message with the default budget ({@link MessageBudget#defaults()}). */
     public static ParsedMessage parse(byte[] raw) {
-        Context ctx = new Context();
-        Entity top = ctx.entity(raw, 0, raw.length, true);
+        return parse(raw, raw.length, MessageBudget.defaults());
+    }
+
+    /**
+     * Parses the first {@code min(buffer.length, budget.bytes())} octets of a message of {@code
+     * messageSize} octets, held in {@code buffer}; when they are not the whole message the bytes
+     * budget is reported exceeded.
+     */
+    public static ParsedMessage parse(byte[] buffer, long messageSize, MessageBudget budget) {
+        return parse(buffer, messageSize, budget, new Work());
+    }
+
+    /** As above, counting the octets and characters examined in {@code work}. */
+    static ParsedMessage parse(byte[] buffer, long messageSize, MessageBudget budget, Work work) {
+        int length = (int) Math.min(buffer.length, budget.bytes());
+        Context ctx = new Context(budget, work);
+        if (messageSize > length) {
+            ctx.spend.exceed(MessageBudget.Kind.BYTES);
+        }
+        Entity top = ctx.entity(buffer, 0, length, true);
         ctx.walk(top, 0, false);
         String subject = "";
         for (ParsedMessage.Header h : top.headers) {
@@ -45,7 +66,8 @@ public final class MimeParser {
                 ctx.text.toString(),
                 ctx.attachments,
                 new ArrayList<>(ctx.hosts),
-                ctx.defects);
+                ctx.defects,
+                new ArrayList<>(ctx.spend.exceeded));
     }
 
     /**
@@ -68,7 +90,17 @@ public final class MimeParser {
         final List<ParsedMessage.Attachment> attachments = new ArrayList<>();
         final Set<String> hosts = new LinkedHashSet<>();
         final List<String> defects = new ArrayList<>();
+        final Spend spend;
+        final MessageBudget budget;
+        final Work work;
         int parts;
+        boolean stopped;
+
+        Context(MessageBudget budget, Work work) {
+            this.budget = budget;
+            this.work = work;
+            this.spend = new Spend(budget, work, defects);
+        }
 
         /** Reads the header block of the window [start, end) of {@code raw}. */
         Entity entity(byte[] raw, int start, int end, boolean top) {
@@ -81,6 +113,7 @@ public final class MimeParser {
                 int eol = indexOf(raw, (byte) '\n', i, end);
                 int lineEnd = eol < 0 ? end : eol;
                 int next = eol < 0 ? end : eol + 1;
+                work.add(next - i);
                 int contentEnd = lineEnd > i && raw[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
                 if (contentEnd == i) { // empty line: end of headers
                     i = next;
@@ -128,21 +161,26 @@ public final class MimeParser {
                 e.disposition = v;
             }
             if (top) {
-                e.headers.add(new ParsedMessage.Header(name, EncodedWords.decode(v)));
+                e.headers.add(new ParsedMessage.Header(name, EncodedWords.decode(v, work)));
             }
         }
 
         /** Walks an entity: multipart, attached message, or a leaf. */
         void walk(Entity e, int depth, boolean digest) {
-            if (++parts > MAX_PARTS) {
-                Transfer.add(defects, "too many parts");
+            if (stopped) {
+                return;
+            }
+            if (++parts > budget.parts()) {
+                spend.exceed(MessageBudget.Kind.PARTS);
+                stopped = true;
                 return;
             }
             EncodedWords.Structured type =
                     e.contentType.isEmpty()
                             ? new EncodedWords.Structured(
-                                    digest ? "message/rfc822" : "text/plain", java.util.Map.of())
+                                    digest ? "message/rfc822" : "text/plain", Map.of())
                             : EncodedWords.structured(e.contentType);
+            work.add(e.contentType.length() + e.disposition.length());
             String mime = type.value();
             if (mime.indexOf('/') < 0) {
                 Transfer.add(defects, "malformed content type");
@@ -155,8 +193,8 @@ public final class MimeParser {
                     leaf(e, "text/plain", type, EncodedWords.structured(e.disposition));
                     return;
                 }
-                if (depth >= MAX_DEPTH) {
-                    Transfer.add(defects, "nesting too deep");
+                if (depth >= budget.depth()) {
+                    spend.exceed(MessageBudget.Kind.DEPTH);
                     return;
                 }
                 multipart(e, boundary, depth, mime.equals("multipart/digest"));
@@ -168,26 +206,24 @@ public final class MimeParser {
                 if (!name.isEmpty()) {
                     attachments.add(new ParsedMessage.Attachment(name, mime));
                 }
-                if (depth >= MAX_DEPTH) {
-                    Transfer.add(defects, "nesting too deep");
+                if (depth >= budget.depth()) {
+                    spend.exceed(MessageBudget.Kind.DEPTH);
                     return;
                 }
                 // The attached message is a window into its parent's buffer: no copy. Only an
                 // attached message sent encoded (against RFC 2046, but seen) is decoded into a
                 // buffer of its own, which lives while it is walked.
-                Entity inner =
-                        identity(e)
-                                ? entity(e.buffer, e.bodyStart, e.bodyEnd, false)
-                                : decodedEntity(e);
+                Entity inner;
+                if (identity(e)) {
+                    inner = entity(e.buffer, e.bodyStart, e.bodyEnd, false);
+                } else {
+                    byte[] body = decoded(e, Integer.MAX_VALUE);
+                    inner = entity(body, 0, body.length, false);
+                }
                 walk(inner, depth + 1, false);
                 return;
             }
             leaf(e, mime, type, disposition);
-        }
-
-        private Entity decodedEntity(Entity e) {
-            byte[] body = decoded(e);
-            return entity(body, 0, body.length, false);
         }
 
         private void multipart(Entity e, String boundary, int depth, boolean digest) {
@@ -198,10 +234,11 @@ public final class MimeParser {
             int partStart = -1;
             boolean closed = false;
             int count = 0;
-            while (i < end) {
+            while (i < end && !stopped) {
                 int eol = indexOf(raw, (byte) '\n', i, end);
                 int lineEnd = eol < 0 ? end : eol;
                 int next = eol < 0 ? end : eol + 1;
+                work.add(next - i);
                 if (lineEnd - i >= delimiter.length
                         && raw[i] == '-'
                         && startsWith(raw, i, delimiter)) {
@@ -230,6 +267,9 @@ public final class MimeParser {
                     }
                 }
                 i = next;
+            }
+            if (stopped) {
+                return;
             }
             if (!closed) {
                 if (partStart >= 0 && partStart < end) {
@@ -260,32 +300,106 @@ public final class MimeParser {
                             || !mime.startsWith("text/");
             if (attachment) {
                 attachments.add(new ParsedMessage.Attachment(name, mime));
+                archive(e, mime, name);
                 return;
             }
-            if (text.length() >= MAX_TEXT) {
+            int separator = text.length() > 0 ? 2 : 0;
+            int room = budget.text() - text.length() - separator;
+            if (room <= 0) {
+                if (e.bodyEnd > e.bodyStart) {
+                    spend.exceed(MessageBudget.Kind.TEXT);
+                }
                 return;
             }
+            // A charset gives at most one character per octet, so 4 octets per character left is
+            // more than enough, even for HTML whose tags go.
+            int wanted = (int) Math.min(Integer.MAX_VALUE - 8, 4L * room);
             String charset = type.params().get("charset");
             String decoded;
+            boolean cut;
             if (identity(e)) {
-                decoded = Charsets.decode(e.buffer, e.bodyStart, e.bodyEnd - e.bodyStart, charset);
+                int len = Math.min(e.bodyEnd - e.bodyStart, wanted);
+                cut = len < e.bodyEnd - e.bodyStart;
+                decoded = Charsets.decode(e.buffer, e.bodyStart, len, charset);
+                work.add(len);
             } else {
-                byte[] body = decoded(e);
+                Transfer.Decoded d = decode(e, wanted);
+                byte[] body = d.bytes();
+                // cut for want of room for text (the decoded budget reports itself)
+                cut = !d.complete() && body.length >= wanted;
                 decoded = Charsets.decode(body, 0, body.length, charset);
+                work.add(body.length);
             }
-            if (text.length() > 0) {
-                text.append("\n\n");
-            }
-            int before = text.length();
+            text.append(separator > 0 ? "\n\n" : "");
+            int start = text.length();
             if (mime.equals("text/html")) {
                 Html.toText(decoded, text, hosts);
             } else {
                 text.append(decoded);
             }
-            if (text.length() > MAX_TEXT) {
-                text.setLength(MAX_TEXT);
+            work.add(decoded.length());
+            if (text.length() > budget.text() || cut) {
+                if (text.length() > budget.text()) {
+                    text.setLength(budget.text());
+                }
+                spend.exceed(MessageBudget.Kind.TEXT);
             }
-            Urls.scan(text.subSequence(before, text.length()), hosts);
+            int scanFrom = Math.min(start, text.length());
+            Urls.scan(text.subSequence(scanFrom, text.length()), hosts);
+            work.add(text.length() - scanFrom);
+        }
+
+        /**
+         * Lists the entries of a zip archive attached: one declared as a zip, named {@code .zip},
+         * or whose first decoded octets are a zip's.
+         */
+        private void archive(Entity e, String mime, String name) {
+            boolean declared =
+                    mime.equals("application/zip")
+                            || mime.equals("application/x-zip-compressed")
+                            || mime.equals("application/x-zip")
+                            || name.toLowerCase(Locale.ROOT).endsWith(".zip");
+            if (!declared) {
+                byte[] head = identity(e) ? null : decodedPrefix(e, 4);
+                boolean zip =
+                        head == null
+                                ? Zip.looksLikeZip(e.buffer, e.bodyStart, e.bodyEnd - e.bodyStart)
+                                : Zip.looksLikeZip(head, 0, head.length);
+                if (!zip) {
+                    return;
+                }
+            }
+            String path = name.isEmpty() ? "(unnamed " + mime + ")" : name;
+            if (identity(e)) {
+                Zip.list(
+                        e.buffer,
+                        e.bodyStart,
+                        e.bodyEnd - e.bodyStart,
+                        path,
+                        1,
+                        spend,
+                        attachments);
+                return;
+            }
+            int left = spend.decodedLeft();
+            if (left == 0) {
+                spend.exceed(MessageBudget.Kind.DECODED);
+                return;
+            }
+            byte[] body = decoded(e, left);
+            // A cut-off archive has no central directory: its local headers are still read.
+            Zip.list(body, 0, body.length, path, 1, spend, attachments);
+        }
+
+        /** The first {@code n} decoded octets of a body, without decoding the rest. */
+        private byte[] decodedPrefix(Entity e, int n) {
+            int len = e.bodyEnd - e.bodyStart;
+            return switch (transferEncoding(e)) {
+                case "base64" -> Transfer.base64(e.buffer, e.bodyStart, len, null, n).bytes();
+                case "quoted-printable" ->
+                        Transfer.quotedPrintable(e.buffer, e.bodyStart, len, null, n).bytes();
+                default -> null;
+            };
         }
 
         /** Whether the body is its own decoding (no transfer encoding, or an unknown one). */
@@ -306,20 +420,28 @@ public final class MimeParser {
             return paren >= 0 ? cte.substring(0, paren).trim() : cte;
         }
 
-        private byte[] decoded(Entity e) {
-            byte[] raw = e.buffer;
+        /**
+         * Decodes a base64 or quoted-printable body, at most {@code wanted} octets and no more than
+         * the decoded budget has left (which, if it runs out first, is reported exceeded).
+         */
+        private byte[] decoded(Entity e, int wanted) {
+            return decode(e, wanted).bytes();
+        }
+
+        private Transfer.Decoded decode(Entity e, int wanted) {
+            int left = spend.decodedLeft();
+            int limit = Math.min(wanted, left);
             int len = e.bodyEnd - e.bodyStart;
-            String cte = transferEncoding(e);
-            return switch (cte) {
-                case "base64" -> Transfer.base64(raw, e.bodyStart, len, defects);
-                case "quoted-printable" -> Transfer.quotedPrintable(raw, e.bodyStart, len, defects);
-                case "", "7bit", "8bit", "binary" ->
-                        java.util.Arrays.copyOfRange(raw, e.bodyStart, e.bodyEnd);
-                default -> {
-                    Transfer.add(defects, "unknown transfer encoding");
-                    yield java.util.Arrays.copyOfRange(raw, e.bodyStart, e.bodyEnd);
-                }
-            };
+            Transfer.Decoded d =
+                    transferEncoding(e).equals("base64")
+                            ? Transfer.base64(e.buffer, e.bodyStart, len, defects, limit)
+                            : Transfer.quotedPrintable(e.buffer, e.bodyStart, len, defects, limit);
+            work.add(len);
+            spend.decoded(d.bytes().length);
+            if (!d.complete() && limit == left && left < wanted) {
+                spend.exceed(MessageBudget.Kind.DECODED);
+            }
+            return d;
         }
     }
 
@@ -332,7 +454,19 @@ public final class MimeParser {
         if (name == null) {
             return "";
         }
-        return EncodedWords.decode(name).trim();
+        return capped(EncodedWords.decode(name).trim(), MAX_PARAMETER);
+    }
+
+    /**
+     * A name of at most {@code max} characters: a longer one keeps its first quarter and its end,
+     * where the extension is, so that no padding hides {@code .exe} from the rules.
+     */
+    static String capped(String s, int max) {
+        if (s.length() <= max) {
+            return s;
+        }
+        int head = max / 4;
+        return s.substring(0, head) + s.substring(s.length() - (max - head));
     }
 
     private static boolean fieldName(byte[] b, int from, int to) {

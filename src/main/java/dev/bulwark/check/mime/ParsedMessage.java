@@ -18,7 +18,10 @@ import java.util.Objects;
  * @param urlHosts the host of every http(s) or {@code www.} URL, lower-case A-labels, in order of
  *     appearance, without duplicates
  * @param defects what was malformed, in order found, without duplicates; empty for a well-formed
- *     message
+ *     message. A budget that ran out is listed here too, as {@code budget exceeded: KIND}, so that
+ *     {@code mime-malformed} sees a message that was not inspected whole
+ * @param budgetExceeded the budgets ({@link MessageBudget}) that ran out, in the order they did,
+ *     without duplicates; empty when the whole message was inspected
  */
 public record ParsedMessage(
         List<Header> headers,
@@ -26,7 +29,8 @@ public record ParsedMessage(
         String text,
         List<Attachment> attachments,
         List<String> urlHosts,
-        List<String> defects) {
+        List<String> defects,
+        List<MessageBudget.Kind> budgetExceeded) {
 
     public ParsedMessage {
         headers = List.copyOf(headers);
@@ -35,6 +39,7 @@ public record ParsedMessage(
         attachments = List.copyOf(attachments);
         urlHosts = List.copyOf(urlHosts);
         defects = List.copyOf(defects);
+        budgetExceeded = List.copyOf(budgetExceeded);
     }
 
     /** One header field. {@code name} as written; compare with {@link #is}. */
@@ -50,16 +55,31 @@ public record ParsedMessage(
     }
 
     /**
-     * One attachment.
+     * One attachment: a MIME part, or an entry of a zip archive attached.
      *
      * @param filename the decoded file name (RFC 2231 or encoded-word), empty when the part has
-     *     none
-     * @param contentType the lower-case {@code type/subtype}
+     *     none; for an archive entry, its path inside the archive ({@code docs/invoice.pdf.exe})
+     * @param contentType the lower-case {@code type/subtype}: as declared for a MIME part; for an
+     *     archive entry, recognised from its first octets ({@code application/x-msdownload} for a
+     *     Windows executable), {@code application/octet-stream} when not recognised
+     * @param archive empty for a MIME part; for an archive entry, the file name of the archive
+     *     attached, followed by the path of each archive inside it, separated by {@code /} ({@code
+     *     invoice.zip}, {@code outer.zip/inner.zip})
      */
-    public record Attachment(String filename, String contentType) {
+    public record Attachment(String filename, String contentType, String archive) {
         public Attachment {
             Objects.requireNonNull(filename, "filename");
             Objects.requireNonNull(contentType, "contentType");
+            Objects.requireNonNull(archive, "archive");
+        }
+
+        /** A MIME part. */
+        public Attachment(String filename, String contentType) {
+            this(filename, contentType, "");
+        }
+
+        public boolean inArchive() {
+            return !archive.isEmpty();
         }
 
         /** The lower-case text after the file name's last dot, or empty. */
@@ -94,5 +114,10 @@ public record ParsedMessage(
 
     public boolean malformed() {
         return !defects.isEmpty();
+    }
+
+    /** Whether the budget of this kind ran out. */
+    public boolean exceeded(MessageBudget.Kind kind) {
+        return budgetExceeded.contains(kind);
     }
 }

@@ -19,6 +19,12 @@ final class Transfer {
         B64['_'] = 63;
     }
 
+    /**
+     * Decoded octets; {@code complete} is false when decoding stopped at the output limit before
+     * the end of the input.
+     */
+    record Decoded(byte[] bytes, boolean complete) {}
+
     static byte[] base64(byte[] in) {
         return base64(in, 0, in.length, null);
     }
@@ -27,9 +33,17 @@ final class Transfer {
         return base64(in, 0, in.length, defects);
     }
 
-    /** Decodes base64, skipping whitespace; other stray characters are skipped and reported. */
     static byte[] base64(byte[] in, int off, int len, List<String> defects) {
-        byte[] out = new byte[len / 4 * 3 + 3];
+        return base64(in, off, len, defects, Integer.MAX_VALUE).bytes();
+    }
+
+    /**
+     * Decodes base64, skipping whitespace; other stray characters are skipped and reported. Stops
+     * after {@code maxOut} octets.
+     */
+    static Decoded base64(byte[] in, int off, int len, List<String> defects, int maxOut) {
+        byte[] out = new byte[(int) Math.min(len / 4L * 3 + 3, maxOut + 3L)];
+        boolean complete = true;
         int n = 0;
         int acc = 0;
         int bits = 0;
@@ -57,6 +71,10 @@ final class Transfer {
             acc = (acc << 6) | v;
             bits += 6;
             if (bits >= 8) {
+                if (n >= maxOut) {
+                    complete = false;
+                    break;
+                }
                 bits -= 8;
                 out[n++] = (byte) (acc >> bits);
             }
@@ -64,18 +82,28 @@ final class Transfer {
         if (bad && defects != null) {
             add(defects, "invalid base64");
         }
-        return java.util.Arrays.copyOf(out, n);
+        return new Decoded(n == out.length ? out : java.util.Arrays.copyOf(out, n), complete);
     }
 
     /**
      * Decodes quoted-printable: {@code =XX}, soft line breaks; a stray {@code =} is kept literally.
      */
     static byte[] quotedPrintable(byte[] in, int off, int len, List<String> defects) {
-        byte[] out = new byte[len];
+        return quotedPrintable(in, off, len, defects, Integer.MAX_VALUE).bytes();
+    }
+
+    /** As above, stopping after {@code maxOut} octets. */
+    static Decoded quotedPrintable(byte[] in, int off, int len, List<String> defects, int maxOut) {
+        byte[] out = new byte[Math.min(len, maxOut)];
         int n = 0;
         boolean bad = false;
+        boolean complete = true;
         int end = off + len;
         for (int i = off; i < end; i++) {
+            if (n >= maxOut) {
+                complete = false;
+                break;
+            }
             byte c = in[i];
             if (c != '=') {
                 out[n++] = c;
@@ -113,7 +141,7 @@ final class Transfer {
         if (bad && defects != null) {
             add(defects, "invalid quoted-printable");
         }
-        return java.util.Arrays.copyOf(out, n);
+        return new Decoded(n == out.length ? out : java.util.Arrays.copyOf(out, n), complete);
     }
 
     static int hex(int c) {

@@ -2,6 +2,7 @@ package dev.bulwark.check.rules;
 
 import dev.bulwark.check.Message;
 import dev.bulwark.check.Stage;
+import dev.bulwark.check.mime.MessageBudget;
 import dev.bulwark.check.mime.MimeParser;
 import dev.bulwark.check.mime.ParsedMessage;
 import dev.bulwark.envelope.Mailbox;
@@ -17,7 +18,8 @@ import java.util.List;
 
 /**
  * What conditions read: the session's facts so far. One instance per session, owned by its {@link
- * RuleEvaluation}; the message is read and parsed only when a rule first needs it.
+ * RuleEvaluation}; the message is read and parsed only when a rule first needs it, within the
+ * session's {@link MessageBudget} (ADR 0012).
  */
 public final class Facts {
 
@@ -33,12 +35,36 @@ public final class Facts {
     private String lowerText;
     private String lowerSubject;
     private final RuleSet.Literals literals;
+    private final MessageBudget budget;
     private java.util.function.Predicate<String> bodyLiterals;
     private java.util.function.Predicate<String> rawLiterals;
 
     Facts(InetAddress client, RuleSet.Literals literals) {
+        this(client, literals, MessageBudget.defaults());
+    }
+
+    /**
+     * Facts whose message is parsed within {@code budget}, which a policy derives from its largest
+     * message: {@code MessageBudget.forMaxMessageSize(limits.maxMessageSize())}.
+     */
+    Facts(InetAddress client, RuleSet.Literals literals, MessageBudget budget) {
         this.client = client;
         this.literals = literals;
+        this.budget = java.util.Objects.requireNonNull(budget, "budget");
+    }
+
+    /** What parsing the message may cost. */
+    public MessageBudget budget() {
+        return budget;
+    }
+
+    /**
+     * The budgets that ran out while the message was parsed (parsing it if no rule has yet), in the
+     * order they did; empty when it was inspected whole. For rules and the audit record: the policy
+     * decides what an exceeded budget means.
+     */
+    public List<MessageBudget.Kind> budgetExceeded() {
+        return message == null ? List.of() : parsed().budgetExceeded();
     }
 
     public Stage stage() {
@@ -73,16 +99,15 @@ public final class Facts {
     }
 
     /**
-     * The raw message bytes: the one buffer the message is read into (once, into an array of its
-     * size, whether it was in memory or spilled), which the MIME parser reads as windows.
+     * The raw message: the one buffer it is read into, once, whether it was in memory or spilled,
+     * and which the MIME parser reads as windows. At most {@link MessageBudget#bytes()} octets: of
+     * a longer message, raw rules see (and the parser parses) only that many, and the bytes budget
+     * is reported exceeded.
      */
     public byte[] raw() {
         if (raw == null) {
             try (InputStream in = message.open()) {
-                long size = message.size();
-                if (size > Integer.MAX_VALUE - 8) {
-                    throw new IOException(size + " octets do not fit one buffer");
-                }
+                long size = Math.min(message.size(), budget.bytes());
                 byte[] buffer = new byte[(int) size];
                 int n = in.readNBytes(buffer, 0, buffer.length);
                 raw = n == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, n);
@@ -95,7 +120,7 @@ public final class Facts {
 
     public ParsedMessage parsed() {
         if (parsed == null) {
-            parsed = MimeParser.parse(raw());
+            parsed = MimeParser.parse(raw(), message.size(), budget);
         }
         return parsed;
     }

@@ -218,7 +218,7 @@ class MimeParserTest {
                     .append("\n");
         }
         deep.append("Content-Type: text/plain\n\ninnermost\n");
-        assertThat(parse(deep.toString()).defects()).contains("nesting too deep");
+        assertThat(parse(deep.toString()).defects()).contains("budget exceeded: depth");
     }
 
     /** Octets this thread allocated while running {@code task}. */
@@ -239,7 +239,7 @@ class MimeParserTest {
         // Each level used to be copied out of its parent (20 copies of 11 MiB, all alive at once).
         assertThat(bytes).isLessThan(2L * message.length);
         // 20 levels is as deep as the parser goes: the innermost message is not descended into.
-        assertThat(parsed[0].defects()).contains("nesting too deep");
+        assertThat(parsed[0].defects()).contains("budget exceeded: depth");
 
         byte[] shallower = HostileMessages.nestedMessages(10, 11 * 1024 * 1024);
         bytes = allocated(() -> parsed[0] = MimeParser.parse(shallower));
