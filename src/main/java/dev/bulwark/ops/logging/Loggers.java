@@ -20,7 +20,7 @@ import java.util.function.Supplier;
 /**
  * Hands out {@link ConsoleLogger}s. A logger's threshold is that of the longest configured name
  * prefix, else the default: {@code bulwark-logging.properties} on the class path ({@code level =
- * info}, {@code level.org.subethamail = warn}), and the system property {@code bulwark.log.level}
+ * info}, {@code level.<name prefix> = warn}), and the system property {@code bulwark.log.level}
  * overrides the default.
  */
 final class Loggers implements ILoggerFactory {
