@@ -80,7 +80,7 @@ class JournalStreamIT {
 
         assertThat(run.exit()).isEqualTo(78);
         assertThat(run.journal()).isNotEmpty().allSatisfy(l -> assertThat(l).startsWith("<3>"));
-        assertThat(run.journal()).anySatisfy(l -> assertThat(l).contains("site.conf:2: "));
+        assertThat(run.journal()).anySatisfy(l -> assertThat(l).contains("site.conf:2: error: "));
     }
 
     @Test
