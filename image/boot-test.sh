@@ -125,7 +125,7 @@ if $refuse; then
   posture_report
   check "posture report complete on the serial console" grep -q '^end' "$work/posture.txt"
   check "the seed's policy key is refused on the console" \
-    grep -aq "site.conf:[0-9]*: error: unknown key 'policy'" "$work/serial.log"
+    grep -aq "site.conf:[0-9]*: error: unknown setting 'policy'" "$work/serial.log"
   check "site settings unit failed ($(posture 'site-settings'))" grep -qx 'site-settings failed' "$work/posture.txt"
   check "relay not started ($(posture 'service'))" grep -q '^service inactive' "$work/posture.txt"
   probe=$(smtp_tool probe --port "$smtp_port" --wait 8)

@@ -61,7 +61,7 @@ timed "$here/host-packages.sh"
 figure "host packages (s)" "$(cat "$out_dir/.last-seconds")"
 
 echo "== image: site-settings loader table test"
-"$here/test/test-site-load.sh"
+"$here/test/test-site-load.sh" --runtime "$runtime"
 
 echo "== image: base disk"
 base=$(timed "$here/build-base.sh")

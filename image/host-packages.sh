@@ -15,6 +15,7 @@ packages=(
   xorriso             # the site-settings seed ISO for the boot test
   openssh-client      # ssh-keygen for the per-build provisioning key
   python3             # the SMTP sink and client of the boot test
+  openssl             # certificates for the site-loader table test
   coreutils
 )
 

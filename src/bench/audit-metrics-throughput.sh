@@ -18,6 +18,6 @@ cp_file="$(mktemp)"
 trap 'rm -f "$cp_file"' EXIT
 mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file"
 exec "$JAVA_HOME/bin/java" -Xms256m -Xmx256m -XX:+UseSerialGC \
-  -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -Dbulwark.log.level=warn \
   -cp "target/test-classes:target/classes:$(cat "$cp_file")" \
   dev.bulwark.bench.AuditMetricsThroughput "$@"

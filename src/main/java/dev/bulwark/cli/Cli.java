@@ -23,6 +23,7 @@ public final class Cli {
             case "demo" -> DemoCommand.run(rest, out, err);
             case "version" -> VersionCommand.run(rest, out, err);
             case "verify" -> VerifyCommand.run(rest, out, err);
+            case "site" -> SiteCommand.run(rest, out, err);
             default -> usage(err);
         };
     }
@@ -44,6 +45,7 @@ public final class Cli {
         err.println("  fleet [--timeout SECONDS] HOST:PORT...");
         err.println("  version");
         err.println("  verify [--key PUBLIC_KEY.pem] [RUNTIME_DIR]");
+        err.println("  site check [--image [--metrics-port N]] FILE   (exit 78 when invalid)");
         return 2;
     }
 }

@@ -77,6 +77,7 @@ public final class Metrics implements AuditSink, ConnectionListener {
                         .register(registry);
         Gauge.builder("bulwark.connections.active", active, AtomicInteger::get)
                 .description("SMTP sessions open now")
+                .strongReference(true)
                 .register(registry);
         this.connectionsRefused =
                 Counter.builder("bulwark.connections.refused")
@@ -112,11 +113,15 @@ public final class Metrics implements AuditSink, ConnectionListener {
                             MeterFilter.maximumAllowableTags(
                                     name, tag, MAX_RULE_IDS, MeterFilter.deny()));
         }
+        // Micrometer holds a gauge's state object only weakly unless told otherwise: a state object
+        // nothing else references, such as the probe lambda the node passes in, is collected and
+        // the gauge reads NaN from then on. Every gauge here is held strongly.
         Gauge.builder("bulwark.build.info", () -> 1)
                 .description("What this node runs; the value is always 1")
                 .tag("version", version.version())
                 .tag("commit", version.commit())
                 .tag("policy_digest", version.policyDigest())
+                .strongReference(true)
                 .register(registry);
         Gauge.builder(
                         "bulwark.rate.limit.backend.up",
@@ -125,6 +130,7 @@ public final class Metrics implements AuditSink, ConnectionListener {
                 .description(
                         "1 while the configured rate-limit backend is in use, 0 while falling back"
                                 + " to local buckets")
+                .strongReference(true)
                 .register(registry);
         return new Metrics(registry);
     }

@@ -29,22 +29,7 @@ public final class Pem {
     /** A server context from a certificate chain and a PKCS#8 private key. */
     public static SSLContext serverContext(Path certFile, Path keyFile) {
         try {
-            List<Certificate> chain = certificates(certFile);
-            if (chain.isEmpty()) {
-                throw new SiteSettingsException(
-                        List.of("tls.cert: no certificate found in " + certFile));
-            }
-            PrivateKey key = privateKey(keyFile);
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            char[] password = new char[0];
-            store.setKeyEntry("server", key, password, chain.toArray(Certificate[]::new));
-            KeyManagerFactory kmf =
-                    KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(store, password);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), null, null);
-            return context;
+            return server(certFile, keyFile);
         } catch (GeneralSecurityException | IOException e) {
             throw new SiteSettingsException(
                     List.of(
@@ -57,25 +42,54 @@ public final class Pem {
         }
     }
 
+    /** {@link #serverContext}, failing with the reason. */
+    static SSLContext server(Path certFile, Path keyFile)
+            throws GeneralSecurityException, IOException {
+        List<Certificate> chain = certificates(certFile);
+        if (chain.isEmpty()) {
+            throw new GeneralSecurityException("no certificate found in " + certFile);
+        }
+        PrivateKey key = privateKey(keyFile);
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        char[] password = new char[0];
+        store.setKeyEntry("server", key, password, chain.toArray(Certificate[]::new));
+        KeyManagerFactory kmf =
+                KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(store, password);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(kmf.getKeyManagers(), null, null);
+        return context;
+    }
+
     /** A client context trusting exactly the CA certificates in {@code caFile}. */
     public static SSLContext trustContext(Path caFile) {
         try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            int i = 0;
-            for (Certificate c : certificates(caFile)) {
-                store.setCertificateEntry("ca" + i++, c);
-            }
-            TrustManagerFactory tmf =
-                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(store);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return context;
+            return trust(caFile);
         } catch (GeneralSecurityException | IOException e) {
             throw new SiteSettingsException(
                     List.of("next-hop.ca: cannot use " + caFile + ": " + e.getMessage()));
         }
+    }
+
+    /** {@link #trustContext}, failing with the reason. */
+    static SSLContext trust(Path caFile) throws GeneralSecurityException, IOException {
+        List<Certificate> cas = certificates(caFile);
+        if (cas.isEmpty()) {
+            throw new GeneralSecurityException("no certificate found in " + caFile);
+        }
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        int i = 0;
+        for (Certificate c : cas) {
+            store.setCertificateEntry("ca" + i++, c);
+        }
+        TrustManagerFactory tmf =
+                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(store);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        return context;
     }
 
     static List<Certificate> certificates(Path file) throws IOException, GeneralSecurityException {

@@ -105,104 +105,228 @@ public record SiteSettings(
 
     /**
      * Loads {@code file} (if given) with environment overrides, or explains everything wrong with
-     * them.
+     * them: every problem, one per line, as {@code site.conf:3: error: invalid value ...}.
      */
     public static SiteSettings load(Optional<Path> file, Map<String, String> environment) {
-        Map<String, Entry> values = new LinkedHashMap<>();
-        List<String> problems = new ArrayList<>();
-        if (file.isPresent()) {
-            readFile(file.get(), values, problems);
-        }
-        for (Map.Entry<String, String> e : environment.entrySet()) {
-            if (!e.getKey().startsWith("BULWARK_")) {
-                continue;
-            }
-            String envKey = e.getKey();
-            String key = keyForEnvironment(envKey);
-            if (key == null) {
-                problems.add(
-                        "environment: unknown setting "
-                                + envKey
-                                + suggestion(
-                                        envKey.substring(8)
-                                                .toLowerCase(Locale.ROOT)
-                                                .replace('_', '-')));
-                continue;
-            }
-            values.put(key, new Entry(e.getValue().trim(), "environment variable " + envKey));
-        }
-        return parse(values, problems);
+        Problems problems = new Problems();
+        Map<String, Entry> values = read(file, environment, problems);
+        return parse(values, file.map(Path::toString), problems, Locator.AS_CONFIGURED)
+                .orElseThrow(problems::exception);
     }
 
     /** Parses settings given as a map (tests, the demo). */
     public static SiteSettings of(Map<String, String> settings) {
         Map<String, Entry> values = new LinkedHashMap<>();
-        List<String> problems = new ArrayList<>();
+        Problems problems = new Problems();
         settings.forEach(
                 (k, v) -> {
+                    Source source = new Source("setting " + k, 0);
                     if (!KEYS.containsKey(k)) {
-                        problems.add("unknown setting '" + k + "'" + suggestion(k));
+                        problems.add(source, unknown("'" + k + "'", k));
                     } else {
-                        values.put(k, new Entry(v, "setting " + k));
+                        values.put(k, new Entry(v, source));
                     }
                 });
-        return parse(values, problems);
+        return parse(values, Optional.empty(), problems, Locator.AS_CONFIGURED)
+                .orElseThrow(problems::exception);
     }
 
-    private record Entry(String value, String where) {}
+    /**
+     * Where a setting was written: a line of the site file (the file as named by its reader), an
+     * environment variable, or a key given to {@link #of}. Line 0 means no particular line.
+     */
+    record Source(String name, int line) {
+        @Override
+        public String toString() {
+            return line > 0 ? name + ":" + line : name;
+        }
+    }
 
-    private static void readFile(Path file, Map<String, Entry> values, List<String> problems) {
+    /** One setting's value and where it was written. */
+    record Entry(String value, Source source) {}
+
+    /**
+     * Where to look now for a file a setting names. Usually the file itself; the image's check
+     * looks in the seed volume for what will be {@code /run/bulwark/...}. Empty: do not check the
+     * file (a problem with it has been reported already).
+     */
+    interface Locator {
+        Locator AS_CONFIGURED = (key, configured) -> Optional.of(configured);
+
+        Optional<Path> locate(String key, Path configured);
+    }
+
+    /** Problems collected while reading and checking, reported sorted by file and line. */
+    static final class Problems {
+        private record Problem(Source source, String key, String message) {}
+
+        private final List<Problem> problems = new ArrayList<>();
+
+        void add(Source source, String message) {
+            problems.add(new Problem(source, "", message));
+        }
+
+        /**
+         * A bad value for {@code key}: only the first such problem is kept, so a rule with a more
+         * specific message (the image's) is not followed by a general one about the same value.
+         */
+        void value(Source source, String key, String message) {
+            if (problems.stream().noneMatch(p -> p.key().equals(key))) {
+                problems.add(new Problem(source, key, message));
+            }
+        }
+
+        boolean isEmpty() {
+            return problems.isEmpty();
+        }
+
+        /** {@code site.conf:3: error: message}, lines of the file first, in order. */
+        List<String> lines() {
+            return problems.stream()
+                    .sorted(
+                            java.util.Comparator.comparingInt(
+                                            (Problem p) ->
+                                                    p.source().line() > 0
+                                                            ? 0
+                                                            : p.source().name().startsWith("env")
+                                                                    ? 2
+                                                                    : 1)
+                                    .thenComparingInt(p -> p.source().line()))
+                    .map(p -> p.source() + ": error: " + p.message())
+                    .toList();
+        }
+
+        SiteSettingsException exception() {
+            return new SiteSettingsException(lines());
+        }
+    }
+
+    /** Reads the file and the {@code BULWARK_*} variables of {@code environment} into entries. */
+    static Map<String, Entry> read(
+            Optional<Path> file, Map<String, String> environment, Problems problems) {
+        Map<String, Entry> values = new LinkedHashMap<>();
+        if (file.isPresent()) {
+            readFile(file.get(), values, problems);
+        }
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(environment).entrySet()) {
+            if (!e.getKey().startsWith("BULWARK_")) {
+                continue;
+            }
+            String envKey = e.getKey();
+            Source source = new Source("environment variable " + envKey, 0);
+            String key = keyForEnvironment(envKey);
+            if (key == null) {
+                problems.add(
+                        new Source("environment", 0),
+                        unknown(
+                                envKey,
+                                envKey.substring(8).toLowerCase(Locale.ROOT).replace('_', '-')));
+                continue;
+            }
+            values.put(key, new Entry(e.getValue().trim(), source));
+        }
+        return values;
+    }
+
+    private static void readFile(Path file, Map<String, Entry> values, Problems problems) {
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (java.nio.file.NoSuchFileException e) {
+            problems.add(new Source(file.toString(), 0), "cannot read site settings: no such file");
+            return;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            problems.add(new Source(file.toString(), 0), "not UTF-8 text");
+            return;
         } catch (IOException e) {
-            problems.add(file + ": cannot read site settings: " + e.getMessage());
+            problems.add(
+                    new Source(file.toString(), 0), "cannot read site settings: " + e.getMessage());
             return;
         }
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
-            String where = file + ":" + (i + 1);
+            Source where = new Source(file.toString(), i + 1);
             if (line.isEmpty() || line.startsWith("#")) {
+                continue;
+            }
+            if (line.chars().anyMatch(c -> Character.isISOControl(c) && c != '\t')) {
+                // Values are printed on consoles and in logs: no escape sequences in them.
+                problems.add(where, "line contains control characters");
                 continue;
             }
             int eq = line.indexOf('=');
             if (eq < 0) {
-                problems.add(where + ": expected 'key = value', got '" + line + "'");
+                problems.add(where, "expected 'key = value', got '" + line + "'");
                 continue;
             }
             String key = line.substring(0, eq).strip();
             String value = line.substring(eq + 1).strip();
             if (!KEYS.containsKey(key)) {
-                problems.add(where + ": unknown setting '" + key + "'" + suggestion(key));
+                problems.add(where, unknown("'" + key + "'", key));
                 continue;
             }
             if (values.containsKey(key)) {
-                problems.add(where + ": '" + key + "' is set twice");
+                problems.add(
+                        where,
+                        "'"
+                                + key
+                                + "' is set twice (first on line "
+                                + values.get(key).source().line()
+                                + ")");
                 continue;
             }
             values.put(key, new Entry(value, where));
         }
     }
 
-    private static SiteSettings parse(Map<String, Entry> v, List<String> problems) {
-        Parser p = new Parser(v, problems);
+    /** "unknown setting 'x' (did you mean 'y'?)", or the list of site settings. */
+    private static String unknown(String shown, String key) {
+        String suggestion = suggestion(key);
+        return "unknown setting "
+                + shown
+                + (suggestion.isEmpty()
+                        ? ": site settings are "
+                                + String.join(", ", KEYS.keySet())
+                                + " (the policy is compiled into the runtime; no setting changes"
+                                + " it)"
+                        : suggestion);
+    }
+
+    /**
+     * Checks every value; returns the settings if there was no problem, before or now.
+     *
+     * @param fileName the site file as named, for problems of the whole file (a missing setting)
+     */
+    static Optional<SiteSettings> parse(
+            Map<String, Entry> v, Optional<String> fileName, Problems problems, Locator locator) {
+        Parser p = new Parser(v, problems, locator);
         String hostname = p.text("hostname").orElseGet(SiteSettings::localHostName);
-        if (!hostname.matches(
-                "[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*")) {
-            p.bad("hostname", "a host name such as mx1.example.com");
+        if (!isHostName(hostname)) {
+            if (p.text("hostname").isPresent()) {
+                p.bad("hostname", "a host name such as mx1.example.com");
+            } else {
+                hostname = "localhost"; // the machine's own name is not one we can announce
+            }
         }
         InetSocketAddress listen = p.socketAddress("listen").orElse(new InetSocketAddress(25));
         Optional<HostPort> nextHop = p.hostPort("next-hop");
-        if (nextHop.isEmpty() && !v.containsKey("next-hop")) {
-            problems.add("missing setting 'next-hop': the mail server to relay to, host:port");
+        if (v.containsKey("next-hop") && v.get("next-hop").value().isEmpty()) {
+            p.bad("next-hop", "host:port, such as mail.internal:25");
+        } else if (!v.containsKey("next-hop")) {
+            problems.add(
+                    new Source(fileName.orElse("site settings"), 0),
+                    "missing setting 'next-hop': the mail server to relay to, host:port");
         }
         TlsMode tls = p.choice("next-hop.tls", TlsMode.class).orElse(TlsMode.NONE);
         Optional<Path> ca = p.readableFile("next-hop.ca");
         Optional<Path> cert = p.readableFile("tls.cert");
         Optional<Path> key = p.readableFile("tls.key");
-        if (cert.isPresent() != key.isPresent()
-                && v.containsKey("tls.cert") != v.containsKey("tls.key")) {
-            problems.add("'tls.cert' and 'tls.key' must be set together");
+        if (v.containsKey("tls.cert") != v.containsKey("tls.key")) {
+            String set = v.containsKey("tls.cert") ? "tls.cert" : "tls.key";
+            String unset = set.equals("tls.cert") ? "tls.key" : "tls.cert";
+            problems.add(
+                    v.get(set).source(),
+                    "'" + set + "' is set but '" + unset + "' is not: they must be set together");
         }
         List<Cidr> balancers = p.cidrs("trusted-balancers");
         Optional<InetSocketAddress> metrics = p.socketAddress("metrics.listen");
@@ -217,24 +341,31 @@ public record SiteSettings(
         Optional<Path> audit = p.text("audit.file").map(Path::of);
         Path spool = p.directory("spool.dir").orElse(Path.of(System.getProperty("java.io.tmpdir")));
         if (!problems.isEmpty()) {
-            throw new SiteSettingsException(problems);
+            return Optional.empty();
         }
-        return new SiteSettings(
-                hostname,
-                listen,
-                nextHop.orElseThrow(),
-                tls,
-                ca,
-                cert,
-                key,
-                balancers,
-                metrics,
-                redis,
-                redisTimeout,
-                audit,
-                spool,
-                nextHopTimeout,
-                nextHopConnections);
+        return Optional.of(
+                new SiteSettings(
+                        hostname,
+                        listen,
+                        nextHop.orElseThrow(),
+                        tls,
+                        ca,
+                        cert,
+                        key,
+                        balancers,
+                        metrics,
+                        redis,
+                        redisTimeout,
+                        audit,
+                        spool,
+                        nextHopTimeout,
+                        nextHopConnections));
+    }
+
+    private static boolean isHostName(String name) {
+        return name.length() <= 253
+                && name.matches(
+                        "[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*");
     }
 
     private static String localHostName() {
@@ -292,7 +423,7 @@ public record SiteSettings(
     }
 
     /** Reads typed values, recording "where: invalid value 'x' for key: expected ..." problems. */
-    private record Parser(Map<String, Entry> values, List<String> problems) {
+    private record Parser(Map<String, Entry> values, Problems problems, Locator locator) {
 
         Optional<String> text(String key) {
             Entry e = values.get(key);
@@ -300,15 +431,18 @@ public record SiteSettings(
         }
 
         void bad(String key, String expected) {
+            bad(key, values.get(key).value(), expected);
+        }
+
+        void bad(String key, String value, String expected) {
             Entry e = values.get(key);
-            problems.add(
-                    (e == null ? "default" : e.where())
-                            + ": invalid value '"
-                            + (e == null ? "" : e.value())
-                            + "' for '"
-                            + key
-                            + "': expected "
-                            + expected);
+            String message =
+                    "invalid value '" + value + "' for '" + key + "': expected " + expected;
+            if (value.equals(e.value())) {
+                problems.value(e.source(), key, message);
+            } else {
+                problems.add(e.source(), message); // one of several parts of the value
+            }
         }
 
         Optional<HostPort> hostPort(String key) {
@@ -326,7 +460,9 @@ public record SiteSettings(
             // Port 0 (any free port) only makes sense for our own listeners, as in tests and the
             // demo.
             boolean listener = key.endsWith("listen");
-            if (host.isEmpty() || port < (listener ? 0 : 1) || !host.matches("[A-Za-z0-9.:-]+")) {
+            boolean validHost =
+                    host.contains(":") ? host.matches("[0-9A-Fa-f:.]+") : isHostName(host);
+            if (!validHost || port < (listener ? 0 : 1)) {
                 bad(key, "host:port, such as mail.internal:25");
                 return Optional.empty();
             }
@@ -372,7 +508,9 @@ public record SiteSettings(
                 return Optional.empty();
             }
             Path p = Path.of(t.get());
-            if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            Optional<Path> now = locator.locate(key, p);
+            if (now.isPresent()
+                    && (!Files.isRegularFile(now.get()) || !Files.isReadable(now.get()))) {
                 bad(key, "a readable file");
                 return Optional.empty();
             }
@@ -398,15 +536,21 @@ public record SiteSettings(
                 return List.of();
             }
             List<Cidr> out = new ArrayList<>();
+            boolean valid = true;
             for (String part : t.get().split(",")) {
                 try {
-                    out.add(Cidr.parse(part));
+                    out.add(Cidr.parse(part.strip()));
                 } catch (IllegalArgumentException e) {
-                    bad(key, "comma-separated addresses or CIDR blocks (" + e.getMessage() + ")");
-                    return List.of();
+                    bad(
+                            key,
+                            part.strip(),
+                            "addresses or CIDR blocks, separated by commas ("
+                                    + e.getMessage()
+                                    + ")");
+                    valid = false;
                 }
             }
-            return out;
+            return valid ? out : List.of();
         }
 
         long positive(String key, long fallback) {

@@ -330,6 +330,30 @@ class MetricsTest {
     }
 
     @Test
+    void gaugesKeepReadingAfterTheirStateIsNoLongerHeldByTheCaller() throws Exception {
+        AtomicBoolean up = new AtomicBoolean(false);
+        // Only the gauge references this lambda, as with the probe a node passes in.
+        Metrics onlyGaugesHoldTheProbe = Metrics.create(VERSION, () -> up.get());
+        onlyGaugesHoldTheProbe.opened();
+
+        MetricsAfterGarbageCollectionIT.collectGarbage();
+
+        PrometheusText text = PrometheusText.parse(onlyGaugesHoldTheProbe.scrape());
+        assertThat(text.value("bulwark_rate_limit_backend_up")).contains(0.0);
+        assertThat(text.value("bulwark_connections_active")).contains(1.0);
+        assertThat(
+                        text.value(
+                                "bulwark_build_info",
+                                "version",
+                                "1.2.3",
+                                "commit",
+                                "0123abc",
+                                "policy_digest",
+                                "ab".repeat(32)))
+                .contains(1.0);
+    }
+
+    @Test
     void stopsTakingNewRuleLabelsPastTheCap() {
         for (int i = 0; i < Metrics.MAX_RULE_IDS + 10; i++) {
             metrics.record(

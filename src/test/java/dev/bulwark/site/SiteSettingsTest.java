@@ -60,24 +60,25 @@ class SiteSettingsTest {
                                 assertThat(((SiteSettingsException) e).problems())
                                         .containsExactly(
                                                 file
-                                                        + ":2: unknown setting 'nexthop' (did you"
-                                                        + " mean 'next-hop'?)",
+                                                        + ":2: error: unknown setting 'nexthop'"
+                                                        + " (did you mean 'next-hop'?)",
                                                 file
-                                                        + ":3: invalid value '0.0.0.0:99999' for"
-                                                        + " 'listen': expected host:port, such as"
-                                                        + " mail.internal:25",
-                                                "missing setting 'next-hop': the mail server to"
-                                                        + " relay to, host:port",
+                                                        + ":3: error: invalid value"
+                                                        + " '0.0.0.0:99999' for 'listen': expected"
+                                                        + " host:port, such as mail.internal:25",
                                                 file
-                                                        + ":4: invalid value 'sometimes' for"
-                                                        + " 'next-hop.tls': expected one of none,"
-                                                        + " opportunistic, required",
+                                                        + ":4: error: invalid value 'sometimes'"
+                                                        + " for 'next-hop.tls': expected one of"
+                                                        + " none, opportunistic, required",
                                                 file
-                                                        + ":5: invalid value '10.0.0.1/8' for"
-                                                        + " 'trusted-balancers': expected"
-                                                        + " comma-separated addresses or CIDR"
-                                                        + " blocks ('10.0.0.1/8' has host bits set"
-                                                        + " below /8)"));
+                                                        + ":5: error: invalid value '10.0.0.1/8'"
+                                                        + " for 'trusted-balancers': expected"
+                                                        + " addresses or CIDR blocks, separated by"
+                                                        + " commas ('10.0.0.1/8' has host bits set"
+                                                        + " below /8)",
+                                                file
+                                                        + ": error: missing setting 'next-hop': the"
+                                                        + " mail server to relay to, host:port"));
     }
 
     @Test
@@ -86,6 +87,10 @@ class SiteSettingsTest {
                         () ->
                                 SiteSettings.load(
                                         Optional.empty(), Map.of("BULWARK_NEXTHOP", "a:25")))
-                .hasMessageContaining("unknown setting BULWARK_NEXTHOP (did you mean 'next-hop'?)");
+                .hasMessage(
+                        "site settings: error: missing setting 'next-hop': the mail server to"
+                                + " relay to, host:port\n"
+                                + "environment: error: unknown setting BULWARK_NEXTHOP (did you"
+                                + " mean 'next-hop'?)");
     }
 }
