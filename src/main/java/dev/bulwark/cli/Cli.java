@@ -23,6 +23,7 @@ public final class Cli {
             case "demo" -> DemoCommand.run(rest, out, err);
             case "version" -> VersionCommand.run(rest, out, err);
             case "verify" -> VerifyCommand.run(rest, out, err);
+            case "classifier" -> ClassifierCommand.run(rest, out, err);
             default -> usage(err);
         };
     }
