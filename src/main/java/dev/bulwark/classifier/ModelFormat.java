@@ -88,11 +88,11 @@ final class ModelFormat {
     }
 
     static Data read(byte[] b) throws ModelFormatException {
+        if (b.length < 4 || !Arrays.equals(b, 0, 4, MAGIC, 0, 4)) {
+            throw new ModelFormatException("not a Bulwark classifier model (bad magic)");
+        }
         if (b.length < 4 + 2 + 2 + 2 + 8 + 32 + 2 + 4 + 32) {
             throw new ModelFormatException("too short for a model (" + b.length + " bytes)");
-        }
-        if (!Arrays.equals(b, 0, 4, MAGIC, 0, 4)) {
-            throw new ModelFormatException("not a Bulwark classifier model (bad magic)");
         }
         MessageDigest sha = CorpusMessage.digest();
         sha.update(b, 0, b.length - 32);

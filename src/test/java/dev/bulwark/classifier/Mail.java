@@ -77,8 +77,17 @@ final class Mail {
         System.arraycopy(b, 0, h, at, b.length);
     }
 
-    /** The corpus in policy/corpus. */
-    static Corpus policyCorpus() {
+    private static Corpus policyCorpus;
+
+    /** The corpus in policy/corpus, read once per test JVM (it is immutable). */
+    static synchronized Corpus policyCorpus() {
+        if (policyCorpus == null) {
+            policyCorpus = readPolicyCorpus();
+        }
+        return policyCorpus;
+    }
+
+    private static Corpus readPolicyCorpus() {
         try {
             return Corpus.read(
                     List.of(
