@@ -77,14 +77,13 @@ final class Mail {
         System.arraycopy(b, 0, h, at, b.length);
     }
 
-    private static Corpus policyCorpus;
-
     /** The corpus in policy/corpus, read once per test JVM (it is immutable). */
-    static synchronized Corpus policyCorpus() {
-        if (policyCorpus == null) {
-            policyCorpus = readPolicyCorpus();
-        }
-        return policyCorpus;
+    static Corpus policyCorpus() {
+        return PolicyCorpus.CORPUS;
+    }
+
+    private static final class PolicyCorpus {
+        static final Corpus CORPUS = readPolicyCorpus();
     }
 
     private static Corpus readPolicyCorpus() {
