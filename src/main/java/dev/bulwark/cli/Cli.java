@@ -24,6 +24,7 @@ public final class Cli {
             case "version" -> VersionCommand.run(rest, out, err);
             case "verify" -> VerifyCommand.run(rest, out, err);
             case "site" -> SiteCommand.run(rest, out, err);
+            case "classifier" -> ClassifierCommand.run(rest, out, err);
             default -> usage(err);
         };
     }
@@ -46,6 +47,7 @@ public final class Cli {
         err.println("  version");
         err.println("  verify [--key PUBLIC_KEY.pem] [RUNTIME_DIR]");
         err.println("  site check [--image [--metrics-port N]] FILE   (exit 78 when invalid)");
+        err.println("  classifier train|measure ...   (bulwark classifier for its options)");
         return 2;
     }
 }
