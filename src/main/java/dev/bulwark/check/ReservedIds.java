@@ -53,6 +53,12 @@ public final class ReservedIds {
     /** A bare CR or LF in a message (SMTP smuggling). */
     public static final String BARE_LINE_ENDING = PROTOCOL_PREFIX + "bare-line-ending";
 
+    /** A NUL octet in a message (SMTP smuggling through next hops that drop NULs). */
+    public static final String NUL = PROTOCOL_PREFIX + "nul";
+
+    /** A message that already carries 50 or more {@code Received} headers: a mail loop. */
+    public static final String TOO_MANY_HOPS = PROTOCOL_PREFIX + "too-many-hops";
+
     /** A message larger than the policy's message size. */
     public static final String TOO_BIG = PROTOCOL_PREFIX + "too-big";
 
@@ -73,6 +79,8 @@ public final class ReservedIds {
                     MAX_CONNECTIONS,
                     MAX_CONNECTIONS_PER_CLIENT,
                     BARE_LINE_ENDING,
+                    NUL,
+                    TOO_MANY_HOPS,
                     TOO_BIG,
                     HEADER_TOO_BIG,
                     LINE_TOO_LONG);

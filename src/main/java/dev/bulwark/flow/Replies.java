@@ -84,6 +84,9 @@ public final class Replies {
                     550,
                     "5.6.0",
                     "Message refused: bare CR or LF in message; lines must end with CRLF");
+    public static final Reply NUL_IN_MESSAGE =
+            new Reply(550, "5.6.0", "Message refused: NUL character in message");
+    public static final Reply TOO_MANY_HOPS = new Reply(554, "5.4.6", "Too many hops, mail loop?");
     public static final Reply TOO_MANY_RECIPIENTS = new Reply(452, "4.5.3", "Too many recipients");
     public static final Reply TOO_MANY_CONNECTIONS =
             new Reply(421, "4.7.0", "Too many connections, try again later");

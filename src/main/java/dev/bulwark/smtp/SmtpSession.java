@@ -38,8 +38,18 @@ public final class SmtpSession implements Deadlines.Watched {
     final FlowSession flow;
     final Limits limits;
 
+    /**
+     * How many 452 "too many recipients" replies a session may get before they count as errors. A
+     * client learns the recipient limit from them and sends the rest in another transaction (RFC
+     * 5321 section 4.5.3.1.10), so they are not errors; counting them closed the session and lost
+     * the recipients already accepted. Postfix's {@code smtpd_recipient_overshoot_limit} has the
+     * same default; the command limit still bounds a session.
+     */
+    static final int RECIPIENT_OVERSHOOT = 1000;
+
     private int commands;
     private int errors;
+    private int overshoot;
 
     /** BDAT state of the open transaction (its chunks' deadline, and whether one failed). */
     private Chunking chunking;
@@ -189,6 +199,9 @@ public final class SmtpSession implements Deadlines.Watched {
     /** Sends a reply; too many error replies end the session. */
     void reply(Reply reply) throws IOException {
         send(reply.line());
+        if (reply.equals(Replies.TOO_MANY_RECIPIENTS) && ++overshoot <= RECIPIENT_OVERSHOOT) {
+            return;
+        }
         if (reply.isError() && ++errors >= limits.maxErrors()) {
             close(Replies.TOO_MANY_ERRORS);
         }
