@@ -41,6 +41,9 @@ final class DataStep {
 
     Answer deliver() {
         DataReader.Result result = t.incoming.result();
+        if (t.incoming.overBudget()) {
+            return overBudget(result);
+        }
         if (result.problem() != DataReader.Problem.NONE) {
             return protocolRefusal(result);
         }
@@ -95,6 +98,21 @@ final class DataStep {
             case Verdict.Continue c ->
                     relay(AuditVerdict.ACCEPT, t.single(), Optional.empty(), List.of(), d);
         };
+    }
+
+    /**
+     * The node's in-flight budget ran out while the message arrived, so it was not kept whole: a
+     * temporary failure, since the sender's MTA still has it and the budget frees as others end.
+     */
+    private Answer overBudget(DataReader.Result result) {
+        Reply reply = Replies.INSUFFICIENT_STORAGE;
+        Hit hit = Hit.of(ReservedIds.IN_FLIGHT_BYTES, Stage.DATA, reply.text());
+        t.hits.add(hit);
+        t.record.message(result.received(), Optional.empty());
+        return finish(
+                reply,
+                AuditVerdict.DEFER,
+                Decisions.refusedBy(Verdict.Reason.LIMIT, reply, Decision.none(), List.of(hit)));
     }
 
     /** The spooled message cannot be read back (a vanished spill file): fail closed. */

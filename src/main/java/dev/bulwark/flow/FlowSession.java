@@ -210,7 +210,7 @@ public final class FlowSession {
     public Incoming incoming() {
         Transaction t = open();
         if (t.incoming == null) {
-            t.incoming = flow.incoming();
+            t.incoming = flow.incoming(t.claim);
         }
         return t.incoming;
     }

@@ -92,6 +92,20 @@ public final class Replies {
             new Reply(421, "4.7.0", "Too many connections, try again later");
     public static final Reply TOO_MANY_CONNECTIONS_FROM_CLIENT =
             new Reply(421, "4.7.0", "Too many connections from your address, try again later");
+    public static final Reply TOO_MANY_CONNECTIONS_FROM_NETWORK =
+            new Reply(421, "4.7.0", "Too many connections from your network, try again later");
+    public static final Reply TOO_MANY_TRANSACTIONS_FROM_CLIENT =
+            new Reply(
+                    451, "4.7.0", "Too many open transactions from your address, try again later");
+    public static final Reply TOO_MANY_TRANSACTIONS_FROM_NETWORK =
+            new Reply(
+                    451, "4.7.0", "Too many open transactions from your network, try again later");
+    public static final Reply INSUFFICIENT_STORAGE =
+            new Reply(451, "4.3.1", "Insufficient system storage, try again later");
+    public static final Reply TRANSACTION_TIMEOUT =
+            new Reply(421, "4.4.2", "Timeout waiting for the message, closing connection");
+    public static final Reply SESSION_LIFETIME =
+            new Reply(421, "4.4.2", "Session lasted too long, closing connection");
     public static final Reply TOO_MANY_COMMANDS =
             new Reply(421, "4.7.0", "Too many commands, closing connection");
     public static final Reply TOO_MANY_ERRORS =
