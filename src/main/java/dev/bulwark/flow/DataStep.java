@@ -58,6 +58,9 @@ final class DataStep {
             return unreadable(e);
         }
         t.record.message(spool.size(), scan.messageId());
+        if (session.auth != null) {
+            session.auth.data(spool);
+        }
         Decision policy = session.decide(Stage.DATA, () -> session.evaluation().data(spool));
         t.hits.addAll(policy.hits());
         session.score = policy.score();
@@ -164,12 +167,27 @@ final class DataStep {
                                 t.id,
                                 forClause,
                                 ZonedDateTime.now(flow.clock()))
-                        + TraceHeaders.bulwark(verdict, d.score(), flow.policy().digest(), t.id);
+                        + TraceHeaders.bulwark(verdict, d.score(), flow.policy().digest(), t.id)
+                        + flow.authenticator()
+                                .map(a -> a.header(session.auth.current()))
+                                .orElse("");
+        // Fields that claim to speak for us were not written by us: they go (RFC 8601 section 5).
+        List<HeaderScan.Field> forged =
+                flow.authenticator()
+                        .map(
+                                a ->
+                                        scan.authenticationResults().stream()
+                                                .filter(f -> a.claimsOurId(f.value()))
+                                                .toList())
+                        .orElse(List.of());
         Spool spool = t.incoming.spool();
         long started = flow.nanoTime();
         NextHopReply answer;
         try {
-            answer = t.relay.data(TraceHeaders.payload(prefix, spool, scan, subjectPrefix, extra));
+            answer =
+                    t.relay.data(
+                            TraceHeaders.payload(
+                                    prefix, spool, scan, forged, subjectPrefix, extra));
         } finally {
             t.relayNanos = flow.nanoTime() - started;
             t.relayed = true;

@@ -41,6 +41,7 @@ public final class Flow {
     private final String hostname;
     private final Path spoolDirectory;
     private final long spoolMemoryThreshold;
+    private final Optional<Authenticator> authenticator;
 
     private Flow(Builder b) {
         this.policy = b.policy;
@@ -52,6 +53,7 @@ public final class Flow {
         this.hostname = b.hostname;
         this.spoolDirectory = b.spoolDirectory;
         this.spoolMemoryThreshold = b.spoolMemoryThreshold;
+        this.authenticator = b.authenticator;
     }
 
     /** Starts building the flow of {@code policy}, relaying to {@code nextHop}. */
@@ -107,6 +109,11 @@ public final class Flow {
         return hostname;
     }
 
+    /** Sender authentication and DNS lists, if this flow checks them. */
+    public Optional<Authenticator> authenticator() {
+        return authenticator;
+    }
+
     RateLimiter limiter() {
         return limiter;
     }
@@ -148,6 +155,7 @@ public final class Flow {
         private String hostname = "localhost";
         private Path spoolDirectory = Path.of(System.getProperty("java.io.tmpdir"));
         private long spoolMemoryThreshold = 1024 * 1024;
+        private Optional<Authenticator> authenticator = Optional.empty();
 
         private Builder(Policy policy, NextHopClient nextHop) {
             this.policy = Objects.requireNonNull(policy, "policy");
@@ -191,6 +199,16 @@ public final class Flow {
         public Builder spool(Path directory, long memoryThreshold) {
             spoolDirectory = Objects.requireNonNull(directory);
             spoolMemoryThreshold = memoryThreshold;
+            return this;
+        }
+
+        /**
+         * Checks SPF, DKIM, DMARC and the policy's DNS lists, adds our Authentication-Results field
+         * to relayed mail and removes forged ones (default: no checks, and then no authentication
+         * matcher holds).
+         */
+        public Builder authenticator(Authenticator value) {
+            authenticator = Optional.of(value);
             return this;
         }
 

@@ -4,6 +4,8 @@ import dev.bulwark.check.Message;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -14,8 +16,21 @@ import java.util.Optional;
  * @param subjectValueOffset offset of the first octet of the first Subject field's value, after
  *     leading white space; -1 if there is no Subject field
  * @param messageId the unfolded Message-ID value
+ * @param authenticationResults every Authentication-Results field, where it is and its value (the
+ *     relay removes those that claim our authserv-id)
  */
-record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
+record HeaderScan(
+        long subjectValueOffset, Optional<String> messageId, List<Field> authenticationResults) {
+
+    /**
+     * One header field: octets {@code [start, end)} of the message, continuation lines included,
+     * and its unfolded value.
+     */
+    record Field(long start, long end, String value) {}
+
+    HeaderScan {
+        authenticationResults = List.copyOf(authenticationResults);
+    }
 
     static HeaderScan of(Message spool, long headerEnd) throws IOException {
         java.io.ByteArrayOutputStream copy =
@@ -24,6 +39,7 @@ record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
         byte[] header = copy.toByteArray();
         long subject = -1;
         Optional<String> messageId = Optional.empty();
+        List<Field> authResults = new ArrayList<>();
         int lineStart = 0;
         while (lineStart < header.length) {
             int end = indexOf(header, lineStart);
@@ -49,11 +65,33 @@ record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
                 } else if (messageId.isEmpty() && name.equals("message-id")) {
                     messageId =
                             Optional.of(unfold(header, colon + 1, next)).filter(s -> !s.isEmpty());
+                } else if (name.equals("authentication-results")) {
+                    int end2 = fieldEnd(header, next);
+                    authResults.add(
+                            new Field(
+                                    lineStart,
+                                    end2,
+                                    new String(
+                                                    header,
+                                                    colon + 1,
+                                                    end2 - colon - 1,
+                                                    StandardCharsets.UTF_8)
+                                            .replaceAll("[\\r\\n]+", "")));
                 }
             }
             lineStart = next;
         }
-        return new HeaderScan(subject, messageId);
+        return new HeaderScan(subject, messageId, authResults);
+    }
+
+    /** Where the field whose first line ends before {@code next} ends: past its continuations. */
+    private static int fieldEnd(byte[] header, int next) {
+        int i = next;
+        while (i < header.length && (header[i] == ' ' || header[i] == '\t')) {
+            int end = indexOf(header, i);
+            i = end < 0 ? header.length : end + 1;
+        }
+        return i;
     }
 
     private static String unfold(byte[] header, int from, int lineEnd) {

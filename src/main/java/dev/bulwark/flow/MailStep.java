@@ -65,6 +65,9 @@ final class MailStep {
                         session.record(AuditRecord.Kind.TRANSACTION)
                                 .transaction(id)
                                 .sender(sender.toSmtp()));
+        if (session.auth != null) {
+            session.auth.mail(sender);
+        }
         Decision d = session.decide(Stage.MAIL, () -> session.evaluation().mail(facts));
         t.hits.addAll(d.hits());
         session.score = d.score();

@@ -74,14 +74,15 @@ final class TraceHeaders {
     }
 
     /**
-     * The payload for the next hop: {@code prefix} headers, then the message with the subject
-     * prefix inserted at {@code scan.subjectValueOffset()} (or a Subject header added if it has
-     * none).
+     * The payload for the next hop: {@code prefix} headers, then the message without the {@code
+     * removed} fields, with the subject prefix inserted at {@code scan.subjectValueOffset()} (or a
+     * Subject header added if it has none).
      */
     static Payload payload(
             String prefix,
             Message message,
             HeaderScan scan,
+            List<HeaderScan.Field> removed,
             Optional<String> subjectPrefix,
             List<Verdict.Header> extra) {
         return out -> {
@@ -95,14 +96,35 @@ final class TraceHeaders {
             out.write(head.toString().getBytes(StandardCharsets.UTF_8));
             if (subjectPrefix.isPresent() && scan.subjectValueOffset() >= 0) {
                 long at = scan.subjectValueOffset();
-                message.copy(0, at, out);
+                copyExcept(message, 0, at, removed, out);
                 String p = clean(subjectPrefix.get());
                 out.write((p.endsWith(" ") ? p : p + " ").getBytes(StandardCharsets.UTF_8));
-                message.copy(at, message.size(), out);
-            } else {
+                copyExcept(message, at, message.size(), removed, out);
+            } else if (removed.isEmpty()) {
                 copyAll(message, out);
+            } else {
+                copyExcept(message, 0, message.size(), removed, out);
             }
         };
+    }
+
+    /** Copies octets {@code [from, to)} of the message, leaving out the removed fields. */
+    private static void copyExcept(
+            Message message, long from, long to, List<HeaderScan.Field> removed, OutputStream out)
+            throws IOException {
+        long pos = from;
+        for (HeaderScan.Field f : removed) {
+            if (f.end() <= pos || f.start() >= to) {
+                continue;
+            }
+            if (f.start() > pos) {
+                message.copy(pos, f.start(), out);
+            }
+            pos = Math.min(f.end(), to);
+        }
+        if (pos < to) {
+            message.copy(pos, to, out);
+        }
     }
 
     private static void copyAll(Message message, OutputStream out) throws IOException {

@@ -1,5 +1,6 @@
 package dev.bulwark.site;
 
+import dev.bulwark.dns.DnsSettings;
 import dev.bulwark.relay.TlsMode;
 
 import java.io.IOException;
@@ -37,6 +38,9 @@ import java.util.Optional;
  * @param spoolDirectory where large messages are spilled while they are checked
  * @param nextHopTimeout how long to wait for the next hop's reply to one command
  * @param nextHopConnections connections to the next hop open at once
+ * @param dns the resolvers sender authentication and the DNS lists ask, and the budget of one query
+ * @param dnsBudget how long one transaction waits for DNS at most, over all its checks; past it the
+ *     checks still running give temperror
  */
 public record SiteSettings(
         String hostname,
@@ -53,9 +57,13 @@ public record SiteSettings(
         Optional<Path> auditFile,
         Path spoolDirectory,
         Duration nextHopTimeout,
-        int nextHopConnections) {
+        int nextHopConnections,
+        DnsSettings dns,
+        Duration dnsBudget) {
 
     public SiteSettings {
+        Objects.requireNonNull(dns, "dns");
+        Objects.requireNonNull(dnsBudget, "dnsBudget");
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(nextHop, "nextHop");
@@ -100,6 +108,18 @@ public record SiteSettings(
                 "spool.dir",
                 "directory for messages larger than 1 MiB while they are checked (default:"
                         + " java.io.tmpdir)");
+        k.put(
+                "dns.servers",
+                "resolver addresses for SPF, DKIM, DMARC and DNS lists, separated by commas, each"
+                        + " 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53 (default: those of"
+                        + " /etc/resolv.conf)");
+        k.put(
+                "dns.timeout",
+                "milliseconds one DNS query may take, retries included (default 2000)");
+        k.put(
+                "dns.budget",
+                "milliseconds one transaction waits for DNS at most, all checks together; later"
+                        + " results are temperror (default 5000)");
         return java.util.Collections.unmodifiableMap(k);
     }
 
@@ -340,6 +360,11 @@ public record SiteSettings(
                 (int) Math.min(100_000, p.positive("next-hop.max-connections", 100));
         Optional<Path> audit = p.text("audit.file").map(Path::of);
         Path spool = p.directory("spool.dir").orElse(Path.of(System.getProperty("java.io.tmpdir")));
+        Optional<List<InetSocketAddress>> resolvers = p.resolvers("dns.servers");
+        Duration dnsTimeout =
+                Duration.ofMillis(
+                        p.positive("dns.timeout", DnsSettings.DEFAULT_TIMEOUT.toMillis()));
+        Duration dnsBudget = Duration.ofMillis(p.positive("dns.budget", 5000));
         if (!problems.isEmpty()) {
             return Optional.empty();
         }
@@ -359,7 +384,12 @@ public record SiteSettings(
                         audit,
                         spool,
                         nextHopTimeout,
-                        nextHopConnections));
+                        nextHopConnections,
+                        resolvers
+                                .map(DnsSettings::of)
+                                .orElseGet(DnsSettings::system)
+                                .withTimeout(dnsTimeout),
+                        dnsBudget));
     }
 
     private static boolean isHostName(String name) {
@@ -551,6 +581,20 @@ public record SiteSettings(
                 }
             }
             return valid ? out : List.of();
+        }
+
+        /** A list of resolver addresses ({@link DnsSettings#parseServers}); empty when not set. */
+        Optional<List<InetSocketAddress>> resolvers(String key) {
+            Optional<String> t = text(key);
+            if (t.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(DnsSettings.parseServers(t.get()));
+            } catch (IllegalArgumentException e) {
+                bad(key, "IP addresses of resolvers, separated by commas (" + e.getMessage() + ")");
+                return Optional.empty();
+            }
         }
 
         long positive(String key, long fallback) {
