@@ -148,8 +148,8 @@ public final class Authenticator {
         }
         if (changed && temperror) {
             log.warn(
-                    "{}: DNS trouble for {}: {}; mail keeps flowing with temperror, counted in"
-                            + " bulwark_dns_temperrors_total{{check=\"{}\"}}",
+                    "{}: DNS trouble for {}: {}; mail keeps flowing with temperror, each one"
+                            + " counted in bulwark_dns_temperrors_total (check {})",
                     logTag,
                     check.key(),
                     reason,

@@ -81,6 +81,21 @@ public record Trial(
      * --dns}.
      */
     public static Trial run(Policy policy, Envelope envelope, byte[] message, DnsResolver dns) {
+        return run(
+                policy,
+                envelope,
+                message,
+                new Authenticator(
+                        dns,
+                        policy.filter().publicSuffixes(),
+                        Clock.systemUTC(),
+                        HOSTNAME,
+                        DNS_BUDGET));
+    }
+
+    /** Runs one transaction with {@code authenticator}'s checks (its resolver, its budget). */
+    public static Trial run(
+            Policy policy, Envelope envelope, byte[] message, Authenticator authenticator) {
         InMemoryNextHop nextHop = new InMemoryNextHop();
         List<AuditRecord> records = new CopyOnWriteArrayList<>();
         try (RateLimiter limiter = RateLimiter.builder(local(policy.rateLimits())).build()) {
@@ -89,13 +104,7 @@ public record Trial(
                             .limiter(limiter)
                             .audit(records::add)
                             .hostname(HOSTNAME)
-                            .authenticator(
-                                    new Authenticator(
-                                            dns,
-                                            policy.filter().publicSuffixes(),
-                                            Clock.systemUTC(),
-                                            HOSTNAME,
-                                            DNS_BUDGET))
+                            .authenticator(authenticator)
                             .build();
             FlowSession session =
                     flow.open(new Connection(SESSION, envelope.client(), Optional.empty()));
