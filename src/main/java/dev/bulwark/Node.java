@@ -3,6 +3,9 @@ package dev.bulwark;
 import dev.bulwark.audit.AuditFile;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.audit.JsonAuditLog;
+import dev.bulwark.dns.CachingResolver;
+import dev.bulwark.dns.DnsResolver;
+import dev.bulwark.flow.Authenticator;
 import dev.bulwark.flow.Flow;
 import dev.bulwark.flow.Policy;
 import dev.bulwark.ops.Metrics;
@@ -44,7 +47,43 @@ public final class Node implements AutoCloseable {
             VersionInfo version,
             BooleanSupplier selfVerified,
             OutputStream auditOut,
-            AuditSink extraAudit) {}
+            AuditSink extraAudit,
+            Optional<DnsResolver> dns,
+            boolean authenticate) {
+
+        /** Parts whose DNS answers come from the site's resolvers. */
+        public Parts(
+                Policy policy,
+                VersionInfo version,
+                BooleanSupplier selfVerified,
+                OutputStream auditOut,
+                AuditSink extraAudit) {
+            this(policy, version, selfVerified, auditOut, extraAudit, Optional.empty(), true);
+        }
+
+        /**
+         * The same parts with DNS answers from {@code resolver} instead of the site's resolvers
+         * (tests and benchmarks: a local server, or recorded answers).
+         */
+        public Parts withDns(DnsResolver resolver) {
+            return new Parts(
+                    policy,
+                    version,
+                    selfVerified,
+                    auditOut,
+                    extraAudit,
+                    Optional.of(resolver),
+                    authenticate);
+        }
+
+        /**
+         * The same parts without sender authentication and DNS lists (benchmarks measuring what
+         * they cost): no authentication matcher holds, no Authentication-Results field is added.
+         */
+        public Parts withoutAuthentication() {
+            return new Parts(policy, version, selfVerified, auditOut, extraAudit, dns, false);
+        }
+    }
 
     private final SmtpServer smtp;
     private final NextHop nextHop;
@@ -113,15 +152,18 @@ public final class Node implements AutoCloseable {
                                     .withPool(
                                             64, Duration.ofSeconds(10), site.nextHopConnections()));
             started.push(nextHop);
-            Flow flow =
+            Flow.Builder flowBuilder =
                     Flow.builder(parts.policy(), nextHop)
                             .limiter(limiter)
                             .audit(audit)
                             .clock(Clock.systemUTC())
                             .hostname(site.hostname())
                             .spool(site.spoolDirectory(), 1024 * 1024)
-                            .resources(site.resources())
-                            .build();
+                            .resources(site.resources());
+            if (parts.authenticate()) {
+                flowBuilder.authenticator(authenticator(site, parts, metrics));
+            }
+            Flow flow = flowBuilder.build();
             SmtpSettings smtpSettings =
                     SmtpSettings.of(site.listen()).withTrustedBalancers(site.trustedBalancers());
             if (site.tlsCert().isPresent() && site.tlsKey().isPresent()) {
@@ -153,6 +195,28 @@ public final class Node implements AutoCloseable {
             closeAll(started);
             throw e;
         }
+    }
+
+    /**
+     * One resolver for the node, from the site settings (behind a cache whose hits and misses are
+     * metrics) unless the parts bring their own, and the authenticator over it.
+     */
+    private static Authenticator authenticator(SiteSettings site, Parts parts, Metrics metrics) {
+        DnsResolver dns =
+                parts.dns()
+                        .orElseGet(
+                                () -> {
+                                    CachingResolver cache =
+                                            CachingResolver.of(site.dns(), Clock.systemUTC());
+                                    metrics.dnsCache(cache);
+                                    return cache;
+                                });
+        return new Authenticator(
+                dns,
+                parts.policy().filter().publicSuffixes(),
+                Clock.systemUTC(),
+                site.hostname(),
+                site.dnsBudget());
     }
 
     private static SmtpServer startSmtp(

@@ -1,5 +1,6 @@
 package dev.bulwark.audit;
 
+import dev.bulwark.auth.Authentication;
 import dev.bulwark.check.Hit;
 import dev.bulwark.check.PolicyDigest;
 import dev.bulwark.check.Score;
@@ -42,6 +43,7 @@ import java.util.Optional;
  * @param durationsMs milliseconds per stage (session, transaction, rcpt, data, relay)
  * @param nextHop the next hop's final part in a transaction, structured for metrics: empty when the
  *     transaction never reached the point of asking the next hop for a final answer
+ * @param authentication what SPF, DKIM, DMARC and the DNS lists gave, when the node checks them
  */
 public record AuditRecord(
         Instant time,
@@ -64,9 +66,11 @@ public record AuditRecord(
         Optional<String> nextHopReply,
         String reply,
         Map<String, Long> durationsMs,
-        Optional<NextHopOutcome> nextHop) {
+        Optional<NextHopOutcome> nextHop,
+        Optional<Authentication> authentication) {
 
     public AuditRecord {
+        Objects.requireNonNull(authentication, "authentication");
         Objects.requireNonNull(time, "time");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(sessionId, "sessionId");
@@ -177,6 +181,7 @@ public record AuditRecord(
         private final List<String> shadowRules = new ArrayList<>();
         private Optional<String> nextHopReply = Optional.empty();
         private Optional<NextHopOutcome> nextHop = Optional.empty();
+        private Optional<Authentication> authentication = Optional.empty();
         private String reply = "";
         private final Map<String, Long> durations = new LinkedHashMap<>();
 
@@ -256,6 +261,12 @@ public record AuditRecord(
             return this;
         }
 
+        /** What the transaction's authentication checks gave (those that finished). */
+        public Builder authentication(Authentication value) {
+            authentication = Optional.of(value);
+            return this;
+        }
+
         public Builder duration(String name, Duration value) {
             durations.put(name, value.toMillis());
             return this;
@@ -291,7 +302,8 @@ public record AuditRecord(
                     nextHopReply,
                     reply,
                     durations,
-                    nextHop);
+                    nextHop,
+                    authentication);
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.bulwark.audit;
 
+import dev.bulwark.auth.Authentication;
+import dev.bulwark.auth.DkimResult;
+import dev.bulwark.auth.ListResult;
 import dev.bulwark.json.Json;
 
 import java.io.IOException;
@@ -70,6 +73,7 @@ public final class JsonAuditLog implements AuditSink {
         field(b, "policy", r.policy().hex());
         field(b, "next_hop_reply", r.nextHopReply());
         nextHop(b, r.nextHop());
+        r.authentication().ifPresent(a -> authentication(b, a));
         field(b, "reply", r.reply());
         b.append("\"durations_ms\":{");
         boolean first = true;
@@ -117,6 +121,59 @@ public final class JsonAuditLog implements AuditSink {
             b.append("null");
         }
         b.append("},");
+    }
+
+    /**
+     * {@code "auth":{"spf":"pass","spf_domain":..,"helo":..,"dkim":[{"result":..,"domain":..}],
+     * "dmarc":"fail","dmarc_policy":"reject","dnsbl":[..],"uribl":[..]}}: results and the domains
+     * they are for, never a reason text (that goes to the Authentication-Results field).
+     */
+    private static void authentication(StringBuilder b, Authentication a) {
+        b.append("\"auth\":{");
+        a.mailFrom()
+                .ifPresent(
+                        s -> {
+                            field(b, "spf", s.result().keyword());
+                            field(b, "spf_domain", s.domain());
+                        });
+        a.helo().ifPresent(s -> field(b, "helo_spf", s.result().keyword()));
+        b.append("\"dkim\":[");
+        for (int i = 0; i < a.dkim().size(); i++) {
+            DkimResult d = a.dkim().get(i);
+            b.append(i == 0 ? "{" : ",{");
+            field(b, "result", d.result().keyword());
+            field(b, "domain", d.domain());
+            b.setLength(b.length() - 1);
+            b.append('}');
+        }
+        b.append("],");
+        a.dmarc()
+                .ifPresent(
+                        d -> {
+                            field(b, "dmarc", d.result().keyword());
+                            field(b, "dmarc_from", d.fromDomain());
+                            field(b, "dmarc_policy", d.policy().keyword());
+                            field(b, "dmarc_disposition", d.disposition().keyword());
+                        });
+        lists(b, "dnsbl", a.clientLists());
+        lists(b, "uribl", a.uriLists());
+        b.setLength(b.length() - 1);
+        b.append("},");
+    }
+
+    private static void lists(StringBuilder b, String name, List<ListResult> results) {
+        b.append('"').append(name).append("\":[");
+        for (int i = 0; i < results.size(); i++) {
+            ListResult l = results.get(i);
+            b.append(i == 0 ? "{" : ",{");
+            field(b, "zone", l.zone());
+            field(b, "subject", l.subject());
+            field(b, "status", l.status().name().toLowerCase(java.util.Locale.ROOT));
+            list(b, "codes", l.codes());
+            b.setLength(b.length() - 1);
+            b.append('}');
+        }
+        b.append("],");
     }
 
     private static void list(StringBuilder b, String name, List<String> values) {

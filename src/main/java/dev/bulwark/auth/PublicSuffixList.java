@@ -26,6 +26,9 @@ public final class PublicSuffixList {
     private final Set<String> wildcards;
     private final Set<String> exceptions;
 
+    /** No rule but the implicit "*": every name's registrable domain is its last two labels. */
+    public static final PublicSuffixList EMPTY = new PublicSuffixList(Set.of(), Set.of(), Set.of());
+
     private PublicSuffixList(Set<String> rules, Set<String> wildcards, Set<String> exceptions) {
         this.rules = Set.copyOf(rules);
         this.wildcards = Set.copyOf(wildcards);

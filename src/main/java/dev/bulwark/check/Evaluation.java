@@ -22,6 +22,12 @@ import dev.bulwark.envelope.Mailbox;
  */
 public interface Evaluation {
 
+    /**
+     * Where this session's authentication results come from; called once, before {@link
+     * #connect()}. Without it, no authentication matcher holds.
+     */
+    default void authentication(AuthenticationFacts facts) {}
+
     default Decision connect() {
         return Decision.none();
     }

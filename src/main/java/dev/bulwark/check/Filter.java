@@ -1,5 +1,7 @@
 package dev.bulwark.check;
 
+import dev.bulwark.auth.PublicSuffixList;
+
 /**
  * A compiled filtering policy: immutable, shared by every session, safe for concurrent use. The
  * transaction flow asks it for a fresh {@link Evaluation} per session.
@@ -20,6 +22,19 @@ public interface Filter {
      * before the policy's own rules see it, so no rule can turn the node into an open relay.
      */
     RelayDomains relayDomains();
+
+    /** The DNS lists the policy's matchers consult (none by default). */
+    default DnsLists dnsLists() {
+        return DnsLists.NONE;
+    }
+
+    /**
+     * The Public Suffix List snapshot of the policy (organizational domains for DMARC, registrable
+     * domains for URI lists); an empty list (only the implicit "*" rule) by default.
+     */
+    default PublicSuffixList publicSuffixes() {
+        return PublicSuffixList.EMPTY;
+    }
 
     /** Starts evaluating one SMTP session. Never returns {@code null}. */
     Evaluation begin(Connection connection);

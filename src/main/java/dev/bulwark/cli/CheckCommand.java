@@ -1,7 +1,16 @@
 package dev.bulwark.cli;
 
+import dev.bulwark.audit.AuditRecord;
+import dev.bulwark.auth.Authentication;
+import dev.bulwark.auth.AuthenticationResults;
+import dev.bulwark.auth.ListResult;
 import dev.bulwark.check.Hit;
 import dev.bulwark.check.Verdict;
+import dev.bulwark.dns.DnsClient;
+import dev.bulwark.dns.DnsResolver;
+import dev.bulwark.dns.DnsSettings;
+import dev.bulwark.dns.RecordedAnswersException;
+import dev.bulwark.dns.RecordedResolver;
 import dev.bulwark.envelope.Paths;
 import dev.bulwark.envelope.ReversePath;
 import dev.bulwark.flow.InMemoryNextHop;
@@ -36,6 +45,8 @@ final class CheckCommand {
         String from = "sender@example.org";
         List<String> to = new ArrayList<>();
         Path file = null;
+        String dns = null;
+        Path answers = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.startsWith("--") && i + 1 >= args.length) {
@@ -48,6 +59,8 @@ final class CheckCommand {
                 case "--helo" -> helo = args[++i];
                 case "--from" -> from = args[++i];
                 case "--to" -> to.add(args[++i]);
+                case "--dns" -> dns = args[++i];
+                case "--dns-answers" -> answers = Path.of(args[++i]);
                 default -> {
                     if (a.startsWith("--") || file != null) {
                         err.println("unexpected argument " + a);
@@ -60,7 +73,11 @@ final class CheckCommand {
         if (file == null) {
             err.println(
                     "usage: bulwark check [--policy DIR] [--client IP] [--helo NAME] [--from ADDR]"
-                            + " [--to ADDR]... FILE");
+                            + " [--to ADDR]... [--dns SERVERS|system | --dns-answers FILE] FILE");
+            return 2;
+        }
+        if (dns != null && answers != null) {
+            err.println("--dns and --dns-answers exclude each other: live or recorded answers");
             return 2;
         }
         try {
@@ -85,13 +102,45 @@ final class CheckCommand {
                             file.equals(Path.of("-"))
                                     ? System.in.readAllBytes()
                                     : Files.readAllBytes(file));
+            DnsResolver resolver;
+            String dnsSource;
+            if (dns != null) {
+                // Live: the resolvers named, or the system's, as a node with no dns.servers.
+                DnsSettings settings =
+                        dns.equals("system")
+                                ? DnsSettings.system()
+                                : DnsSettings.of(DnsSettings.parseServers(dns));
+                resolver = DnsClient.of(settings);
+                dnsSource =
+                        "live, "
+                                + String.join(
+                                        ", ",
+                                        settings.servers().stream()
+                                                .map(
+                                                        a ->
+                                                                a.getAddress().getHostAddress()
+                                                                        + ":"
+                                                                        + a.getPort())
+                                                .toList());
+            } else if (answers != null) {
+                resolver = RecordedResolver.load(answers);
+                dnsSource = "recorded answers in " + answers;
+            } else {
+                resolver = RecordedResolver.none();
+                dnsSource = "offline: every question is NXDOMAIN (--dns to ask resolvers)";
+            }
             Trial trial =
-                    Trial.run(Policy.of(policy), new Envelope(address, helo, sender, to), message);
+                    Trial.run(
+                            Policy.of(policy),
+                            new Envelope(address, helo, sender, to),
+                            message,
+                            resolver);
             out.println(
                     "policy   "
                             + (policyDir == null ? "embedded" : policyDir.toString())
                             + " "
                             + policy.digest());
+            out.println("dns      " + dnsSource);
             for (Trial.Step s : trial.steps()) {
                 out.printf(
                         "%-8s %-32s %-10s score %s%n",
@@ -123,6 +172,7 @@ final class CheckCommand {
                             + ", score "
                             + trial.score());
             out.println("reply    " + trial.reply().line());
+            authentication(trial, out);
             for (InMemoryNextHop.Delivery d : trial.deliveries()) {
                 out.println(
                         "relayed  to "
@@ -143,10 +193,45 @@ final class CheckCommand {
         } catch (IllegalStateException e) {
             err.println(e.getMessage());
             return 1;
+        } catch (RecordedAnswersException e) {
+            e.diagnostics().forEach(err::println);
+            return 1;
         } catch (IOException e) {
             err.println("cannot read: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** What SPF, DKIM, DMARC and the DNS lists gave, as the Authentication-Results field says. */
+    private static void authentication(Trial trial, PrintStream out) {
+        if (trial.records().isEmpty()) {
+            return;
+        }
+        AuditRecord last = trial.records().get(trial.records().size() - 1);
+        if (last.authentication().isEmpty()) {
+            return;
+        }
+        Authentication a = last.authentication().get();
+        String field = new AuthenticationResults(Trial.HOSTNAME).render(a);
+        for (String line : field.split("\r\n")) {
+            out.println("auth     " + line.strip());
+        }
+        for (ListResult l : a.clientLists()) {
+            out.println("dnsbl    " + list(l));
+        }
+        for (ListResult l : a.uriLists()) {
+            out.println("uribl    " + list(l));
+        }
+    }
+
+    private static String list(ListResult l) {
+        return l.zone()
+                + " "
+                + l.subject()
+                + ": "
+                + l.status().name().toLowerCase(java.util.Locale.ROOT)
+                + (l.codes().isEmpty() ? "" : " " + String.join(", ", l.codes()))
+                + (l.status() == ListResult.Status.TEMPERROR ? " (" + l.reason() + ")" : "");
     }
 
     private static String clip(String s) {

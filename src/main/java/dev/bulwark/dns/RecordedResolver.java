@@ -61,6 +61,11 @@ public final class RecordedResolver implements DnsResolver {
         this.names = Set.copyOf(names);
     }
 
+    /** No recorded answer: every question is NXDOMAIN (and listed as unrecorded). */
+    public static RecordedResolver none() {
+        return new RecordedResolver(Map.of(), Map.of(), Set.of());
+    }
+
     /** Reads a file of recorded answers. */
     public static RecordedResolver load(Path file) throws IOException, RecordedAnswersException {
         return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));

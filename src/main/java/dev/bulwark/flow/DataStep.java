@@ -74,6 +74,9 @@ final class DataStep {
                     ReservedIds.TOO_MANY_HOPS,
                     scan.received() + " Received fields, the limit is " + MAX_HOPS);
         }
+        if (session.auth != null) {
+            session.auth.data(spool);
+        }
         Decision policy = session.decide(Stage.DATA, () -> session.evaluation().data(spool));
         t.hits.addAll(policy.hits());
         session.score = policy.score();
@@ -201,12 +204,32 @@ final class DataStep {
                                 t.id,
                                 forClause,
                                 ZonedDateTime.now(flow.clock()))
-                        + TraceHeaders.bulwark(verdict, d.score(), flow.policy().digest(), t.id);
+                        + TraceHeaders.bulwark(verdict, d.score(), flow.policy().digest(), t.id)
+                        + flow.authenticator()
+                                .map(a -> a.header(session.auth.current()))
+                                .orElse("");
+        // Fields that claim to speak for us were not written by us: they go (RFC 8601 section 5).
+        List<HeaderScan.Field> forged =
+                flow.authenticator()
+                        .map(
+                                a ->
+                                        scan.authenticationResults().stream()
+                                                .filter(f -> a.claimsOurId(f.value())))
+                        .orElse(java.util.stream.Stream.empty())
+                        .toList();
+        // The client's own X-Bulwark* fields go too: only we write those.
+        List<HeaderScan.Field> removed =
+                java.util.stream.Stream.concat(scan.ours().stream(), forged.stream())
+                        .sorted(java.util.Comparator.comparingLong(HeaderScan.Field::start))
+                        .toList();
         Spool spool = t.incoming.spool();
         long started = flow.nanoTime();
         NextHopReply answer;
         try {
-            answer = t.relay.data(TraceHeaders.payload(prefix, spool, scan, subjectPrefix, extra));
+            answer =
+                    t.relay.data(
+                            TraceHeaders.payload(
+                                    prefix, spool, scan, removed, subjectPrefix, extra));
         } finally {
             t.relayNanos = flow.nanoTime() - started;
             t.relayed = true;

@@ -43,6 +43,7 @@ public final class Flow {
     private final long spoolMemoryThreshold;
     private final Resources resources;
     private final Occupancy occupancy;
+    private final Optional<Authenticator> authenticator;
 
     private Flow(Builder b) {
         this.policy = b.policy;
@@ -56,6 +57,7 @@ public final class Flow {
         this.spoolMemoryThreshold = b.spoolMemoryThreshold;
         this.resources = b.resources;
         this.occupancy = new Occupancy(b.resources);
+        this.authenticator = b.authenticator;
     }
 
     /** Starts building the flow of {@code policy}, relaying to {@code nextHop}. */
@@ -125,6 +127,11 @@ public final class Flow {
         return occupancy;
     }
 
+    /** Sender authentication and DNS lists, if this flow checks them. */
+    public Optional<Authenticator> authenticator() {
+        return authenticator;
+    }
+
     RateLimiter limiter() {
         return limiter;
     }
@@ -168,6 +175,7 @@ public final class Flow {
         private Path spoolDirectory = Path.of(System.getProperty("java.io.tmpdir"));
         private long spoolMemoryThreshold = 1024 * 1024;
         private Resources resources = Resources.defaults();
+        private Optional<Authenticator> authenticator = Optional.empty();
 
         private Builder(Policy policy, NextHopClient nextHop) {
             this.policy = Objects.requireNonNull(policy, "policy");
@@ -217,6 +225,16 @@ public final class Flow {
         /** What the node lets its clients hold at once (default {@link Resources#defaults()}). */
         public Builder resources(Resources value) {
             resources = Objects.requireNonNull(value);
+            return this;
+        }
+
+        /**
+         * Checks SPF, DKIM, DMARC and the policy's DNS lists, adds our Authentication-Results field
+         * to relayed mail and removes forged ones (default: no checks, and then no authentication
+         * matcher holds).
+         */
+        public Builder authenticator(Authenticator value) {
+            authenticator = Optional.of(value);
             return this;
         }
 

@@ -59,6 +59,9 @@ public final class FlowSession {
     private int transactions;
     private volatile Transaction transaction;
 
+    /** This session's authentication checks; null when the flow has no authenticator. */
+    final SessionAuth auth;
+
     /** The running score of the latest decision (the evaluation keeps the sum). */
     Score score = Score.ZERO;
 
@@ -70,6 +73,16 @@ public final class FlowSession {
         this.flow = flow;
         this.connection = connection;
         this.startedNanos = flow.nanoTime();
+        this.auth =
+                flow.authenticator()
+                        .map(
+                                a ->
+                                        new SessionAuth(
+                                                a,
+                                                connection.client(),
+                                                flow.policy().filter().dnsLists(),
+                                                flow::nanoTime))
+                        .orElse(null);
     }
 
     public String id() {
@@ -88,6 +101,10 @@ public final class FlowSession {
         Decision d;
         try {
             evaluation = flow.policy().filter().begin(connection);
+            if (auth != null) {
+                evaluation.authentication(auth);
+                auth.connect();
+            }
             d = decide(Stage.CONNECT, evaluation::connect);
         } catch (RuntimeException e) {
             log.error("{}: policy could not start", logTag(), e);
@@ -139,6 +156,9 @@ public final class FlowSession {
         }
         reset();
         greeting = Optional.empty();
+        if (auth != null) {
+            auth.helo(arg);
+        }
         Decision d = decide(Stage.HELO, () -> evaluation.helo(arg));
         heloHits.clear();
         heloHits.addAll(d.hits());
@@ -356,6 +376,11 @@ public final class FlowSession {
                         .hits(sessionHits())
                         .reply(reply.map(Reply::line).orElse(""))
                         .duration("session", since(startedNanos));
+        if (auth != null) {
+            var known = auth.known();
+            r.authentication(known);
+            flow.authenticator().ifPresent(a -> a.observe(known, logTag()));
+        }
         t.complete(flow.nanoTime());
         flow.audit().record(r.build(flow.clock().instant()));
     }

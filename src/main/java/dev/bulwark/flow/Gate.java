@@ -2,6 +2,7 @@ package dev.bulwark.flow;
 
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.rules.Rule;
+import dev.bulwark.dns.RecordedResolver;
 import dev.bulwark.policy.Cases;
 import dev.bulwark.policy.CompiledPolicy;
 
@@ -94,6 +95,7 @@ public final class Gate {
     public static Report run(CompiledPolicy compiled, List<Cases.Case> cases) {
         Policy policy = Policy.of(compiled);
         List<Result> results = new ArrayList<>();
+        List<String> coverage = new ArrayList<>();
         Map<String, int[]> seen = new LinkedHashMap<>();
         for (Stage s : Stage.values()) {
             for (Rule r : compiled.rules().rules(s)) {
@@ -101,14 +103,24 @@ public final class Gate {
             }
         }
         for (Cases.Case c : cases) {
-            Trial trial = Trial.run(policy, c.envelope(), c.message());
+            RecordedResolver dns = c.resolver();
+            Trial trial = Trial.run(policy, c.envelope(), c.message(), dns);
+            if (c.dns().isPresent() && !dns.unrecorded().isEmpty()) {
+                // An unrecorded question got NXDOMAIN: the case may pass for the wrong reason.
+                coverage.add(
+                        "case '"
+                                + c.name()
+                                + "' asked DNS questions "
+                                + c.dns().get().file()
+                                + " does not record: "
+                                + String.join(", ", dns.unrecorded()));
+            }
             List<String> fired = trial.fired();
             for (Map.Entry<String, int[]> e : seen.entrySet()) {
                 e.getValue()[fired.contains(e.getKey()) ? 0 : 1]++;
             }
             results.add(new Result(c, trial, problems(c, trial)));
         }
-        List<String> coverage = new ArrayList<>();
         for (Map.Entry<String, int[]> e : seen.entrySet()) {
             if (e.getValue()[0] == 0) {
                 coverage.add("rule '" + e.getKey() + "' fires in no test case");

@@ -21,15 +21,25 @@ import java.util.Optional;
  * @param ours the fields whose name starts with {@code X-Bulwark} (any case), each with its
  *     continuation lines, in order: the relay's own trace headers, which a client must not be able
  *     to forge, so they are left out when the message is relayed
+ * @param authenticationResults every Authentication-Results field, where it is and its value (the
+ *     relay removes those that claim our authserv-id)
  */
 record HeaderScan(
-        long subjectValueOffset, Optional<String> messageId, int received, List<Range> ours) {
+        long subjectValueOffset,
+        Optional<String> messageId,
+        int received,
+        List<Field> ours,
+        List<Field> authenticationResults) {
 
-    /** The octets {@code [from, to)} of the message. */
-    record Range(long from, long to) {}
+    /**
+     * One header field: octets {@code [start, end)} of the message, continuation lines included,
+     * and its unfolded value.
+     */
+    record Field(long start, long end, String value) {}
 
     HeaderScan {
         ours = List.copyOf(ours);
+        authenticationResults = List.copyOf(authenticationResults);
     }
 
     static HeaderScan of(Message spool, long headerEnd) throws IOException {
@@ -40,7 +50,8 @@ record HeaderScan(
         long subject = -1;
         Optional<String> messageId = Optional.empty();
         int received = 0;
-        List<Range> ours = new ArrayList<>();
+        List<Field> ours = new ArrayList<>();
+        List<Field> authResults = new ArrayList<>();
         int lineStart = 0;
         while (lineStart < header.length) {
             int end = indexOf(header, lineStart);
@@ -68,17 +79,29 @@ record HeaderScan(
                             Optional.of(unfold(header, colon + 1, next)).filter(s -> !s.isEmpty());
                 } else if (name.equals("received")) {
                     received++;
+                } else if (name.equals("authentication-results")) {
+                    int end2 = fieldEnd(header, next);
+                    authResults.add(
+                            new Field(
+                                    lineStart,
+                                    end2,
+                                    new String(
+                                                    header,
+                                                    colon + 1,
+                                                    end2 - colon - 1,
+                                                    StandardCharsets.UTF_8)
+                                            .replaceAll("[\\r\\n]+", "")));
                 }
                 if (name.startsWith("x-bulwark")) {
-                    ours.add(new Range(lineStart, fieldEnd(header, next)));
+                    ours.add(new Field(lineStart, fieldEnd(header, next), ""));
                 }
             }
             lineStart = next;
         }
-        return new HeaderScan(subject, messageId, received, ours);
+        return new HeaderScan(subject, messageId, received, ours, authResults);
     }
 
-    /** The offset after the field whose first line ends at {@code next}: its continuation lines. */
+    /** Where the field whose first line ends before {@code next} ends: past its continuations. */
     private static int fieldEnd(byte[] header, int next) {
         int i = next;
         while (i < header.length && (header[i] == ' ' || header[i] == '\t')) {

@@ -79,6 +79,9 @@ final class MailStep {
                             Verdict.Reason.LIMIT, full.reply(), Decision.none(), List.of(hit)));
         }
         t.claim = entered.claim();
+        if (session.auth != null) {
+            session.auth.mail(sender);
+        }
         Decision d = session.decide(Stage.MAIL, () -> session.evaluation().mail(facts));
         t.hits.addAll(d.hits());
         session.score = d.score();

@@ -74,14 +74,16 @@ final class TraceHeaders {
     }
 
     /**
-     * The payload for the next hop: {@code prefix} headers, then the message without the client's
-     * own {@code X-Bulwark*} fields ({@link HeaderScan#ours()}), with the subject prefix inserted
-     * at {@code scan.subjectValueOffset()} (or a Subject header added if it has none).
+     * The payload for the next hop: {@code prefix} headers, then the message without the {@code
+     * removed} fields (in message order: the client's own {@code X-Bulwark*} fields, forged
+     * Authentication-Results), with the subject prefix inserted at {@code
+     * scan.subjectValueOffset()} (or a Subject header added if it has none).
      */
     static Payload payload(
             String prefix,
             Message message,
             HeaderScan scan,
+            List<HeaderScan.Field> removed,
             Optional<String> subjectPrefix,
             List<Verdict.Header> extra) {
         return out -> {
@@ -93,33 +95,41 @@ final class TraceHeaders {
                 head.append("Subject: ").append(clean(subjectPrefix.get()).strip()).append("\r\n");
             }
             out.write(head.toString().getBytes(StandardCharsets.UTF_8));
-            long at = -1;
-            byte[] inserted = new byte[0];
             if (subjectPrefix.isPresent() && scan.subjectValueOffset() >= 0) {
-                at = scan.subjectValueOffset();
+                long at = scan.subjectValueOffset();
+                copyExcept(message, 0, at, removed, out);
                 String p = clean(subjectPrefix.get());
-                inserted = (p.endsWith(" ") ? p : p + " ").getBytes(StandardCharsets.UTF_8);
+                out.write((p.endsWith(" ") ? p : p + " ").getBytes(StandardCharsets.UTF_8));
+                copyExcept(message, at, message.size(), removed, out);
+            } else if (removed.isEmpty()) {
+                copyAll(message, out);
+            } else {
+                copyExcept(message, 0, message.size(), removed, out);
             }
-            long from = 0;
-            for (HeaderScan.Range skipped : scan.ours()) {
-                copy(message, from, skipped.from(), at, inserted, out);
-                from = skipped.to();
-            }
-            copy(message, from, message.size(), at, inserted, out);
         };
     }
 
-    /** Copies {@code [from, to)} of the message, with {@code inserted} at {@code at} if inside. */
-    private static void copy(
-            Message message, long from, long to, long at, byte[] inserted, OutputStream out)
+    /** Copies octets {@code [from, to)} of the message, leaving out the removed fields. */
+    private static void copyExcept(
+            Message message, long from, long to, List<HeaderScan.Field> removed, OutputStream out)
             throws IOException {
-        if (from <= at && at < to) {
-            message.copy(from, at, out);
-            out.write(inserted);
-            message.copy(at, to, out);
-        } else if (from < to) {
-            message.copy(from, to, out);
+        long pos = from;
+        for (HeaderScan.Field f : removed) {
+            if (f.end() <= pos || f.start() >= to) {
+                continue;
+            }
+            if (f.start() > pos) {
+                message.copy(pos, f.start(), out);
+            }
+            pos = Math.min(f.end(), to);
         }
+        if (pos < to) {
+            message.copy(pos, to, out);
+        }
+    }
+
+    private static void copyAll(Message message, OutputStream out) throws IOException {
+        message.copy(0, message.size(), out);
     }
 
     /**

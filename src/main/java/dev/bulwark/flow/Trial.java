@@ -7,6 +7,8 @@ import dev.bulwark.check.Hit;
 import dev.bulwark.check.Score;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.Verdict;
+import dev.bulwark.dns.DnsResolver;
+import dev.bulwark.dns.RecordedResolver;
 import dev.bulwark.policy.Envelope;
 import dev.bulwark.ratelimit.LimitSpec;
 import dev.bulwark.ratelimit.RateLimiter;
@@ -14,6 +16,8 @@ import dev.bulwark.ratelimit.RateLimiter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -45,6 +49,9 @@ public record Trial(
     /** The session id of every trial. */
     public static final String SESSION = "trial";
 
+    /** What one trial may wait for DNS: recorded answers come at once, live ones within it. */
+    static final Duration DNS_BUDGET = Duration.ofSeconds(10);
+
     public Trial {
         steps = List.copyOf(steps);
         Objects.requireNonNull(decisive, "decisive");
@@ -65,6 +72,30 @@ public record Trial(
      * as a client must before the final dot.
      */
     public static Trial run(Policy policy, Envelope envelope, byte[] message) {
+        return run(policy, envelope, message, RecordedResolver.none());
+    }
+
+    /**
+     * Runs one transaction whose authentication checks and DNS lists get their answers from {@code
+     * dns}: recorded answers for the gate and {@code check}, the site's resolvers for {@code check
+     * --dns}.
+     */
+    public static Trial run(Policy policy, Envelope envelope, byte[] message, DnsResolver dns) {
+        return run(
+                policy,
+                envelope,
+                message,
+                new Authenticator(
+                        dns,
+                        policy.filter().publicSuffixes(),
+                        Clock.systemUTC(),
+                        HOSTNAME,
+                        DNS_BUDGET));
+    }
+
+    /** Runs one transaction with {@code authenticator}'s checks (its resolver, its budget). */
+    public static Trial run(
+            Policy policy, Envelope envelope, byte[] message, Authenticator authenticator) {
         InMemoryNextHop nextHop = new InMemoryNextHop();
         List<AuditRecord> records = new CopyOnWriteArrayList<>();
         try (RateLimiter limiter = RateLimiter.builder(local(policy.rateLimits())).build()) {
@@ -73,6 +104,7 @@ public record Trial(
                             .limiter(limiter)
                             .audit(records::add)
                             .hostname(HOSTNAME)
+                            .authenticator(authenticator)
                             .build();
             FlowSession session =
                     flow.open(new Connection(SESSION, envelope.client(), Optional.empty()));

@@ -3,9 +3,16 @@ package dev.bulwark.ops;
 import dev.bulwark.audit.AuditRecord;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.audit.AuditVerdict;
+import dev.bulwark.auth.Authentication;
+import dev.bulwark.auth.DkimResult;
+import dev.bulwark.auth.DmarcResult;
+import dev.bulwark.auth.ListResult;
+import dev.bulwark.auth.SpfResult;
 import dev.bulwark.check.ReservedIds;
+import dev.bulwark.dns.CachingResolver;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -182,6 +189,7 @@ public final class Metrics implements AuditSink, ConnectionListener {
                     .register(registry)
                     .increment();
         }
+        r.authentication().ifPresent(this::dnsTrouble);
         r.nextHop()
                 .ifPresent(
                         hop -> {
@@ -201,6 +209,48 @@ public final class Metrics implements AuditSink, ConnectionListener {
                                         .increment();
                             }
                         });
+    }
+
+    /** Counts the temperrors of a transaction's checks: DNS that timed out or failed. */
+    private void dnsTrouble(Authentication a) {
+        a.mailFrom()
+                .filter(s -> s.result() == SpfResult.Result.TEMPERROR)
+                .ifPresent(s -> temperror("spf"));
+        a.dkim().stream()
+                .filter(d -> d.result() == DkimResult.Result.TEMPERROR)
+                .forEach(d -> temperror("dkim"));
+        a.dmarc()
+                .filter(d -> d.result() == DmarcResult.Result.TEMPERROR)
+                .ifPresent(d -> temperror("dmarc"));
+        a.clientLists().stream()
+                .filter(l -> l.status() == ListResult.Status.TEMPERROR)
+                .forEach(l -> temperror("dnsbl"));
+        a.uriLists().stream()
+                .filter(l -> l.status() == ListResult.Status.TEMPERROR)
+                .forEach(l -> temperror("uribl"));
+    }
+
+    private void temperror(String check) {
+        Counter.builder("bulwark.dns.temperrors")
+                .description(
+                        "Authentication and DNS list results that were temperror (DNS timed out"
+                                + " or failed; mail flowed on), by check")
+                .tag("check", check)
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * Exports the DNS cache's hits and misses ({@code bulwark_dns_cache_hits_total}, {@code
+     * bulwark_dns_cache_misses_total}).
+     */
+    public void dnsCache(CachingResolver cache) {
+        FunctionCounter.builder("bulwark.dns.cache.hits", cache, CachingResolver::hits)
+                .description("DNS questions answered from the node's cache")
+                .register(registry);
+        FunctionCounter.builder("bulwark.dns.cache.misses", cache, CachingResolver::misses)
+                .description("DNS questions sent to the resolvers")
+                .register(registry);
     }
 
     private Counter transactions(String verdict) {

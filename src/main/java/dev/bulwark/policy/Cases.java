@@ -4,6 +4,8 @@ import dev.bulwark.check.ReservedIds;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.rules.Cidrs;
 import dev.bulwark.check.rules.Rule;
+import dev.bulwark.dns.RecordedAnswersException;
+import dev.bulwark.dns.RecordedResolver;
 import dev.bulwark.envelope.PathSyntaxException;
 import dev.bulwark.envelope.Paths;
 import dev.bulwark.envelope.ReversePath;
@@ -41,6 +43,7 @@ public final class Cases {
                     "name",
                     "description",
                     "message",
+                    "dns",
                     "client",
                     "helo",
                     "sender",
@@ -49,6 +52,9 @@ public final class Cases {
                     "stage",
                     "fires",
                     "not-fires");
+
+    private static final java.util.regex.Pattern DIAGNOSTIC =
+            java.util.regex.Pattern.compile("(.*):(\\d+):(\\d+): error: (.*)");
 
     /** The verdicts a case may expect. */
     public static final Set<String> VERDICTS =
@@ -76,6 +82,9 @@ public final class Cases {
      * @param stage where that verdict must be given, if the case says
      * @param fires rules (or reserved ids) that must fire
      * @param notFires rules that must not fire
+     * @param dns the DNS answers the case's authentication checks get, recorded in a file beside
+     *     the case ({@code dns: FILE}, the format of {@link RecordedResolver}); without one every
+     *     question is NXDOMAIN. The gate never asks the network.
      */
     public record Case(
             String name,
@@ -86,7 +95,24 @@ public final class Cases {
             String expect,
             Optional<Stage> stage,
             List<String> fires,
-            List<String> notFires) {}
+            List<String> notFires,
+            Optional<Answers> dns) {
+
+        /** A fresh resolver over the case's recorded answers (it notes unrecorded questions). */
+        public RecordedResolver resolver() {
+            if (dns.isEmpty()) {
+                return RecordedResolver.none();
+            }
+            try {
+                return RecordedResolver.parse(dns.get().file(), dns.get().text());
+            } catch (RecordedAnswersException e) {
+                throw new IllegalStateException("checked when the case was loaded", e);
+            }
+        }
+    }
+
+    /** A file of recorded DNS answers: its name as shown and its text (parsed when loaded). */
+    public record Answers(String file, String text) {}
 
     /** Loads the cases of {@code policyDir/tests}, reporting every problem in them at once. */
     public static List<Case> load(Path policyDir, CompiledPolicy policy)
@@ -247,6 +273,41 @@ public final class Cases {
                 }
             }
         }
+        Optional<Answers> dns = Optional.empty();
+        if (m.containsKey("dns")) {
+            Yaml.Entry de = m.get("dns");
+            Optional<String> s = Yaml.string(de.value(), "'dns'", problems);
+            if (s.isPresent()) {
+                Path p = testsDir.resolve(s.get()).normalize();
+                if (!Files.isRegularFile(p)) {
+                    problems.error(
+                            de.pos(), "no DNS answers file '" + s.get() + "' in " + testsDir);
+                } else {
+                    String text = Files.readString(p, StandardCharsets.UTF_8);
+                    String shown =
+                            Path.of(pos.file()).resolveSibling(s.get()).normalize().toString();
+                    try {
+                        RecordedResolver.parse(shown, text);
+                        dns = Optional.of(new Answers(shown, text));
+                    } catch (RecordedAnswersException e) {
+                        // Each problem at its own line of the answers file, as the parser names it.
+                        for (String d : e.diagnostics()) {
+                            java.util.regex.Matcher at = DIAGNOSTIC.matcher(d);
+                            if (at.matches()) {
+                                problems.error(
+                                        new Pos(
+                                                at.group(1),
+                                                Integer.parseInt(at.group(2)),
+                                                Integer.parseInt(at.group(3))),
+                                        at.group(4));
+                            } else {
+                                problems.error(de.pos(), d);
+                            }
+                        }
+                    }
+                }
+            }
+        }
         String expect = null;
         if (!m.containsKey("expect")) {
             problems.error(
@@ -299,7 +360,8 @@ public final class Cases {
                         expect,
                         stage,
                         fires,
-                        notFires));
+                        notFires,
+                        dns));
     }
 
     private static Yaml.Entry pick(

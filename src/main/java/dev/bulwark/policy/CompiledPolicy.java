@@ -1,6 +1,7 @@
 package dev.bulwark.policy;
 
 import dev.bulwark.check.Connection;
+import dev.bulwark.check.DnsLists;
 import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.Filter;
 import dev.bulwark.check.Limits;
@@ -148,6 +149,11 @@ public final class CompiledPolicy implements Filter {
     @Override
     public String digest() {
         return digest;
+    }
+
+    @Override
+    public DnsLists dnsLists() {
+        return rules.dnsLists();
     }
 
     @Override

@@ -6,8 +6,12 @@ import static dev.bulwark.check.Stage.HELO;
 import static dev.bulwark.check.Stage.MAIL;
 import static dev.bulwark.check.Stage.RCPT;
 
+import dev.bulwark.auth.DkimResult;
+import dev.bulwark.auth.DmarcResult;
+import dev.bulwark.auth.SpfResult;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.rules.AddressSet;
+import dev.bulwark.check.rules.AuthMatchers;
 import dev.bulwark.check.rules.CidrSet;
 import dev.bulwark.check.rules.DomainSet;
 import dev.bulwark.check.rules.HeloShape;
@@ -37,6 +41,16 @@ import java.util.function.Function;
  */
 final class Matchers {
     private Matchers() {}
+
+    /**
+     * DMARC's results, and the dispositions a fail can carry: {@code dmarc: reject} is a fail whose
+     * domain asks to reject this message (its p= or sp=, after pct= sampling).
+     */
+    private static final List<String> DMARC_WORDS =
+            java.util.stream.Stream.concat(
+                            words(DmarcResult.Result.values()).stream(),
+                            java.util.stream.Stream.of("quarantine", "reject"))
+                    .toList();
 
     static final List<MatcherRow<?, ?>> ALL =
             List.of(
@@ -138,9 +152,68 @@ final class Matchers {
                                     new MessageMatchers.UrlHostIn(
                                             l.label(), DomainSet.of(l.entries()))),
                     row("url-host-is-ip", DATA, Operands.FLAG, MessageMatchers.UrlHostIsIp::new),
-                    row("mime-malformed", DATA, Operands.FLAG, MessageMatchers.MimeMalformed::new));
+                    row("mime-malformed", DATA, Operands.FLAG, MessageMatchers.MimeMalformed::new),
+                    row(
+                            "spf",
+                            MAIL,
+                            AuthOperands.results("SPF result", words(SpfResult.Result.values())),
+                            r ->
+                                    new AuthMatchers.Spf(
+                                            enums(r, SpfResult.Result.class), r.domain())),
+                    row(
+                            "dkim",
+                            DATA,
+                            AuthOperands.results("DKIM result", words(DkimResult.Result.values())),
+                            r ->
+                                    new AuthMatchers.Dkim(
+                                            enums(r, DkimResult.Result.class), r.domain())),
+                    row(
+                            "dmarc",
+                            DATA,
+                            AuthOperands.results("DMARC result", DMARC_WORDS),
+                            r ->
+                                    new AuthMatchers.Dmarc(
+                                            enums(r, DmarcResult.Result.class),
+                                            dispositions(r),
+                                            r.domain())),
+                    row(
+                            "dnsbl",
+                            CONNECT,
+                            AuthOperands.LIST_ZONE,
+                            z -> new AuthMatchers.Dnsbl(z.zone(), z.codes())),
+                    row(
+                            "uribl",
+                            DATA,
+                            AuthOperands.LIST_ZONE,
+                            z -> new AuthMatchers.Uribl(z.zone(), z.codes())));
 
     private static final Map<String, MatcherRow<?, ?>> BY_NAME = byName();
+
+    private static List<String> words(Enum<?>[] values) {
+        return Arrays.stream(values).map(v -> v.name().toLowerCase(java.util.Locale.ROOT)).toList();
+    }
+
+    /** The words of {@code r} that name constants of {@code type}. */
+    private static <E extends Enum<E>> Set<E> enums(AuthOperands.Results r, Class<E> type) {
+        Set<E> out = java.util.EnumSet.noneOf(type);
+        for (E e : type.getEnumConstants()) {
+            if (r.words().contains(e.name().toLowerCase(java.util.Locale.ROOT))) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    private static Set<DmarcResult.Policy> dispositions(AuthOperands.Results r) {
+        Set<DmarcResult.Policy> out = java.util.EnumSet.noneOf(DmarcResult.Policy.class);
+        if (r.words().contains("quarantine")) {
+            out.add(DmarcResult.Policy.QUARANTINE);
+        }
+        if (r.words().contains("reject")) {
+            out.add(DmarcResult.Policy.REJECT);
+        }
+        return out;
+    }
 
     private static <D extends OperandDecl, V> MatcherRow<D, V> row(
             String name,

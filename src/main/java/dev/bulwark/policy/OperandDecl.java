@@ -1,9 +1,12 @@
 package dev.bulwark.policy;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * A matcher's operand as written, one record per shape ({@link Operands} reads and checks them);
@@ -138,6 +141,59 @@ sealed interface OperandDecl extends Declaration {
         @Override
         public Object canonical() {
             return size.value();
+        }
+    }
+
+    /**
+     * Result words of an authentication matcher, and the domain the result must be for: {@code
+     * fail}, {@code [fail, softfail]}, {@code {result: pass, domain: example.com}}.
+     */
+    record AuthResults(Pos pos, List<Located<String>> results, Optional<Located<String>> domain)
+            implements OperandDecl {
+        public AuthResults {
+            results = List.copyOf(results);
+        }
+
+        /** The words sorted, without duplicates; the domain lower case without a final dot. */
+        @Override
+        public Object canonical() {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put(
+                    "result",
+                    new ArrayList<>(new TreeSet<>(results.stream().map(Located::value).toList())));
+            domain.ifPresent(
+                    d -> c.put("domain", dev.bulwark.dns.DnsResolver.normalize(d.value().trim())));
+            return c;
+        }
+    }
+
+    /** A DNS list's zone and the return codes that count: {@code {zone: Z, codes: [...]}}. */
+    record DnsList(Located<String> zone, List<Located<String>> codes) implements OperandDecl {
+        public DnsList {
+            codes = List.copyOf(codes);
+        }
+
+        @Override
+        public Pos pos() {
+            return zone.pos();
+        }
+
+        /** The zone lower case without a final dot; the codes sorted, without duplicates. */
+        @Override
+        public Object canonical() {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("zone", dev.bulwark.dns.DnsResolver.normalize(zone.value().trim()));
+            c.put(
+                    "codes",
+                    new ArrayList<>(
+                            new TreeSet<>(
+                                    codes.stream()
+                                            .map(
+                                                    x ->
+                                                            AuthOperands.returnCode(x.value())
+                                                                    .orElse(x.value()))
+                                            .toList())));
+            return c;
         }
     }
 

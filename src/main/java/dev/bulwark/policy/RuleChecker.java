@@ -63,7 +63,43 @@ final class RuleChecker {
         if (rule.effect().isPresent()) {
             ok &= effect(rule.effect().get());
         }
+        if (rule.when().isPresent()
+                && rule.effect().orElse(null) instanceof RuleDecl.Act a
+                && a.action().value().equals("reject")) {
+            ok &= noTemperror(rule.when().get(), false);
+        }
         return ok;
+    }
+
+    /**
+     * DNS trouble is never a reason to refuse mail for good (ADR 0013): a rejecting rule may not
+     * hold because a check gave temperror. Under {@code not}, the word is a reason not to reject.
+     */
+    private boolean noTemperror(CondDecl c, boolean negated) {
+        return switch (c) {
+            case CondDecl.All a -> a.all().stream().allMatch(x -> noTemperror(x, negated));
+            case CondDecl.Any a -> a.any().stream().allMatch(x -> noTemperror(x, negated));
+            case CondDecl.Not n -> noTemperror(n.not(), !negated);
+            case CondDecl.Match m -> {
+                if (!negated
+                        && m.operand() instanceof OperandDecl.AuthResults r
+                        && r.results().stream().anyMatch(w -> w.value().equals("temperror"))) {
+                    Located<String> w =
+                            r.results().stream()
+                                    .filter(x -> x.value().equals("temperror"))
+                                    .findFirst()
+                                    .orElseThrow();
+                    problems.error(
+                            w.pos(),
+                            "'"
+                                    + m.matcher().name()
+                                    + ": temperror' in a rule that rejects: DNS trouble must"
+                                    + " never refuse mail with a 5xx (use defer or a score)");
+                    yield false;
+                }
+                yield true;
+            }
+        };
     }
 
     /** Checks every part (so that every problem is reported); whether all are valid. */

@@ -1,5 +1,6 @@
 package dev.bulwark.site;
 
+import dev.bulwark.dns.DnsSettings;
 import dev.bulwark.flow.Resources;
 import dev.bulwark.relay.TlsMode;
 
@@ -41,6 +42,9 @@ import java.util.Optional;
  * @param resources what the node lets its clients hold at once (ADR 0014)
  * @param metricsAllow the networks the operations listener answers
  * @param metricsMaxConnections connections the operations listener serves at once
+ * @param dns the resolvers sender authentication and the DNS lists ask, and the budget of one query
+ * @param dnsBudget how long one transaction waits for DNS at most, over all its checks; past it the
+ *     checks still running give temperror
  */
 public record SiteSettings(
         String hostname,
@@ -60,9 +64,13 @@ public record SiteSettings(
         int nextHopConnections,
         Resources resources,
         List<Cidr> metricsAllow,
-        int metricsMaxConnections) {
+        int metricsMaxConnections,
+        DnsSettings dns,
+        Duration dnsBudget) {
 
     public SiteSettings {
+        Objects.requireNonNull(dns, "dns");
+        Objects.requireNonNull(dnsBudget, "dnsBudget");
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(nextHop, "nextHop");
@@ -146,6 +154,18 @@ public record SiteSettings(
         k.put(
                 "metrics.max-connections",
                 "connections the metrics and health listener serves at once (default 16)");
+        k.put(
+                "dns.servers",
+                "resolver addresses for SPF, DKIM, DMARC and DNS lists, separated by commas, each"
+                        + " 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53 (default: those of"
+                        + " /etc/resolv.conf)");
+        k.put(
+                "dns.timeout",
+                "milliseconds one DNS query may take, retries included (default 2000)");
+        k.put(
+                "dns.budget",
+                "milliseconds one transaction waits for DNS at most, all checks together; later"
+                        + " results are temperror (default 5000)");
         return java.util.Collections.unmodifiableMap(k);
     }
 
@@ -430,6 +450,11 @@ public record SiteSettings(
         List<Cidr> metricsAllow =
                 v.containsKey("metrics.allow") ? p.cidrs("metrics.allow") : LOOPBACK;
         int metricsConnections = (int) Math.min(10_000, p.positive("metrics.max-connections", 16));
+        Optional<List<InetSocketAddress>> resolvers = p.resolvers("dns.servers");
+        Duration dnsTimeout =
+                Duration.ofMillis(
+                        p.positive("dns.timeout", DnsSettings.DEFAULT_TIMEOUT.toMillis()));
+        Duration dnsBudget = Duration.ofMillis(p.positive("dns.budget", 5000));
         if (!problems.isEmpty()) {
             return Optional.empty();
         }
@@ -460,7 +485,12 @@ public record SiteSettings(
                                 sessionLifetime,
                                 inFlightMib << 20),
                         metricsAllow,
-                        metricsConnections));
+                        metricsConnections,
+                        resolvers
+                                .map(DnsSettings::of)
+                                .orElseGet(DnsSettings::system)
+                                .withTimeout(dnsTimeout),
+                        dnsBudget));
     }
 
     private static boolean isHostName(String name) {
@@ -652,6 +682,20 @@ public record SiteSettings(
                 }
             }
             return valid ? out : List.of();
+        }
+
+        /** A list of resolver addresses ({@link DnsSettings#parseServers}); empty when not set. */
+        Optional<List<InetSocketAddress>> resolvers(String key) {
+            Optional<String> t = text(key);
+            if (t.isEmpty()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(DnsSettings.parseServers(t.get()));
+            } catch (IllegalArgumentException e) {
+                bad(key, "IP addresses of resolvers, separated by commas (" + e.getMessage() + ")");
+                return Optional.empty();
+            }
         }
 
         long positive(String key, long fallback) {

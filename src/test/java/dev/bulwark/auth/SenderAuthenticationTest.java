@@ -74,7 +74,7 @@ class SenderAuthenticationTest {
         CompletableFuture<SpfResult> mailFrom =
                 spf.checkMailFrom(CLIENT, "mail.example.com", "ada@example.com");
         // end of DATA
-        CompletableFuture<List<DkimResult>> signatures = dkim.verify(message);
+        CompletableFuture<List<DkimResult>> signatures = dkim.verify(message::open);
         CompletableFuture<DmarcEvaluator.Discovery> policy = dmarc.discover("example.com");
         CompletableFuture<DnsListChecker.UriCheck> uris =
                 lists.checkHosts(List.of("www.evil.example"), List.of("uribl.test"), 20);

@@ -124,14 +124,14 @@ public final class AuthLatency {
                         n,
                         i ->
                                 check(
-                                        dkim.verify(rsaMessage).join().get(0).result()
+                                        dkim.verify(rsaMessage::open).join().get(0).result()
                                                 == DkimResult.Result.PASS));
                 run(
                         "dkim ed25519" + mode,
                         n,
                         i ->
                                 check(
-                                        dkim.verify(edMessage).join().get(0).result()
+                                        dkim.verify(edMessage::open).join().get(0).result()
                                                 == DkimResult.Result.PASS));
                 run(
                         "dmarc" + mode,
@@ -139,7 +139,7 @@ public final class AuthLatency {
                         i ->
                                 check(
                                         dmarc.evaluate(
-                                                                edMessage,
+                                                                edMessage::open,
                                                                 Optional.empty(),
                                                                 List.of(
                                                                         new DkimResult(
@@ -169,7 +169,7 @@ public final class AuthLatency {
                         i -> {
                             var s = spf.checkMailFrom(client, "h.example.net", "u@example.com");
                             var b = lists.checkClient(client, List.of("bl.test"));
-                            var k = dkim.verify(edMessage);
+                            var k = dkim.verify(edMessage::open);
                             var d = dmarc.discover("example.com");
                             List<DkimResult> ks = k.join();
                             SpfResult sr = s.join();

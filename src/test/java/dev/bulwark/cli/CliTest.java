@@ -2,6 +2,8 @@ package dev.bulwark.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bulwark.testing.NsdServer;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -129,6 +131,72 @@ class CliTest {
         Run r = cli("check", message.toString());
         assertThat(r.code).isZero();
         assertThat(r.out).startsWith("policy   embedded ");
+    }
+
+    private static final String FORGED =
+            "From: Bank <news@bank.example>\nSubject: hi\nMessage-ID: <1@x>\n\nhello\n";
+
+    @Test
+    void checkIsOfflineByDefaultAndReplaysRecordedAnswers() throws IOException {
+        Path message = temp.resolve("m.eml");
+        Files.writeString(message, FORGED);
+        Run offline = cli("check", "--policy", "policy", "--from", "a@bank.example", "" + message);
+        assertThat(offline.out)
+                .contains("dns      offline: every question is NXDOMAIN")
+                .contains("auth     spf=none")
+                .contains("dmarc=none");
+        Path answers = temp.resolve("answers.zone");
+        Files.writeString(
+                answers,
+                "bank.example. TXT \"v=spf1 -all\"\n_dmarc.bank.example. TXT \"v=DMARC1;"
+                        + " p=reject\"\n");
+        Run recorded =
+                cli(
+                        "check",
+                        "--policy",
+                        "policy",
+                        "--from",
+                        "a@bank.example",
+                        "--dns-answers",
+                        answers.toString(),
+                        message.toString());
+        assertThat(recorded.out)
+                .contains("dns      recorded answers in " + answers)
+                .contains("fired  spf-fail (+3)")
+                .contains("fired  dmarc-reject")
+                .contains("auth     spf=fail")
+                .contains("dnsbl    zen.spamhaus.org 198.51.100.25: not_listed");
+    }
+
+    @Test
+    void checkWithDnsAsksTheResolverLive() throws IOException {
+        Path message = temp.resolve("m.eml");
+        Files.writeString(message, FORGED);
+        try (NsdServer nsd =
+                NsdServer.start(
+                        new NsdServer.Zones()
+                                .zone(
+                                        "bank.example",
+                                        "@ TXT \"v=spf1 ip4:198.51.100.0/24 -all\"",
+                                        "_dmarc TXT \"v=DMARC1; p=reject\""))) {
+            String server =
+                    nsd.address().getAddress().getHostAddress() + ":" + nsd.address().getPort();
+            Run r =
+                    cli(
+                            "check",
+                            "--policy",
+                            "policy",
+                            "--from",
+                            "a@bank.example",
+                            "--dns",
+                            server,
+                            message.toString());
+            assertThat(r.out)
+                    .contains("dns      live, " + server)
+                    .contains("auth     spf=pass")
+                    .contains("dmarc=pass")
+                    .contains("verdict  deliver");
+        }
     }
 
     @Test

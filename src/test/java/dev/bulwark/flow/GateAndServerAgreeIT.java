@@ -23,6 +23,8 @@ import java.io.IOException;
 import java.net.Inet6Address;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -76,7 +78,7 @@ class GateAndServerAgreeIT {
 
     /** What the gate says of the case. */
     private static Seen byGate(Policy policy, Cases.Case c) {
-        Trial trial = Trial.run(policy, c.envelope(), c.message());
+        Trial trial = Trial.run(policy, c.envelope(), c.message(), c.resolver());
         List<AuditRecord> records = trial.records();
         List<String> delivered = new ArrayList<>();
         for (InMemoryNextHop.Delivery d : trial.deliveries()) {
@@ -99,6 +101,16 @@ class GateAndServerAgreeIT {
                         nextHop.port(),
                         s -> s.withTrustedBalancers(List.of(Cidr.parse("127.0.0.1/32"))),
                         h -> h,
+                        // The case's recorded DNS answers, and the gate's authserv-id, so that
+                        // the Authentication-Results fields compare equal.
+                        f ->
+                                f.authenticator(
+                                        new Authenticator(
+                                                c.resolver(),
+                                                compiled.publicSuffixes(),
+                                                Clock.systemUTC(),
+                                                Trial.HOSTNAME,
+                                                Duration.ofSeconds(10))),
                         r -> {},
                         dev.bulwark.ops.ConnectionListener.NONE)) {
             String reply = converse(relay.port(), c.envelope(), c.message());

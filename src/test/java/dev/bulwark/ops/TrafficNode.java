@@ -8,6 +8,7 @@ import dev.bulwark.check.Message;
 import dev.bulwark.check.Score;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.Verdict;
+import dev.bulwark.dns.RecordedResolver;
 import dev.bulwark.flow.Policy;
 import dev.bulwark.ratelimit.LimitSpec;
 import dev.bulwark.site.SiteSettings;
@@ -95,11 +96,13 @@ final class TrafficNode implements AutoCloseable {
                     Node.start(
                             SiteSettings.of(site),
                             new Node.Parts(
-                                    Policy.of(filter, List.of(perSender)),
-                                    VERSION,
-                                    () -> true,
-                                    OutputStream.nullOutputStream(),
-                                    AuditSink.NONE));
+                                            Policy.of(filter, List.of(perSender)),
+                                            VERSION,
+                                            () -> true,
+                                            OutputStream.nullOutputStream(),
+                                            AuditSink.NONE)
+                                    // No DNS on the test machine: every question is NXDOMAIN.
+                                    .withDns(RecordedResolver.none()));
             return new TrafficNode(nextHop, node);
         } catch (RuntimeException e) {
             nextHop.close();

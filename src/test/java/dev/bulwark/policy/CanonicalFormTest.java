@@ -70,6 +70,9 @@ class CanonicalFormTest {
                   when: {client-ip-in: blocked}
                   action: reject
                   reply: "Go away"
+                - id: listed
+                  when: {dnsbl: {zone: bl.example, codes: [127.0.0.2, 127.0.0.4]}}
+                  score: 3
               helo:
                 - id: shape
                   when: {helo-is: bare-ip, helo-matches: {pattern: '^x', case-sensitive: true}}
@@ -82,6 +85,9 @@ class CanonicalFormTest {
                       - sender-null: true
                       - sender-in: [bad@example.org, example.biz]
                   score: 4
+                - id: forged
+                  when: {spf: {result: [fail, softfail], domain: example.org}}
+                  score: 2
               data:
                 - id: offer
                   when:
@@ -91,6 +97,9 @@ class CanonicalFormTest {
                       - header-matches: {header: X-Mailer, pattern: bulk, case-sensitive: true}
                       - size-over: 1MiB
                       - attachment-extension-in: [exe, scr]
+                      - dkim: {result: pass, domain: example.org}
+                      - dmarc: [fail, reject]
+                      - uribl: {zone: uribl.example, codes: [127.0.0.2]}
                   action: tag
                   tag:
                     subject-prefix: "[OFFER] "

@@ -77,12 +77,33 @@ public final class RelayUnderTest implements AutoCloseable {
             AuditSink extraAudit,
             ConnectionListener connections) {
         this(
-                Policy.of(filter, limiter.limits()),
+                filter,
                 limiter,
                 nextHopPort,
                 settings,
                 nextHopConfig,
                 b -> b,
+                extraAudit,
+                connections);
+    }
+
+    /** As above, with the flow's node settings adjusted by {@code flowSettings}. */
+    public RelayUnderTest(
+            Filter filter,
+            RateLimiter limiter,
+            int nextHopPort,
+            UnaryOperator<SmtpSettings> settings,
+            UnaryOperator<NextHopConfig> nextHopConfig,
+            UnaryOperator<Flow.Builder> flowSettings,
+            AuditSink extraAudit,
+            ConnectionListener connections) {
+        this(
+                Policy.of(filter, limiter.limits()),
+                limiter,
+                nextHopPort,
+                settings,
+                nextHopConfig,
+                flowSettings,
                 extraAudit,
                 connections);
     }

@@ -4,8 +4,8 @@ import dev.bulwark.auth.DkimResult;
 import dev.bulwark.auth.DkimResult.Result;
 import dev.bulwark.auth.HeaderBlock;
 import dev.bulwark.auth.HeaderField;
+import dev.bulwark.auth.MessageSource;
 import dev.bulwark.auth.TagList;
-import dev.bulwark.check.Message;
 import dev.bulwark.dns.DnsAnswer;
 import dev.bulwark.dns.DnsResolver;
 import dev.bulwark.dns.RecordType;
@@ -80,7 +80,7 @@ public final class DkimVerifier {
      * no signature. The future never fails: an unreadable message gives permerror, a key lookup
      * past the budget temperror.
      */
-    public CompletableFuture<List<DkimResult>> verify(Message message) {
+    public CompletableFuture<List<DkimResult>> verify(MessageSource message) {
         return CompletableFuture.supplyAsync(() -> verifyNow(message), VIRTUAL)
                 .completeOnTimeout(
                         List.of(
@@ -96,7 +96,7 @@ public final class DkimVerifier {
                         TimeUnit.MILLISECONDS);
     }
 
-    private List<DkimResult> verifyNow(Message message) {
+    private List<DkimResult> verifyNow(MessageSource message) {
         try (InputStream in = new BufferedInputStream(message.open(), 65536)) {
             List<HeaderField> fields =
                     HeaderBlock.read(in, limits.maxHeaderBytes(), limits.maxHeaderFields());

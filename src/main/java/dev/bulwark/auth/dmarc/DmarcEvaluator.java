@@ -6,10 +6,10 @@ import dev.bulwark.auth.DmarcResult.Policy;
 import dev.bulwark.auth.DmarcResult.Result;
 import dev.bulwark.auth.HeaderBlock;
 import dev.bulwark.auth.HeaderField;
+import dev.bulwark.auth.MessageSource;
 import dev.bulwark.auth.PublicSuffixList;
 import dev.bulwark.auth.SpfResult;
 import dev.bulwark.auth.TagList;
-import dev.bulwark.check.Message;
 import dev.bulwark.dns.DnsAnswer;
 import dev.bulwark.dns.DnsResolver;
 import dev.bulwark.dns.RecordType;
@@ -267,7 +267,7 @@ public final class DmarcEvaluator {
      * one From field with one address (RFC 7489 section 6.6.1) is permerror.
      */
     public CompletableFuture<DmarcResult> evaluate(
-            Message message, Optional<SpfResult> spf, List<DkimResult> dkim) {
+            MessageSource message, Optional<SpfResult> spf, List<DkimResult> dkim) {
         List<HeaderField> fields;
         try (InputStream in = new BufferedInputStream(message.open())) {
             fields = HeaderBlock.read(in, MAX_HEADER_BYTES, MAX_HEADER_FIELDS);

@@ -1,5 +1,8 @@
 package dev.bulwark.check.rules;
 
+import dev.bulwark.auth.Authentication;
+import dev.bulwark.auth.ListResult;
+import dev.bulwark.check.AuthenticationFacts;
 import dev.bulwark.check.Message;
 import dev.bulwark.check.Stage;
 import dev.bulwark.check.mime.MessageBudget;
@@ -38,6 +41,8 @@ public final class Facts {
     private final MessageBudget budget;
     private java.util.function.Predicate<String> bodyLiterals;
     private java.util.function.Predicate<String> rawLiterals;
+    private AuthenticationFacts authentication = AuthenticationFacts.NONE;
+    private List<ListResult> uriLists;
 
     Facts(InetAddress client, RuleSet.Literals literals) {
         this(client, literals, MessageBudget.defaults());
@@ -125,6 +130,26 @@ public final class Facts {
         return parsed;
     }
 
+    /**
+     * What sender authentication and the client lists found so far; waits, within the transaction's
+     * DNS budget, for checks that are still running.
+     */
+    public Authentication authentication() {
+        return authentication.current();
+    }
+
+    /** What the policy's URI lists say about the hosts of the message's links (once a message). */
+    public List<ListResult> uriLists() {
+        if (uriLists == null) {
+            uriLists = authentication.uriLists(parsed().urlHosts());
+        }
+        return uriLists;
+    }
+
+    void authentication(AuthenticationFacts source) {
+        this.authentication = java.util.Objects.requireNonNull(source, "source");
+    }
+
     /** The decoded text, case-folded ({@link Fold}). */
     String foldedText() {
         if (lowerText == null) {
@@ -180,6 +205,7 @@ public final class Facts {
         this.lowerSubject = null;
         this.bodyLiterals = null;
         this.rawLiterals = null;
+        this.uriLists = null;
     }
 
     void resetTransaction() {

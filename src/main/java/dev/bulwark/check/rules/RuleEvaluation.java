@@ -81,6 +81,11 @@ public final class RuleEvaluation implements Evaluation {
     }
 
     @Override
+    public void authentication(dev.bulwark.check.AuthenticationFacts source) {
+        facts.authentication(source);
+    }
+
+    @Override
     public Decision connect() {
         return guard(
                 Stage.CONNECT,

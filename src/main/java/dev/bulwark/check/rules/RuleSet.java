@@ -1,5 +1,6 @@
 package dev.bulwark.check.rules;
 
+import dev.bulwark.check.DnsLists;
 import dev.bulwark.check.Stage;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.regex.LiteralScanner;
@@ -41,6 +42,8 @@ public final class RuleSet {
     /** The literal scanners for body and raw patterns (see {@link Prefilter}). */
     record Literals(LiteralScanner body, LiteralScanner raw) {}
 
+    private final DnsLists dnsLists;
+
     public RuleSet(
             Map<Stage, List<Rule>> rules,
             Thresholds thresholds,
@@ -63,6 +66,34 @@ public final class RuleSet {
             }
         }
         this.literals = new Literals(new LiteralScanner(body), new LiteralScanner(raw));
+        java.util.Set<String> client = new java.util.LinkedHashSet<>();
+        java.util.Set<String> uri = new java.util.LinkedHashSet<>();
+        for (List<Rule> rs : copy.values()) {
+            for (Rule r : rs) {
+                zones(r.when(), client, uri);
+            }
+        }
+        this.dnsLists = new DnsLists(List.copyOf(client), List.copyOf(uri));
+    }
+
+    /** The zones of the dnsbl and uribl matchers, in rule order, each once. */
+    private static void zones(
+            Condition c, java.util.Set<String> client, java.util.Set<String> uri) {
+        switch (c) {
+            case Condition.All a -> a.conditions().forEach(x -> zones(x, client, uri));
+            case Condition.Any a -> a.conditions().forEach(x -> zones(x, client, uri));
+            case Condition.Not n -> zones(n.condition(), client, uri);
+            case Condition.Match m when m.matcher() instanceof AuthMatchers.Dnsbl d ->
+                    client.add(d.zone());
+            case Condition.Match m when m.matcher() instanceof AuthMatchers.Uribl u ->
+                    uri.add(u.zone());
+            default -> {}
+        }
+    }
+
+    /** The DNS lists the policy's matchers consult: the flow asks them, the matchers read them. */
+    public DnsLists dnsLists() {
+        return dnsLists;
     }
 
     private static void collect(

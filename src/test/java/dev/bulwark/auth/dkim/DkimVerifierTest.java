@@ -137,7 +137,7 @@ class DkimVerifierTest {
     }
 
     private static List<DkimResult> verify(String message) {
-        return verifier.verify(Bytes.of(message)).join();
+        return verifier.verify(Bytes.of(message)::open).join();
     }
 
     private static DkimResult first(String message) {
@@ -288,7 +288,7 @@ class DkimVerifierTest {
         try (SilentDnsServer silent = new SilentDnsServer()) {
             DkimVerifier slow =
                     verifierWith(new DnsClient(List.of(silent.address()), Duration.ofMillis(300)));
-            DkimResult s = slow.verify(Bytes.of(sign("rsa"))).join().get(0);
+            DkimResult s = slow.verify(Bytes.of(sign("rsa"))::open).join().get(0);
             assertThat(s.result()).isEqualTo(Result.TEMPERROR);
             assertThat(s.reason()).contains("TIMEOUT");
         }

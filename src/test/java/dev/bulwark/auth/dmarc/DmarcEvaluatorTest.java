@@ -7,9 +7,9 @@ import dev.bulwark.auth.DmarcResult;
 import dev.bulwark.auth.DmarcResult.Policy;
 import dev.bulwark.auth.DmarcResult.Result;
 import dev.bulwark.auth.HeaderBlock;
+import dev.bulwark.auth.MessageSource;
 import dev.bulwark.auth.PublicSuffixList;
 import dev.bulwark.auth.SpfResult;
-import dev.bulwark.check.Message;
 import dev.bulwark.dns.DnsClient;
 import dev.bulwark.testing.NsdServer;
 
@@ -18,7 +18,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -182,19 +181,9 @@ class DmarcEvaluatorTest {
                 .isEqualTo(Result.TEMPERROR);
     }
 
-    private static Message message(String text) {
+    private static MessageSource message(String text) {
         byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
-        return new Message() {
-            @Override
-            public long size() {
-                return b.length;
-            }
-
-            @Override
-            public InputStream open() {
-                return new ByteArrayInputStream(b);
-            }
-        };
+        return () -> new ByteArrayInputStream(b);
     }
 
     @Test
