@@ -52,6 +52,7 @@ final class PolicyCommand {
                 }
             };
         } catch (PolicyException e) {
+            err.print(e.report());
             e.diagnostics().forEach(err::println);
             err.println(e.errors().size() + " error(s)");
             return 1;
@@ -75,6 +76,7 @@ final class PolicyCommand {
     private static int compile(Path dir, List<String> options, PrintStream out, PrintStream err)
             throws PolicyException, IOException {
         CompiledPolicy p = load(dir, err);
+        p.classifierReport().ifPresent(err::print);
         for (int i = 0; i < options.size(); i++) {
             switch (options.get(i)) {
                 case "--canonical" -> out.print(p.canonicalForm());

@@ -138,7 +138,12 @@ final class Matchers {
                                     new MessageMatchers.UrlHostIn(
                                             l.label(), DomainSet.of(l.entries()))),
                     row("url-host-is-ip", DATA, Operands.FLAG, MessageMatchers.UrlHostIsIp::new),
-                    row("mime-malformed", DATA, Operands.FLAG, MessageMatchers.MimeMalformed::new));
+                    row("mime-malformed", DATA, Operands.FLAG, MessageMatchers.MimeMalformed::new),
+                    row(
+                            "classifier",
+                            DATA,
+                            Operands.PROBABILITY,
+                            r -> new MessageMatchers.ClassifierIn(r.above(), r.below())));
 
     private static final Map<String, MatcherRow<?, ?>> BY_NAME = byName();
 

@@ -1,9 +1,11 @@
 package dev.bulwark.policy;
 
+import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A matcher's operand as written, one record per shape ({@link Operands} reads and checks them);
@@ -138,6 +140,21 @@ sealed interface OperandDecl extends Declaration {
         @Override
         public Object canonical() {
             return size.value();
+        }
+    }
+
+    /**
+     * A range of the classifier's spam probability: {@code {above: P}}, {@code {below: P}} or both.
+     */
+    record Probability(
+            Pos pos, Optional<Located<BigDecimal>> above, Optional<Located<BigDecimal>> below)
+            implements OperandDecl {
+        @Override
+        public Object canonical() {
+            Map<String, Object> c = new LinkedHashMap<>();
+            above.ifPresent(a -> c.put("above", a.value()));
+            below.ifPresent(b -> c.put("below", b.value()));
+            return c;
         }
     }
 
