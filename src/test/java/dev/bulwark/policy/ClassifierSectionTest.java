@@ -166,6 +166,45 @@ class ClassifierSectionTest {
         assertThat(dataProbability(ham)).isLessThan(0.5);
     }
 
+    @Test
+    void theProbabilityIsInTheAuditRecordAndTheTraceHeader() throws Exception {
+        CompiledPolicy p = CompiledPolicy.compile(policy(SECTION, RULE, 12, 12));
+
+        Trial ham =
+                TestPolicies.run(
+                        p,
+                        mail(
+                                "alice@example.org",
+                                "agenda",
+                                "project meeting tomorrow, review the draft budget and minutes"));
+
+        double probability = dataProbability(ham);
+        String shown = dev.bulwark.classifier.Score.format(probability);
+        assertThat(ham.records()).singleElement();
+        assertThat(ham.records().get(0).classifier().getAsDouble()).isEqualTo(probability);
+        assertThat(dev.bulwark.audit.JsonAuditLog.format(ham.records().get(0)))
+                .contains("\"score\":0,\"classifier\":" + shown + ",\"rules\":");
+        assertThat(new String(ham.deliveries().get(0).message(), StandardCharsets.UTF_8))
+                .containsPattern(
+                        "X-Bulwark: verdict=accept; score=0; classifier="
+                                + java.util.regex.Pattern.quote(shown)
+                                + "; policy=[0-9a-f]{64}; id=");
+    }
+
+    @Test
+    void aPolicyWithoutAClassifierWritesNoProbability() {
+        Trial t =
+                TestPolicies.run(
+                        TestPolicies.policy("relay-domains: [example.com]\n"),
+                        mail("alice@example.org", "agenda", "see you at the meeting"));
+
+        assertThat(t.records().get(0).classifier()).isEmpty();
+        assertThat(dev.bulwark.audit.JsonAuditLog.format(t.records().get(0)))
+                .doesNotContain("classifier");
+        assertThat(new String(t.deliveries().get(0).message(), StandardCharsets.UTF_8))
+                .doesNotContain("classifier=");
+    }
+
     private static double dataProbability(Trial t) {
         return t.steps().stream()
                 .filter(s -> s.decision().classifier().isPresent())
