@@ -237,6 +237,12 @@ check "X-Bulwark header carries the policy digest ($header)" stamped
 check "GTUBE message never reached the next hop" \
   test "$(grep -l -F "$gtube_token" "$work"/sink/*.eml 2>/dev/null | wc -l)" -eq 0
 
+check "relay never restarted ($(posture 'restarts'))" grep -q '^restarts 0 ' "$work/posture.txt"
+if ((failed > 0)); then
+  # The report's relay log and the console's last lines, so a CI log alone explains the failure.
+  grep -a '^relay-log ' "$work/posture.txt" >&2 || true
+  tail -40 "$work/serial.log" >&2 || true
+fi
 log "boot to first 220: ${boot_seconds}s; systemd-analyze security exposure: ${exposure:-?}; serial log: $work/serial.log"
 echo "boot-test: $passed passed, $failed failed"
 ((failed == 0))

@@ -120,6 +120,7 @@ public final class Node implements AutoCloseable {
                             .clock(Clock.systemUTC())
                             .hostname(site.hostname())
                             .spool(site.spoolDirectory(), 1024 * 1024)
+                            .resources(site.resources())
                             .build();
             SmtpSettings smtpSettings =
                     SmtpSettings.of(site.listen()).withTrustedBalancers(site.trustedBalancers());
@@ -137,6 +138,8 @@ public final class Node implements AutoCloseable {
                         Optional.of(
                                 OpsServer.start(
                                         site.metricsListen().get(),
+                                        new OpsServer.Access(
+                                                site.metricsAllow(), site.metricsMaxConnections()),
                                         metrics,
                                         readiness,
                                         parts.version()));

@@ -17,6 +17,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A file that cannot be written never disturbs mail flow: the first failure prints one line to
  * standard error (the journal), later failures are counted silently, and the next record tries the
  * file again; when it succeeds, one more line says how many records were lost.
+ *
+ * <p>Every line in the file is whole. A write that fails after part of a line reached the file (a
+ * full disk: the image keeps the file on a small tmpfs) is cut back to where the line began, and
+ * when that is impossible, or the file already ends inside a line when it is opened (the process
+ * was killed in the middle of a write), the next record starts on a new line: a fragment never
+ * glues itself to the next record, so at most the fragment itself is unreadable.
  */
 public final class AuditFile implements AuditSink, AutoCloseable {
 
@@ -42,6 +48,9 @@ public final class AuditFile implements AuditSink, AutoCloseable {
     /** Null after a failure: the next record reopens the file. */
     private FileChannel channel;
 
+    /** The file ends inside a line: the next record must begin with a line break. */
+    private boolean midLine;
+
     private long lost;
     private boolean closed;
 
@@ -50,6 +59,7 @@ public final class AuditFile implements AuditSink, AutoCloseable {
         this.opener = opener;
         this.err = err;
         this.channel = channel;
+        this.midLine = endsMidLine(path);
     }
 
     /**
@@ -80,14 +90,26 @@ public final class AuditFile implements AuditSink, AutoCloseable {
             if (closed) {
                 return;
             }
+            long start = -1;
             try {
                 if (channel == null) {
                     channel = opener.open(path);
+                    midLine |= endsMidLine(path);
+                }
+                start = channel.size();
+                if (midLine) {
+                    ByteBuffer newline = ByteBuffer.wrap(new byte[] {'\n'});
+                    while (newline.hasRemaining()) {
+                        channel.write(newline);
+                    }
+                    midLine = false;
+                    start = channel.size();
                 }
                 while (line.hasRemaining()) {
                     channel.write(line);
                 }
             } catch (IOException | RuntimeException e) {
+                cutBack(start, line);
                 failed(e);
                 return;
             }
@@ -102,6 +124,39 @@ public final class AuditFile implements AuditSink, AutoCloseable {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * After a failed write: removes the part of the line that reached the file, or remembers that
+     * the next record must start on a new line.
+     */
+    private void cutBack(long start, ByteBuffer line) {
+        if (start < 0 || line.position() == 0) {
+            return; // nothing of this line was written
+        }
+        try {
+            channel.truncate(start);
+            if (channel.size() == start) {
+                return;
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // Fall through: the fragment stays, the next record starts a new line.
+        }
+        midLine = true;
+    }
+
+    /** Whether the file's last octet is not a line feed (false for an empty or missing file). */
+    private static boolean endsMidLine(Path path) {
+        try (FileChannel read = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = read.size();
+            if (size == 0) {
+                return false;
+            }
+            ByteBuffer last = ByteBuffer.allocate(1);
+            return read.read(last, size - 1) == 1 && last.get(0) != '\n';
+        } catch (IOException | RuntimeException e) {
+            return false; // a device such as /dev/full, or a file that is not there yet
         }
     }
 

@@ -19,6 +19,16 @@ import java.util.Set;
  * percent hack, UUCP bang paths or quoted addresses could send such mail anywhere. A source route
  * is ignored, as RFC 5321 says, and the final mailbox is judged. The bare {@code <postmaster>}
  * recipient is always relayable.
+ *
+ * <p>The domain must also be written in its canonical form: ASCII in any case, or U-labels that
+ * IDNA leaves as they are (lower case, NFKC, nothing mapped or removed). Anything else is refused
+ * even when it maps onto a relay domain: case-fold look-alikes ({@code \u017F} LONG S, {@code
+ * \u212A} KELVIN SIGN, {@code \u0130}), full-width letters, and the characters on which IDNA2003
+ * and UTS #46 nontransitional processing disagree ({@code \u00DF}, final sigma, joiners). The next
+ * hop gets the domain as the client wrote it, so the domain we judge and the one we forward must be
+ * the same domain under every IDNA version a next hop may run; refusing the spellings that are not
+ * canonical is the one rule that guarantees it (as UTS #46 says registries should: only canonical
+ * labels are registrable).
  */
 public final class RelayDomains {
 
@@ -55,6 +65,39 @@ public final class RelayDomains {
         }
     }
 
+    /**
+     * Why a domain as written is not in canonical form, or empty if it is: ASCII letters may be in
+     * any case; other characters must survive IDNA's mapping unchanged.
+     */
+    static Optional<String> nonCanonical(String written) {
+        StringBuilder lower = new StringBuilder(written.length());
+        boolean ascii = true;
+        for (int i = 0; i < written.length(); i++) {
+            char c = written.charAt(i);
+            ascii &= c < 0x80;
+            lower.append(c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c);
+        }
+        if (ascii) {
+            return Optional.empty();
+        }
+        String d = lower.toString();
+        String mapped;
+        try {
+            mapped = IDN.toUnicode(IDN.toASCII(d));
+        } catch (IllegalArgumentException e) {
+            return Optional.of("domain " + written + " is not a valid internationalized name");
+        }
+        if (!mapped.equals(d)) {
+            return Optional.of(
+                    "domain "
+                            + written
+                            + " is not in canonical form (IDNA maps it to "
+                            + mapped
+                            + ")");
+        }
+        return Optional.empty();
+    }
+
     public boolean isEmpty() {
         return exact.isEmpty() && parents.isEmpty();
     }
@@ -87,6 +130,10 @@ public final class RelayDomains {
         }
         if (path.trailingDot()) {
             return Optional.of("trailing dot in domain " + m.domain() + ".");
+        }
+        Optional<String> spelling = nonCanonical(path.writtenDomain());
+        if (spelling.isPresent()) {
+            return spelling;
         }
         String local = m.unquotedLocalPart();
         if (local.indexOf('%') >= 0 || local.indexOf('!') >= 0 || local.indexOf('@') >= 0) {

@@ -45,6 +45,21 @@ public final class ReservedIds {
             LIMIT_PREFIX + "max-connections-per-client";
 
     /** Prefix of the policy's rate limits: {@code ratelimit:<limit id>}. */
+    /** A client subnet has as many sessions open as the site allows. */
+    public static final String MAX_CONNECTIONS_PER_SUBNET =
+            LIMIT_PREFIX + "max-connections-per-subnet";
+
+    /** A client address holds as many open transactions as the site allows. */
+    public static final String MAX_TRANSACTIONS_PER_CLIENT =
+            LIMIT_PREFIX + "max-transactions-per-client";
+
+    /** A client subnet holds as many open transactions as the site allows. */
+    public static final String MAX_TRANSACTIONS_PER_SUBNET =
+            LIMIT_PREFIX + "max-transactions-per-subnet";
+
+    /** The node's budget of message octets in flight is spent. */
+    public static final String IN_FLIGHT_BYTES = LIMIT_PREFIX + "in-flight-bytes";
+
     public static final String RATE_LIMIT_PREFIX = "ratelimit:";
 
     /** Prefix of protocol violations in a message. */
@@ -52,6 +67,12 @@ public final class ReservedIds {
 
     /** A bare CR or LF in a message (SMTP smuggling). */
     public static final String BARE_LINE_ENDING = PROTOCOL_PREFIX + "bare-line-ending";
+
+    /** A NUL octet in a message (SMTP smuggling through next hops that drop NULs). */
+    public static final String NUL = PROTOCOL_PREFIX + "nul";
+
+    /** A message that already carries 50 or more {@code Received} headers: a mail loop. */
+    public static final String TOO_MANY_HOPS = PROTOCOL_PREFIX + "too-many-hops";
 
     /** A message larger than the policy's message size. */
     public static final String TOO_BIG = PROTOCOL_PREFIX + "too-big";
@@ -72,7 +93,13 @@ public final class ReservedIds {
                     MAX_RECIPIENTS,
                     MAX_CONNECTIONS,
                     MAX_CONNECTIONS_PER_CLIENT,
+                    MAX_CONNECTIONS_PER_SUBNET,
+                    MAX_TRANSACTIONS_PER_CLIENT,
+                    MAX_TRANSACTIONS_PER_SUBNET,
+                    IN_FLIGHT_BYTES,
                     BARE_LINE_ENDING,
+                    NUL,
+                    TOO_MANY_HOPS,
                     TOO_BIG,
                     HEADER_TOO_BIG,
                     LINE_TOO_LONG);

@@ -81,7 +81,7 @@ public final class Paths {
                 throw new PathSyntaxException("malformed domain '" + domain + "'");
             }
         }
-        return new Path(new Mailbox(local, domain), route, trailingDot);
+        return new Path(new Mailbox(local, domain), route, trailingDot, domain);
     }
 
     /** Index of the '@' separating local part and domain, or the text's length if there is none. */

@@ -12,7 +12,12 @@ import java.io.InputStream;
  * that marks the message as refused, never an end, so SMTP smuggling cannot split one message into
  * two. Whatever is wrong, the reader drains up to the real end so that nothing the client sent is
  * taken for a command, and it never reads past the end marker: bytes after it stay in the stream
- * for the command reader (pipelining). One reader serves one message; it is not thread-safe.
+ * for the command reader (pipelining). A NUL octet anywhere refuses the message too: RFC 5321 and
+ * RFC 6152 forbid it without BINARYMIME (which we do not offer), and a next hop that drops NULs
+ * would read {@code <CRLF><NUL>.<CRLF>} as the end of DATA and run the rest as commands (SMTP
+ * smuggling); Postfix sites get the same with {@code message_reject_characters = \0}. A BDAT
+ * message whose last octet is a CR has a bare CR as well. One reader serves one message; it is not
+ * thread-safe.
  */
 final class DataReader {
 
@@ -20,14 +25,15 @@ final class DataReader {
     enum Problem {
         NONE,
         BARE_LINE_ENDING,
+        NUL,
         TOO_BIG,
         HEADER_TOO_BIG,
         LINE_TOO_LONG
     }
 
     /**
-     * @param problem the first problem found ({@link Problem#BARE_LINE_ENDING} wins over the
-     *     others)
+     * @param problem the first problem found ({@link Problem#BARE_LINE_ENDING} and {@link
+     *     Problem#NUL}, the smuggling ones, win over the others)
      * @param received octets received after dot-unstuffing (also counting what was discarded)
      * @param headerEnd offset of the first body octet (after the empty line), or the size if the
      *     message has no body
@@ -125,6 +131,9 @@ final class DataReader {
     private int ordinaryRun(byte[] buf, int from, int to) {
         int end = from;
         while (end < to && buf[end] != '\r' && buf[end] != '\n') {
+            if (buf[end] == 0) {
+                found(Problem.NUL);
+            }
             end++;
         }
         int run = end - from;
@@ -174,8 +183,14 @@ final class DataReader {
         }
     }
 
-    /** Ends a BDAT message. */
+    /**
+     * Ends a BDAT message. A message whose last octet is a CR ends in a bare CR: refused like one
+     * in the middle (the chunk boundary must not hide it).
+     */
     Result finish() throws IOException {
+        if (prevCr) {
+            found(Problem.BARE_LINE_ENDING);
+        }
         spool.finish();
         return result();
     }
@@ -209,6 +224,9 @@ final class DataReader {
                 found(Problem.BARE_LINE_ENDING);
                 prevCr = false;
             }
+            if (b == 0) {
+                found(Problem.NUL);
+            }
             if (++lineLength > maxLine) {
                 found(Problem.LINE_TOO_LONG);
             }
@@ -236,7 +254,9 @@ final class DataReader {
     }
 
     private void found(Problem p) {
-        if (problem == Problem.NONE || p == Problem.BARE_LINE_ENDING) {
+        boolean smuggling = p == Problem.BARE_LINE_ENDING || p == Problem.NUL;
+        if (problem == Problem.NONE
+                || (smuggling && problem != Problem.BARE_LINE_ENDING && problem != Problem.NUL)) {
             problem = p;
         }
     }

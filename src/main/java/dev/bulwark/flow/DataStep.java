@@ -23,6 +23,13 @@ import java.util.Optional;
  */
 final class DataStep {
 
+    /**
+     * A message that already carries this many {@code Received} fields is in a mail loop (Postfix's
+     * {@code hopcount_limit}, whose default this is): refused with 554 5.4.6 (RFC 5321 section 6.3)
+     * instead of being relayed round again.
+     */
+    static final int MAX_HOPS = 50;
+
     private final FlowSession session;
     private final Transaction t;
     private HeaderScan scan;
@@ -34,6 +41,9 @@ final class DataStep {
 
     Answer deliver() {
         DataReader.Result result = t.incoming.result();
+        if (t.incoming.overBudget()) {
+            return overBudget(result);
+        }
         if (result.problem() != DataReader.Problem.NONE) {
             return protocolRefusal(result);
         }
@@ -58,6 +68,12 @@ final class DataStep {
             return unreadable(e);
         }
         t.record.message(spool.size(), scan.messageId());
+        if (scan.received() >= MAX_HOPS) {
+            return refuse(
+                    Replies.TOO_MANY_HOPS,
+                    ReservedIds.TOO_MANY_HOPS,
+                    scan.received() + " Received fields, the limit is " + MAX_HOPS);
+        }
         Decision policy = session.decide(Stage.DATA, () -> session.evaluation().data(spool));
         t.hits.addAll(policy.hits());
         session.score = policy.score();
@@ -85,6 +101,21 @@ final class DataStep {
         };
     }
 
+    /**
+     * The node's in-flight budget ran out while the message arrived, so it was not kept whole: a
+     * temporary failure, since the sender's MTA still has it and the budget frees as others end.
+     */
+    private Answer overBudget(DataReader.Result result) {
+        Reply reply = Replies.INSUFFICIENT_STORAGE;
+        Hit hit = Hit.of(ReservedIds.IN_FLIGHT_BYTES, Stage.DATA, reply.text());
+        t.hits.add(hit);
+        t.record.message(result.received(), Optional.empty());
+        return finish(
+                reply,
+                AuditVerdict.DEFER,
+                Decisions.refusedBy(Verdict.Reason.LIMIT, reply, Decision.none(), List.of(hit)));
+    }
+
     /** The spooled message cannot be read back (a vanished spill file): fail closed. */
     private Answer unreadable(IOException e) {
         Hit hit =
@@ -107,14 +138,20 @@ final class DataStep {
         Reply reply =
                 switch (result.problem()) {
                     case BARE_LINE_ENDING -> Replies.BARE_LINE_ENDING;
+                    case NUL -> Replies.NUL_IN_MESSAGE;
                     case TOO_BIG -> Replies.SIZE_EXCEEDED;
                     case HEADER_TOO_BIG -> Replies.HEADER_TOO_BIG;
                     case LINE_TOO_LONG -> Replies.DATA_LINE_TOO_LONG;
                     case NONE -> throw new IllegalArgumentException("no problem to refuse");
                 };
-        Hit hit = Hit.of(ReservedIds.protocol(result.problem().name()), Stage.DATA, reply.text());
-        t.hits.add(hit);
         t.record.message(result.received(), Optional.empty());
+        return refuse(reply, ReservedIds.protocol(result.problem().name()), reply.text());
+    }
+
+    /** Refuses the message for a protocol reason, before the policy sees it. */
+    private Answer refuse(Reply reply, String id, String detail) {
+        Hit hit = Hit.of(id, Stage.DATA, detail);
+        t.hits.add(hit);
         Decision decided =
                 new Decision(
                         Answer.refusing(Verdict.Reason.PROTOCOL, reply),

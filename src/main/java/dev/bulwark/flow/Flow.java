@@ -41,6 +41,8 @@ public final class Flow {
     private final String hostname;
     private final Path spoolDirectory;
     private final long spoolMemoryThreshold;
+    private final Resources resources;
+    private final Occupancy occupancy;
 
     private Flow(Builder b) {
         this.policy = b.policy;
@@ -52,6 +54,8 @@ public final class Flow {
         this.hostname = b.hostname;
         this.spoolDirectory = b.spoolDirectory;
         this.spoolMemoryThreshold = b.spoolMemoryThreshold;
+        this.resources = b.resources;
+        this.occupancy = new Occupancy(b.resources);
     }
 
     /** Starts building the flow of {@code policy}, relaying to {@code nextHop}. */
@@ -107,6 +111,20 @@ public final class Flow {
         return hostname;
     }
 
+    /** What the node lets its clients hold at once (site settings). */
+    public Resources resources() {
+        return resources;
+    }
+
+    /** Message octets held by the open transactions now (for the metrics and tests). */
+    public long inFlightBytes() {
+        return occupancy.inFlight();
+    }
+
+    Occupancy occupancy() {
+        return occupancy;
+    }
+
     RateLimiter limiter() {
         return limiter;
     }
@@ -127,14 +145,15 @@ public final class Flow {
         return nanoTime.getAsLong();
     }
 
-    Incoming incoming() {
+    Incoming incoming(Occupancy.Claim claim) {
         var limits = policy.limits();
         return new Incoming(
                 limits.maxMessageSize(),
                 limits.maxDataLine(),
                 limits.maxHeaderBytes(),
                 spoolDirectory,
-                spoolMemoryThreshold);
+                spoolMemoryThreshold,
+                claim);
     }
 
     /** Builds a {@link Flow}; everything but the policy and the next hop has a default. */
@@ -148,6 +167,7 @@ public final class Flow {
         private String hostname = "localhost";
         private Path spoolDirectory = Path.of(System.getProperty("java.io.tmpdir"));
         private long spoolMemoryThreshold = 1024 * 1024;
+        private Resources resources = Resources.defaults();
 
         private Builder(Policy policy, NextHopClient nextHop) {
             this.policy = Objects.requireNonNull(policy, "policy");
@@ -191,6 +211,12 @@ public final class Flow {
         public Builder spool(Path directory, long memoryThreshold) {
             spoolDirectory = Objects.requireNonNull(directory);
             spoolMemoryThreshold = memoryThreshold;
+            return this;
+        }
+
+        /** What the node lets its clients hold at once (default {@link Resources#defaults()}). */
+        public Builder resources(Resources value) {
+            resources = Objects.requireNonNull(value);
             return this;
         }
 

@@ -46,7 +46,16 @@ public final class FlowSession {
     final Connection connection;
     private final long startedNanos;
     private Evaluation evaluation;
-    private final List<Hit> sessionHits = new ArrayList<>();
+
+    /** Hits of the connect stage (and its limits): they hold for the whole session. */
+    private final List<Hit> connectHits = new ArrayList<>();
+
+    /**
+     * Hits of the latest greeting. A new HELO or EHLO replaces them, as the evaluation replaces its
+     * helo state: a client greeting again must not pile up the old greeting's rules.
+     */
+    private final List<Hit> heloHits = new ArrayList<>();
+
     private int transactions;
     private volatile Transaction transaction;
 
@@ -84,13 +93,13 @@ public final class FlowSession {
             log.error("{}: policy could not start", logTag(), e);
             d = Decisions.failed(Stage.CONNECT, e, score);
         }
-        sessionHits.addAll(d.hits());
+        connectHits.addAll(d.hits());
         score = d.score();
         Optional<Reply> refusal = Decisions.refusal(Stage.CONNECT, d.verdict());
         List<Hit> limitHits = new ArrayList<>();
         if (refusal.isEmpty()) {
             refusal = limit(Stage.CONNECT, Subject.of(connection.client()), limitHits);
-            sessionHits.addAll(limitHits);
+            connectHits.addAll(limitHits);
         }
         if (refusal.isEmpty()) {
             return new Answer(
@@ -109,7 +118,7 @@ public final class FlowSession {
                         flow.connectionRecord(connection)
                                 .verdict(verdict)
                                 .score(score)
-                                .hits(sessionHits)
+                                .hits(sessionHits())
                                 .reply(reply.line())
                                 .build(flow.clock().instant()));
         Decision decided =
@@ -131,7 +140,8 @@ public final class FlowSession {
         reset();
         greeting = Optional.empty();
         Decision d = decide(Stage.HELO, () -> evaluation.helo(arg));
-        sessionHits.addAll(d.hits());
+        heloHits.clear();
+        heloHits.addAll(d.hits());
         score = d.score();
         Optional<Reply> refusal = Decisions.refusal(Stage.HELO, d.verdict());
         if (refusal.isPresent()) {
@@ -142,7 +152,7 @@ public final class FlowSession {
                                     .helo(Optional.of(arg))
                                     .verdict(verdict)
                                     .score(score)
-                                    .hits(sessionHits)
+                                    .hits(sessionHits())
                                     .reply(refusal.get().line())
                                     .duration("session", since(startedNanos))
                                     .build(flow.clock().instant()));
@@ -200,7 +210,7 @@ public final class FlowSession {
     public Incoming incoming() {
         Transaction t = open();
         if (t.incoming == null) {
-            t.incoming = flow.incoming();
+            t.incoming = flow.incoming(t.claim);
         }
         return t.incoming;
     }
@@ -343,11 +353,19 @@ public final class FlowSession {
                         .tls(tls)
                         .verdict(verdict)
                         .score(score)
-                        .hits(sessionHits)
+                        .hits(sessionHits())
                         .reply(reply.map(Reply::line).orElse(""))
                         .duration("session", since(startedNanos));
         t.complete(flow.nanoTime());
         flow.audit().record(r.build(flow.clock().instant()));
+    }
+
+    /** The hits that belong to every transaction of the session: connect and latest greeting. */
+    private List<Hit> sessionHits() {
+        List<Hit> hits = new ArrayList<>(connectHits.size() + heloHits.size());
+        hits.addAll(connectHits);
+        hits.addAll(heloHits);
+        return hits;
     }
 
     private Duration since(long nanos) {

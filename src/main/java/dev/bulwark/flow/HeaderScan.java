@@ -4,18 +4,33 @@ import dev.bulwark.check.Message;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
  * What the relay needs from a message's header block: where the Subject's value starts (to insert a
- * tag prefix without touching anything else) and the Message-ID (for the audit log).
+ * tag prefix without touching anything else), the Message-ID (for the audit log), how many hops the
+ * message has made, and where the fields are that only the relay may write.
  *
  * @param subjectValueOffset offset of the first octet of the first Subject field's value, after
  *     leading white space; -1 if there is no Subject field
  * @param messageId the unfolded Message-ID value
+ * @param received the number of {@code Received} fields (hops so far)
+ * @param ours the fields whose name starts with {@code X-Bulwark} (any case), each with its
+ *     continuation lines, in order: the relay's own trace headers, which a client must not be able
+ *     to forge, so they are left out when the message is relayed
  */
-record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
+record HeaderScan(
+        long subjectValueOffset, Optional<String> messageId, int received, List<Range> ours) {
+
+    /** The octets {@code [from, to)} of the message. */
+    record Range(long from, long to) {}
+
+    HeaderScan {
+        ours = List.copyOf(ours);
+    }
 
     static HeaderScan of(Message spool, long headerEnd) throws IOException {
         java.io.ByteArrayOutputStream copy =
@@ -24,6 +39,8 @@ record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
         byte[] header = copy.toByteArray();
         long subject = -1;
         Optional<String> messageId = Optional.empty();
+        int received = 0;
+        List<Range> ours = new ArrayList<>();
         int lineStart = 0;
         while (lineStart < header.length) {
             int end = indexOf(header, lineStart);
@@ -49,11 +66,26 @@ record HeaderScan(long subjectValueOffset, Optional<String> messageId) {
                 } else if (messageId.isEmpty() && name.equals("message-id")) {
                     messageId =
                             Optional.of(unfold(header, colon + 1, next)).filter(s -> !s.isEmpty());
+                } else if (name.equals("received")) {
+                    received++;
+                }
+                if (name.startsWith("x-bulwark")) {
+                    ours.add(new Range(lineStart, fieldEnd(header, next)));
                 }
             }
             lineStart = next;
         }
-        return new HeaderScan(subject, messageId);
+        return new HeaderScan(subject, messageId, received, ours);
+    }
+
+    /** The offset after the field whose first line ends at {@code next}: its continuation lines. */
+    private static int fieldEnd(byte[] header, int next) {
+        int i = next;
+        while (i < header.length && (header[i] == ' ' || header[i] == '\t')) {
+            int end = indexOf(header, i);
+            i = end < 0 ? header.length : end + 1;
+        }
+        return i;
     }
 
     private static String unfold(byte[] header, int from, int lineEnd) {

@@ -17,8 +17,14 @@ public final class Incoming implements AutoCloseable {
     private final DataReader reader;
     private DataReader.Result result;
 
-    Incoming(long maxSize, int maxLine, int maxHeader, Path spoolDirectory, long memoryThreshold) {
-        this.spool = new Spool(spoolDirectory, memoryThreshold);
+    Incoming(
+            long maxSize,
+            int maxLine,
+            int maxHeader,
+            Path spoolDirectory,
+            long memoryThreshold,
+            Occupancy.Claim claim) {
+        this.spool = new Spool(spoolDirectory, memoryThreshold, claim);
         this.reader = new DataReader(maxSize, maxLine, maxHeader, spool);
     }
 
@@ -45,6 +51,11 @@ public final class Incoming implements AutoCloseable {
     /** Whether what has arrived is already over the size limit (refuse further chunks). */
     public boolean tooBig() {
         return reader.result().problem() == DataReader.Problem.TOO_BIG;
+    }
+
+    /** Whether the node's in-flight budget ran out while the message arrived (refuse with 451). */
+    public boolean overBudget() {
+        return spool.overBudget();
     }
 
     boolean complete() {

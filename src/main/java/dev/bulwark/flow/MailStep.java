@@ -65,6 +65,20 @@ final class MailStep {
                         session.record(AuditRecord.Kind.TRANSACTION)
                                 .transaction(id)
                                 .sender(sender.toSmtp()));
+        // The node's caps come before the policy: a client over them costs no evaluation.
+        Occupancy.Result entered =
+                session.flow.occupancy().enter(session.connection.client(), size.orElse(0));
+        if (entered.refused().isPresent()) {
+            Occupancy.Refusal full = entered.refused().get();
+            Hit hit = Hit.of(full.ruleId(), Stage.MAIL, full.reply().text());
+            t.hits.add(hit);
+            return closeAtMail(
+                    t,
+                    full.reply(),
+                    Decisions.refusedBy(
+                            Verdict.Reason.LIMIT, full.reply(), Decision.none(), List.of(hit)));
+        }
+        t.claim = entered.claim();
         Decision d = session.decide(Stage.MAIL, () -> session.evaluation().mail(facts));
         t.hits.addAll(d.hits());
         session.score = d.score();
@@ -99,6 +113,7 @@ final class MailStep {
 
     private Answer closeAtMail(Transaction t, Reply reply, Decision decided) {
         AuditVerdict verdict = Decisions.verdictOf(reply);
+        t.release();
         session.finish(t, verdict, Optional.of(reply));
         session.resetEvaluation();
         return new Answer(Stage.MAIL, reply, false, decided, Optional.of(verdict));

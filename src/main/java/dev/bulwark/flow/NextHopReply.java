@@ -48,8 +48,13 @@ public record NextHopReply(int code, Optional<String> enhanced, List<String> lin
         return new NextHopReply(code, enhanced, lines, false);
     }
 
+    /**
+     * Only a 2xx is success. A 3xx is an intermediate reply (354 after DATA is the only one the
+     * relay waits for, and checks itself); where a final reply is due it is a broken next hop, and
+     * taking it for success would tell the client 250 for a message nobody has.
+     */
     public boolean isPositive() {
-        return code >= 200 && code < 400;
+        return code >= 200 && code < 300;
     }
 
     public boolean isTransient() {

@@ -84,11 +84,28 @@ public final class Replies {
                     550,
                     "5.6.0",
                     "Message refused: bare CR or LF in message; lines must end with CRLF");
+    public static final Reply NUL_IN_MESSAGE =
+            new Reply(550, "5.6.0", "Message refused: NUL character in message");
+    public static final Reply TOO_MANY_HOPS = new Reply(554, "5.4.6", "Too many hops, mail loop?");
     public static final Reply TOO_MANY_RECIPIENTS = new Reply(452, "4.5.3", "Too many recipients");
     public static final Reply TOO_MANY_CONNECTIONS =
             new Reply(421, "4.7.0", "Too many connections, try again later");
     public static final Reply TOO_MANY_CONNECTIONS_FROM_CLIENT =
             new Reply(421, "4.7.0", "Too many connections from your address, try again later");
+    public static final Reply TOO_MANY_CONNECTIONS_FROM_NETWORK =
+            new Reply(421, "4.7.0", "Too many connections from your network, try again later");
+    public static final Reply TOO_MANY_TRANSACTIONS_FROM_CLIENT =
+            new Reply(
+                    451, "4.7.0", "Too many open transactions from your address, try again later");
+    public static final Reply TOO_MANY_TRANSACTIONS_FROM_NETWORK =
+            new Reply(
+                    451, "4.7.0", "Too many open transactions from your network, try again later");
+    public static final Reply INSUFFICIENT_STORAGE =
+            new Reply(451, "4.3.1", "Insufficient system storage, try again later");
+    public static final Reply TRANSACTION_TIMEOUT =
+            new Reply(421, "4.4.2", "Timeout waiting for the message, closing connection");
+    public static final Reply SESSION_LIFETIME =
+            new Reply(421, "4.4.2", "Session lasted too long, closing connection");
     public static final Reply TOO_MANY_COMMANDS =
             new Reply(421, "4.7.0", "Too many commands, closing connection");
     public static final Reply TOO_MANY_ERRORS =

@@ -25,6 +25,7 @@ final class Spool implements Message, AutoCloseable {
 
     private static final int CHUNK = 64 * 1024;
     private static final int FIRST_CHUNK = 8 * 1024;
+    private static final long BUDGET_STEP = 256 * 1024;
 
     private final Path directory;
     private final long memoryThreshold;
@@ -36,14 +37,36 @@ final class Spool implements Message, AutoCloseable {
     private FileChannel channel;
     private OutputStream fileOut;
 
+    /** The transaction's share of the node's in-flight octets, if the node keeps a budget. */
+    private final Occupancy.Claim claim;
+
+    private boolean overBudget;
+
     Spool(Path directory, long memoryThreshold) {
+        this(directory, memoryThreshold, null);
+    }
+
+    Spool(Path directory, long memoryThreshold, Occupancy.Claim claim) {
         this.directory = directory;
         this.memoryThreshold = memoryThreshold;
+        this.claim = claim;
     }
 
     void write(byte[] b, int off, int len) throws IOException {
-        if (len == 0) {
+        if (len == 0 || overBudget) {
             return;
+        }
+        if (claim != null && size + len > claim.bytes()) {
+            // Grow the share a step at a time, so a message without a declared SIZE costs the
+            // budget what it really is. Once the node has no more octets to give, the rest is read
+            // and dropped: the message is refused with 451 when it is complete.
+            long need = size + len - claim.bytes();
+            if (!claim.grow(Math.max(need, BUDGET_STEP))) {
+                if (!claim.grow(need)) {
+                    overBudget = true;
+                    return;
+                }
+            }
         }
         if (fileOut == null && size + len > memoryThreshold) {
             spill();
@@ -89,6 +112,13 @@ final class Spool implements Message, AutoCloseable {
         if (fileOut != null) {
             fileOut.flush();
         }
+    }
+
+    /**
+     * Whether the node's in-flight budget ran out while this message arrived (it is incomplete).
+     */
+    boolean overBudget() {
+        return overBudget;
     }
 
     boolean spilled() {

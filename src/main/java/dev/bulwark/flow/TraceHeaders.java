@@ -91,9 +91,9 @@ final class TraceHeaders {
     }
 
     /**
-     * The payload for the next hop: {@code prefix} headers, then the message with the subject
-     * prefix inserted at {@code scan.subjectValueOffset()} (or a Subject header added if it has
-     * none).
+     * The payload for the next hop: {@code prefix} headers, then the message without the client's
+     * own {@code X-Bulwark*} fields ({@link HeaderScan#ours()}), with the subject prefix inserted
+     * at {@code scan.subjectValueOffset()} (or a Subject header added if it has none).
      */
     static Payload payload(
             String prefix,
@@ -110,20 +110,33 @@ final class TraceHeaders {
                 head.append("Subject: ").append(clean(subjectPrefix.get()).strip()).append("\r\n");
             }
             out.write(head.toString().getBytes(StandardCharsets.UTF_8));
+            long at = -1;
+            byte[] inserted = new byte[0];
             if (subjectPrefix.isPresent() && scan.subjectValueOffset() >= 0) {
-                long at = scan.subjectValueOffset();
-                message.copy(0, at, out);
+                at = scan.subjectValueOffset();
                 String p = clean(subjectPrefix.get());
-                out.write((p.endsWith(" ") ? p : p + " ").getBytes(StandardCharsets.UTF_8));
-                message.copy(at, message.size(), out);
-            } else {
-                copyAll(message, out);
+                inserted = (p.endsWith(" ") ? p : p + " ").getBytes(StandardCharsets.UTF_8);
             }
+            long from = 0;
+            for (HeaderScan.Range skipped : scan.ours()) {
+                copy(message, from, skipped.from(), at, inserted, out);
+                from = skipped.to();
+            }
+            copy(message, from, message.size(), at, inserted, out);
         };
     }
 
-    private static void copyAll(Message message, OutputStream out) throws IOException {
-        message.copy(0, message.size(), out);
+    /** Copies {@code [from, to)} of the message, with {@code inserted} at {@code at} if inside. */
+    private static void copy(
+            Message message, long from, long to, long at, byte[] inserted, OutputStream out)
+            throws IOException {
+        if (from <= at && at < to) {
+            message.copy(from, at, out);
+            out.write(inserted);
+            message.copy(at, to, out);
+        } else if (from < to) {
+            message.copy(from, to, out);
+        }
     }
 
     /**

@@ -32,6 +32,9 @@ final class Transaction {
     /** Set once the next hop took MAIL FROM; null while the transaction is being opened. */
     NextHopTransaction relay;
 
+    /** Its share of the node's transactions and in-flight octets; released when it ends. */
+    Occupancy.Claim claim;
+
     /** The message, from the first DATA or BDAT on. */
     Incoming incoming;
 
@@ -98,11 +101,22 @@ final class Transaction {
 
     /** Releases what the transaction holds at the next hop and in the spool. */
     void close() {
-        if (relay != null) {
-            relay.abort();
+        try {
+            if (relay != null) {
+                relay.abort();
+            }
+            if (incoming != null) {
+                incoming.close();
+            }
+        } finally {
+            release();
         }
-        if (incoming != null) {
-            incoming.close();
+    }
+
+    /** Gives its share of the node back (also when MAIL refused it before it opened). */
+    void release() {
+        if (claim != null) {
+            claim.release();
         }
     }
 }

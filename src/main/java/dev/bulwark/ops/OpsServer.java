@@ -3,6 +3,8 @@ package dev.bulwark.ops;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import dev.bulwark.site.Cidr;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,10 +12,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 
 /**
  * The operations listener (site setting {@code metrics.listen}), separate from SMTP:
@@ -28,6 +33,12 @@ import java.util.concurrent.Executors;
  *
  * Only GET and HEAD; any other method gets 405, any other path 404. Nothing here changes state.
  * Each request runs on its own virtual thread.
+ *
+ * <p>The counters say which rules fire and how often, which a spammer tuning mail against the node
+ * would like to know: the listener answers only the networks the site names ({@code metrics.allow},
+ * loopback by default; the image's firewall is built from the same setting) and closes any other
+ * connection without a byte; at most {@code metrics.max-connections} requests are served at once,
+ * the others get 503.
  */
 public final class OpsServer implements AutoCloseable {
 
@@ -51,6 +62,36 @@ public final class OpsServer implements AutoCloseable {
      */
     public static OpsServer start(
             InetSocketAddress listen, Metrics metrics, Readiness readiness, VersionInfo version) {
+        return start(listen, Access.loopback(), metrics, readiness, version);
+    }
+
+    /** Who may use the listener, and how many at once. */
+    public record Access(List<Cidr> allow, int maxConnections) {
+        public Access {
+            allow = List.copyOf(allow);
+            if (maxConnections < 1) {
+                throw new IllegalArgumentException(
+                        maxConnections + " is not a valid maxConnections: it must be positive");
+            }
+        }
+
+        /** This host only, 16 at once. */
+        public static Access loopback() {
+            return new Access(List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1")), 16);
+        }
+
+        boolean allows(InetAddress client) {
+            return allow.stream().anyMatch(c -> c.contains(client));
+        }
+    }
+
+    /** As above, answering only {@code access}. */
+    public static OpsServer start(
+            InetSocketAddress listen,
+            Access access,
+            Metrics metrics,
+            Readiness readiness,
+            VersionInfo version) {
         HttpServer server;
         try {
             server = HttpServer.create(listen, 64);
@@ -61,9 +102,24 @@ public final class OpsServer implements AutoCloseable {
         ExecutorService executor =
                 Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ops-", 0).factory());
         byte[] versionJson = (version.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
+        Semaphore serving = new Semaphore(access.maxConnections());
         server.createContext(
                 "/",
                 exchange -> {
+                    InetAddress client = exchange.getRemoteAddress().getAddress();
+                    if (!access.allows(client)) {
+                        log.info("ops: refused a connection from {}", client.getHostAddress());
+                        exchange.close();
+                        return;
+                    }
+                    if (!serving.tryAcquire()) {
+                        try (exchange) {
+                            respond(exchange, 503, TEXT, "busy\n");
+                        } catch (IOException e) {
+                            log.debug("ops: busy reply failed: {}", e.getMessage());
+                        }
+                        return;
+                    }
                     try (exchange) {
                         handle(exchange, metrics, readiness, versionJson);
                     } catch (IOException e) {
@@ -81,6 +137,8 @@ public final class OpsServer implements AutoCloseable {
                                 exchange.getRequestMethod(),
                                 exchange.getRequestURI(),
                                 e);
+                    } finally {
+                        serving.release();
                     }
                 });
         server.setExecutor(executor);

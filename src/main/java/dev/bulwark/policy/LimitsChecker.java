@@ -48,7 +48,8 @@ final class LimitsChecker {
                                 d.maxCommandLine(),
                                 512,
                                 Limits.COMMAND_LINE_CAP);
-        int dataLine = (int) limit(l.dataLine(), "data-line", d.maxDataLine(), 78, 1_000_000);
+        int dataLine =
+                (int) limit(l.dataLine(), "data-line", d.maxDataLine(), 78, Limits.MAX_DATA_LINE);
         int headerBytes =
                 (int)
                         size(
@@ -83,16 +84,6 @@ final class LimitsChecker {
                                 1_000_000);
         int commands = (int) limit(l.commands(), "commands", d.maxCommands(), 10, 10_000_000);
         int errors = (int) limit(l.errors(), "errors", d.maxErrors(), 1, 10_000);
-        l.dataLine()
-                .filter(v -> dataLine > 998)
-                .ifPresent(
-                        v ->
-                                problems.warning(
-                                        v.pos(),
-                                        "data-line "
-                                                + dataLine
-                                                + " is over RFC 5322's 998 octets: the next hop"
-                                                + " may refuse such lines"));
         l.headerBytes()
                 .filter(v -> headerBytes > messageSize)
                 .ifPresent(

@@ -203,6 +203,10 @@ public final class RelayTransaction implements NextHopTransaction, AutoCloseable
             finished = NextHopReply.failure("4.3.0", "transaction already completed");
             if (reply.isPositive()) {
                 nextHop.release(c);
+            } else if (reply.code() < 400) {
+                // A 3xx where the final reply is due: the next hop's state is unknown (it may still
+                // be reading data), so an RSET could be taken for message text. Close it.
+                nextHop.closed(c);
             } else {
                 // The transaction is over either way (RFC 5321 4.1.1.4), but some servers keep its
                 // state after refusing the data: start the next one from a clean slate.

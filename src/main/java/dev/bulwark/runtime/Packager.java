@@ -1,18 +1,11 @@
 package dev.bulwark.runtime;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.lang.module.ModuleFinder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,8 +20,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import java.util.zip.Deflater;
-import java.util.zip.GZIPOutputStream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -61,7 +52,7 @@ public final class Packager {
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
         if (o.containsKey("normalize-modes")) {
-            normalizeModes(Path.of(o.get("normalize-modes")));
+            RuntimeArchive.normalizeModes(Path.of(o.get("normalize-modes")));
             return;
         }
         Path appJar = Path.of(required(o, "app-jar"));
@@ -88,16 +79,16 @@ public final class Packager {
                     .forEach(jars::add);
         }
         List<String> modules =
-                modules(
+                JdkTools.modules(
                         jars,
                         set(o.getOrDefault("add-modules", "")),
                         unreached(o.getOrDefault("unreached", "")));
         log("modules: " + String.join(",", modules));
 
         Path home = work.resolve(ROOT);
-        deleteTree(work);
+        RuntimeArchive.deleteTree(work);
         Files.createDirectories(work);
-        link(modules, home, Boolean.parseBoolean(o.getOrDefault("cds", "true")));
+        JdkTools.link(modules, home, Boolean.parseBoolean(o.getOrDefault("cds", "true")));
         install(
                 home,
                 jars,
@@ -111,7 +102,7 @@ public final class Packager {
         Path archive =
                 outDir.resolve(
                         ROOT + "-" + version + "-" + m.policyDigest().substring(0, 12) + ".tar.gz");
-        archive(home, archive, mtime);
+        RuntimeArchive.archive(home, archive, mtime);
         String sha = Digests.sha256Hex(archive);
         Files.writeString(
                 outDir.resolve(archive.getFileName() + ".sha256"),
@@ -127,157 +118,6 @@ public final class Packager {
                         + m.signingKey()
                                 .map(k -> "signed with Ed25519 key " + k.fingerprint())
                                 .orElse("UNSIGNED (no signing key given)"));
-    }
-
-    /**
-     * The JDK modules to link: those the classes in the jars reference (jdeps), plus {@code add}
-     * (modules reached by name at run time, which jdeps cannot see: JNDI DNS, extra charsets), less
-     * each module of {@code unreached} whose every referencing class lies under one of the
-     * class-name prefixes given for it, provided no class outside those prefixes refers to a class
-     * inside them (code the application never runs, such as Angus' image content handlers).
-     * Otherwise the module stays and the log says why: a new use is never silently cut off. What
-     * static references cannot show (reflection, service loading) is the reviewer's judgement,
-     * recorded beside the list in pom.xml.
-     */
-    static List<String> modules(
-            List<Path> jars, Set<String> add, Map<String, List<String>> unreached) {
-        // ALL-SYSTEM: otherwise a modular jar's `requires static` modules are not resolved and
-        // the classes it uses from them show as "not found" instead of under their module.
-        List<String> args =
-                new ArrayList<>(
-                        List.of(
-                                "--add-modules",
-                                "ALL-SYSTEM",
-                                "--ignore-missing-deps",
-                                "-verbose:class",
-                                "--multi-release",
-                                Integer.toString(Runtime.version().feature())));
-        jars.forEach(j -> args.add(j.toString()));
-        String out = run("jdeps", args);
-        Map<String, Set<String>> referencedFrom = new TreeMap<>();
-        List<String[]> edges = new ArrayList<>();
-        for (String line : out.split("\n")) {
-            // "   origin.Class   -> target.Class   module-or-jar"
-            String[] f = line.strip().split("\\s+");
-            if (f.length >= 4 && f[1].equals("->")) {
-                edges.add(f);
-                String module = f[f.length - 1];
-                // jdeps also names modular jars among the inputs; those stay on the class path.
-                if (ModuleFinder.ofSystem().find(module).isPresent()) {
-                    referencedFrom.computeIfAbsent(module, m -> new TreeSet<>()).add(f[0]);
-                }
-            }
-        }
-        Set<String> modules = new TreeSet<>(referencedFrom.keySet());
-        unreached.forEach(
-                (module, prefixes) -> {
-                    java.util.function.Predicate<String> inside =
-                            c -> prefixes.stream().anyMatch(c::startsWith);
-                    Optional<String> outsideUser =
-                            referencedFrom.getOrDefault(module, Set.of()).stream()
-                                    .filter(inside.negate())
-                                    .findFirst();
-                    Optional<String[]> entry =
-                            edges.stream()
-                                    .filter(e -> !inside.test(e[0]) && inside.test(e[2]))
-                                    .findFirst();
-                    if (outsideUser.isPresent()) {
-                        log(
-                                "keeping "
-                                        + module
-                                        + ": "
-                                        + outsideUser.get()
-                                        + " uses it, and is not under "
-                                        + prefixes);
-                    } else if (entry.isPresent()) {
-                        log(
-                                "keeping "
-                                        + module
-                                        + ": "
-                                        + entry.get()[0]
-                                        + " uses "
-                                        + entry.get()[2]
-                                        + ", under "
-                                        + prefixes);
-                    } else {
-                        modules.remove(module);
-                    }
-                });
-        modules.addAll(add);
-        return List.copyOf(modules);
-    }
-
-    private static void link(List<String> modules, Path home, boolean cds) throws IOException {
-        List<String> args =
-                new ArrayList<>(
-                        List.of(
-                                "--add-modules",
-                                String.join(",", modules),
-                                "--strip-debug",
-                                "--no-header-files",
-                                "--no-man-pages",
-                                "--compress",
-                                "zip-6",
-                                "--output",
-                                home.toString()));
-        if (cds) {
-            args.add("--generate-cds-archive");
-        }
-        log(run("jlink", args).strip());
-        if (cds) {
-            // The archive for uncompressed oops serves only heaps of 32 GB and more.
-            Files.deleteIfExists(home.resolve("lib/server/classes_nocoops.jsa"));
-        }
-        // Only java is needed; keytool and jwebserver (a file server) have no place on a node.
-        try (Stream<Path> s = Files.list(home.resolve("bin"))) {
-            for (Path p : s.toList()) {
-                if (!p.getFileName().toString().equals("java")) {
-                    Files.delete(p);
-                }
-            }
-        }
-        materializeLinks(home);
-    }
-
-    /**
-     * Sets 0755 on directories and owner-executable files and 0644 on all others under {@code dir}.
-     * Run on target/classes before the jar: the jar records each entry's mode, which otherwise
-     * follows the builder's umask (077 gave a different jar than 022).
-     */
-    static void normalizeModes(Path dir) throws IOException {
-        Set<PosixFilePermission> open = PosixFilePermissions.fromString("rwxr-xr-x");
-        Set<PosixFilePermission> plain = PosixFilePermissions.fromString("rw-r--r--");
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.toList()) {
-                if (Files.isSymbolicLink(p)) {
-                    continue;
-                }
-                boolean exec =
-                        Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
-                                || Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
-                                        .contains(PosixFilePermission.OWNER_EXECUTE);
-                Files.setPosixFilePermissions(p, exec ? open : plain);
-            }
-        }
-    }
-
-    /**
-     * Replaces symbolic links (jlink links duplicate legal notices) by copies, so the runtime holds
-     * only plain files.
-     */
-    static void materializeLinks(Path dir) throws IOException {
-        List<Path> links;
-        try (Stream<Path> s = Files.walk(dir)) {
-            links = s.filter(Files::isSymbolicLink).sorted().toList();
-        }
-        for (Path link : links) {
-            Path target = link.toRealPath();
-            if (!target.startsWith(dir.toRealPath())) {
-                throw new IOException(link + " points outside the runtime, to " + target);
-            }
-            Files.delete(link);
-            Files.copy(target, link);
-        }
     }
 
     private static void install(
@@ -435,54 +275,6 @@ public final class Packager {
         return m;
     }
 
-    /**
-     * Archives {@code home} as a gzip'd ustar whose entries are sorted by path, all with
-     * modification time {@code mtime}, owner root, mode 0755 for directories and executables and
-     * 0644 otherwise. The gzip header carries no time or name.
-     */
-    static void archive(Path home, Path archive, long mtime) throws IOException {
-        String root = home.getFileName().toString();
-        Map<String, Path> entries = new LinkedHashMap<>();
-        try (Stream<Path> s = Files.walk(home)) {
-            s.map(
-                            p ->
-                                    Map.entry(
-                                            root
-                                                    + (p.equals(home)
-                                                            ? ""
-                                                            : "/"
-                                                                    + RuntimeIntegrity.slashed(
-                                                                            home.relativize(p))),
-                                            p))
-                    .sorted(Map.Entry.comparingByKey())
-                    .forEach(e -> entries.put(e.getKey(), e.getValue()));
-        }
-        Files.createDirectories(archive.toAbsolutePath().getParent());
-        Path tmp = archive.resolveSibling(archive.getFileName() + ".tmp");
-        try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-                TarWriter tar = new TarWriter(new MaxGzip(file), mtime)) {
-            for (Map.Entry<String, Path> e : entries.entrySet()) {
-                Path p = e.getValue();
-                if (Files.isSymbolicLink(p)) {
-                    throw new IOException(p + ": symbolic links are not archived");
-                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    tar.directory(e.getKey());
-                } else {
-                    int mode =
-                            Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)
-                                            .contains(PosixFilePermission.OWNER_EXECUTE)
-                                    ? 0755
-                                    : 0644;
-                    try (InputStream in = Files.newInputStream(p)) {
-                        tar.file(e.getKey(), mode, Files.size(p), in);
-                    }
-                }
-            }
-        }
-        Files.move(
-                tmp, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
     private static List<Path> regularFiles(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             List<Path> files = new ArrayList<>();
@@ -533,75 +325,11 @@ public final class Packager {
         }
     }
 
-    /** gzip at the highest level; the JDK's header has no time, no name and a fixed OS byte. */
-    private static final class MaxGzip extends GZIPOutputStream {
-        MaxGzip(OutputStream out) throws IOException {
-            super(out, 1 << 16);
-            def.setLevel(Deflater.BEST_COMPRESSION);
-        }
-    }
-
-    /**
-     * Runs a JDK tool of the JDK running the packager, in a process of its own. Not through
-     * ToolProvider: jlink run in this JVM wrote a different lib/modules depending on what the JVM
-     * had done before (reading the signing key changed 59 bytes), and a fresh process has no such
-     * history.
-     */
-    private static String run(String tool, List<String> args) {
-        Path exe = Path.of(System.getProperty("java.home"), "bin", tool);
-        if (!Files.isExecutable(exe)) {
-            throw new IllegalStateException(
-                    "this JDK ("
-                            + System.getProperty("java.home")
-                            + ") has no "
-                            + tool
-                            + ": run the packager on a full JDK 25");
-        }
-        List<String> cmd = new ArrayList<>();
-        cmd.add(exe.toString());
-        cmd.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment()
-                .keySet()
-                .removeAll(List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"));
-        try {
-            Path err = Files.createTempFile("bulwark-" + tool, ".err");
-            try {
-                Process p = pb.redirectError(err.toFile()).start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                int rc = p.waitFor();
-                if (rc != 0) {
-                    throw new IllegalStateException(
-                            tool + " failed (exit " + rc + "):\n" + out + Files.readString(err));
-                }
-                return out;
-            } finally {
-                Files.deleteIfExists(err);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot run " + exe, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + tool, e);
-        }
-    }
-
     static long epochSeconds(String timestamp) {
         // project.build.outputTimestamp is either ISO-8601 or seconds since the epoch.
         return timestamp.chars().allMatch(Character::isDigit)
                 ? Long.parseLong(timestamp)
                 : Instant.parse(timestamp).getEpochSecond();
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 
     private static Set<String> set(String csv) {
@@ -648,7 +376,7 @@ public final class Packager {
         return v;
     }
 
-    private static void log(String line) {
+    static void log(String line) {
         if (!line.isEmpty()) {
             System.out.println("[runtime] " + line);
         }

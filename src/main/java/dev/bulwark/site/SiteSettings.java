@@ -1,5 +1,6 @@
 package dev.bulwark.site;
 
+import dev.bulwark.flow.Resources;
 import dev.bulwark.relay.TlsMode;
 
 import java.io.IOException;
@@ -37,6 +38,9 @@ import java.util.Optional;
  * @param spoolDirectory where large messages are spilled while they are checked
  * @param nextHopTimeout how long to wait for the next hop's reply to one command
  * @param nextHopConnections connections to the next hop open at once
+ * @param resources what the node lets its clients hold at once (ADR 0014)
+ * @param metricsAllow the networks the operations listener answers
+ * @param metricsMaxConnections connections the operations listener serves at once
  */
 public record SiteSettings(
         String hostname,
@@ -53,14 +57,22 @@ public record SiteSettings(
         Optional<Path> auditFile,
         Path spoolDirectory,
         Duration nextHopTimeout,
-        int nextHopConnections) {
+        int nextHopConnections,
+        Resources resources,
+        List<Cidr> metricsAllow,
+        int metricsMaxConnections) {
 
     public SiteSettings {
         Objects.requireNonNull(hostname, "hostname");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(nextHop, "nextHop");
+        Objects.requireNonNull(resources, "resources");
         trustedBalancers = List.copyOf(trustedBalancers);
+        metricsAllow = List.copyOf(metricsAllow);
     }
+
+    /** Who may reach the operations listener when {@code metrics.allow} is not set: this host. */
+    public static final List<Cidr> LOOPBACK = List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1"));
 
     /** A host and port, unresolved (the next hop is resolved at each connection). */
     public record HostPort(String host, int port) {
@@ -100,6 +112,40 @@ public record SiteSettings(
                 "spool.dir",
                 "directory for messages larger than 1 MiB while they are checked (default:"
                         + " java.io.tmpdir)");
+        k.put(
+                "clients.ipv4-prefix",
+                "prefix length that makes an IPv4 client's subnet for the per-subnet caps"
+                        + " (default 24)");
+        k.put(
+                "clients.ipv6-prefix",
+                "prefix length that makes an IPv6 client's subnet for the per-subnet caps"
+                        + " (default 64)");
+        k.put(
+                "clients.max-sessions-per-subnet",
+                "SMTP sessions open at once from one client subnet (default 100)");
+        k.put(
+                "clients.max-transactions-per-client",
+                "open transactions, each holding a next-hop connection, of one client address"
+                        + " (default 10)");
+        k.put(
+                "clients.max-transactions-per-subnet",
+                "open transactions, each holding a next-hop connection, of one client subnet"
+                        + " (default 20)");
+        k.put(
+                "transaction.lifetime",
+                "seconds a transaction may stay open between MAIL and its message (default 300)");
+        k.put("session.lifetime", "seconds an SMTP session may last (default 1800)");
+        k.put(
+                "node.in-flight-mib",
+                "MiB of message octets the node holds at once, in memory or spilled; at most the"
+                        + " spool directory's free space (default 256)");
+        k.put(
+                "metrics.allow",
+                "comma-separated CIDRs the metrics and health listener answers (default: loopback"
+                        + " only)");
+        k.put(
+                "metrics.max-connections",
+                "connections the metrics and health listener serves at once (default 16)");
         return java.util.Collections.unmodifiableMap(k);
     }
 
@@ -340,6 +386,50 @@ public record SiteSettings(
                 (int) Math.min(100_000, p.positive("next-hop.max-connections", 100));
         Optional<Path> audit = p.text("audit.file").map(Path::of);
         Path spool = p.directory("spool.dir").orElse(Path.of(System.getProperty("java.io.tmpdir")));
+        Resources defaults = Resources.defaults();
+        long ipv4Prefix = p.positive("clients.ipv4-prefix", defaults.ipv4Prefix());
+        if (ipv4Prefix > 32) {
+            p.bad("clients.ipv4-prefix", "a prefix length from 1 to 32");
+        }
+        long ipv6Prefix = p.positive("clients.ipv6-prefix", defaults.ipv6Prefix());
+        if (ipv6Prefix > 128) {
+            p.bad("clients.ipv6-prefix", "a prefix length from 1 to 128");
+        }
+        int sessionsPerSubnet =
+                (int)
+                        Math.min(
+                                1_000_000,
+                                p.positive(
+                                        "clients.max-sessions-per-subnet",
+                                        defaults.maxSessionsPerSubnet()));
+        int transactionsPerClient =
+                (int)
+                        Math.min(
+                                1_000_000,
+                                p.positive(
+                                        "clients.max-transactions-per-client",
+                                        defaults.maxTransactionsPerClient()));
+        int transactionsPerSubnet =
+                (int)
+                        Math.min(
+                                1_000_000,
+                                p.positive(
+                                        "clients.max-transactions-per-subnet",
+                                        defaults.maxTransactionsPerSubnet()));
+        Duration transactionLifetime =
+                Duration.ofSeconds(
+                        p.positive(
+                                "transaction.lifetime",
+                                defaults.transactionLifetime().toSeconds()));
+        Duration sessionLifetime =
+                Duration.ofSeconds(
+                        p.positive("session.lifetime", defaults.sessionLifetime().toSeconds()));
+        long inFlightMib =
+                Math.min(
+                        1L << 20, p.positive("node.in-flight-mib", defaults.inFlightBytes() >> 20));
+        List<Cidr> metricsAllow =
+                v.containsKey("metrics.allow") ? p.cidrs("metrics.allow") : LOOPBACK;
+        int metricsConnections = (int) Math.min(10_000, p.positive("metrics.max-connections", 16));
         if (!problems.isEmpty()) {
             return Optional.empty();
         }
@@ -359,7 +449,18 @@ public record SiteSettings(
                         audit,
                         spool,
                         nextHopTimeout,
-                        nextHopConnections));
+                        nextHopConnections,
+                        new Resources(
+                                (int) ipv4Prefix,
+                                (int) ipv6Prefix,
+                                sessionsPerSubnet,
+                                transactionsPerClient,
+                                transactionsPerSubnet,
+                                transactionLifetime,
+                                sessionLifetime,
+                                inFlightMib << 20),
+                        metricsAllow,
+                        metricsConnections));
     }
 
     private static boolean isHostName(String name) {

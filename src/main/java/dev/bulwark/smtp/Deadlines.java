@@ -3,6 +3,7 @@ package dev.bulwark.smtp;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -12,6 +13,9 @@ import java.util.function.LongSupplier;
  * Session deadlines. The server library's timeout applies to each read, so a client sending one
  * byte a minute would hold a session forever; these deadlines bound a whole command and a whole
  * DATA phase.
+ *
+ * <p>The sweeping thread never writes to a client: a client that does not read would block it, and
+ * then no deadline on the node would fire. It claims overdue sessions and hands the 421 on.
  *
  * <p>Arming a deadline is a single volatile write, because it happens for every command: one timer
  * thread sweeps the open sessions a few times per shortest timeout and expires the overdue ones.
@@ -24,16 +28,30 @@ final class Deadlines implements AutoCloseable {
         /** The deadline in {@link System#nanoTime()} terms, or {@link Long#MAX_VALUE} if none. */
         long deadline();
 
-        /** Called on the timer thread once the deadline has passed. */
-        void expire();
+        /**
+         * Called on the timer thread once the deadline has passed; must not block: anything that
+         * may (writing to a client) goes to {@code handOff}.
+         */
+        void expire(Executor handOff);
     }
 
     private final Set<Watched> watched = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
     private final LongSupplier nanoTime;
+    private final Executor handOff;
 
+    /** Production deadlines: each expiry's 421 is written on a virtual thread of its own. */
     Deadlines(Duration shortestTimeout) {
-        this(shortestTimeout, System::nanoTime);
+        this(shortestTimeout, System::nanoTime, Deadlines::onVirtualThread);
+    }
+
+    /** Deadlines on {@code nanoTime} whose expiries run on the sweeping thread (unit tests). */
+    Deadlines(Duration shortestTimeout, LongSupplier nanoTime) {
+        this(shortestTimeout, nanoTime, Runnable::run);
+    }
+
+    private static void onVirtualThread(Runnable r) {
+        Thread.ofVirtual().name("bulwark-expiry").start(r);
     }
 
     /** Deadlines swept often enough for the shorter of the command and DATA timeouts. */
@@ -44,8 +62,9 @@ final class Deadlines implements AutoCloseable {
                         : limits.dataTimeout());
     }
 
-    Deadlines(Duration shortestTimeout, LongSupplier nanoTime) {
+    Deadlines(Duration shortestTimeout, LongSupplier nanoTime, Executor handOff) {
         this.nanoTime = nanoTime;
+        this.handOff = handOff;
         long period = Math.clamp(shortestTimeout.toMillis() / 8, 10, 1000);
         timer =
                 Executors.newSingleThreadScheduledExecutor(
@@ -74,7 +93,7 @@ final class Deadlines implements AutoCloseable {
         for (Watched w : watched) {
             if (w.deadline() - now <= 0) {
                 try {
-                    w.expire();
+                    w.expire(handOff);
                 } catch (RuntimeException e) {
                     org.slf4j.LoggerFactory.getLogger(Deadlines.class)
                             .error("deadline handler failed", e);

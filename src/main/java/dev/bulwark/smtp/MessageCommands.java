@@ -36,7 +36,7 @@ final class MessageCommands {
             return;
         }
         s.reply(Replies.START_DATA);
-        s.arm(s.limits.dataTimeout(), Replies.DATA_TIMEOUT);
+        s.armForContent(s.limits.dataTimeout());
         Incoming incoming = flow.incoming();
         long started = s.now();
         try {
@@ -52,9 +52,10 @@ final class MessageCommands {
         } finally {
             flow.reading(Duration.ofNanos(s.now() - started));
         }
-        s.disarm();
-        if (s.isClosed()) {
-            return; // the DATA deadline fired while the last bytes arrived
+        if (!s.disarm() || s.isClosed()) {
+            // The DATA deadline fired as the last bytes arrived: the timer's 421 stands, and the
+            // message is not delivered behind it (the client will send it again).
+            return;
         }
         s.answer(flow.data());
     }
@@ -84,9 +85,11 @@ final class MessageCommands {
             refusal = Replies.BDAT_AFTER_FAILURE;
         }
         if (refusal != null) {
-            s.arm(s.limits.dataTimeout(), Replies.DATA_TIMEOUT);
+            s.armForContent(s.limits.dataTimeout());
             in.skipNBytes(size);
-            s.disarm();
+            if (!s.disarm()) {
+                return;
+            }
             if (last) {
                 flow.reset();
             }
@@ -100,7 +103,7 @@ final class MessageCommands {
             s.close(Replies.DATA_TIMEOUT);
             return;
         }
-        s.arm(Duration.ofNanos(left), Replies.DATA_TIMEOUT);
+        s.armForContent(Duration.ofNanos(left));
         Incoming incoming = flow.incoming();
         long started = s.now();
         try {
@@ -111,8 +114,7 @@ final class MessageCommands {
         } finally {
             flow.reading(Duration.ofNanos(s.now() - started));
         }
-        s.disarm();
-        if (s.isClosed()) {
+        if (!s.disarm() || s.isClosed()) {
             return;
         }
         if (!last) {

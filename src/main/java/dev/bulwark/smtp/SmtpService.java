@@ -37,7 +37,7 @@ public final class SmtpService implements AutoCloseable {
         this.limits = flow.policy().limits();
         this.deadlines = deadlines;
         this.connections = connections;
-        this.admission = new Admission(limits);
+        this.admission = new Admission(limits, flow.resources());
     }
 
     /** Whether a new connection became a session, or was refused before the banner. */

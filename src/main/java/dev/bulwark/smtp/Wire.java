@@ -38,4 +38,10 @@ public interface Wire {
 
     /** Closes the connection; the session ends. */
     void close();
+
+    /**
+     * Closes the connection at once, from any thread: a blocked read, write or TLS handshake on it
+     * fails. For a client that stopped reading or stalls a handshake; never blocks.
+     */
+    void abort();
 }

@@ -59,6 +59,15 @@ public final class Records {
                 .build(Instant.parse("2026-03-01T10:15:30Z"));
     }
 
+    public static AuditRecord greeting(AuditVerdict verdict, String reply, List<String> rules) {
+        return AuditRecord.builder(AuditRecord.Kind.GREETING, "s3", "198.51.100.9", DIGEST)
+                .helo(Optional.of("example.com"))
+                .verdict(verdict)
+                .hits(hits(rules, false))
+                .reply(reply)
+                .build(Instant.parse("2026-03-01T10:15:31Z"));
+    }
+
     private static List<dev.bulwark.check.Hit> hits(List<String> ids, boolean shadow) {
         return ids.stream()
                 .map(

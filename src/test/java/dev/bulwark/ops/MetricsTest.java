@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bulwark.audit.AuditRecord.NextHopOutcome;
 import dev.bulwark.audit.AuditVerdict;
+import dev.bulwark.audit.Records;
 import dev.bulwark.check.Stage;
 import dev.bulwark.testing.PrometheusText;
 
@@ -199,6 +200,19 @@ class MetricsTest {
                                 "ratelimit:per-sender-domain"))
                 .contains(1.0);
         assertThat(text.series("bulwark_rate_limit_refusals_total")).hasSize(2);
+    }
+
+    @Test
+    void countsARefusedGreetingAsARefusalButNotAsATransactionOrAConnection() {
+        metrics.record(
+                Records.greeting(
+                        AuditVerdict.REJECT, "550 5.7.1 You are not us", List.of("helo-ours")));
+
+        PrometheusText text = scrape();
+        assertThat(text.value("bulwark_refusals_total", "rule", "helo-ours", "code", "550"))
+                .contains(1.0);
+        assertThat(text.value("bulwark_connections_refused_total")).contains(0.0);
+        assertThat(text.value("bulwark_transactions_total", "verdict", "reject")).contains(0.0);
     }
 
     @Test

@@ -114,12 +114,22 @@ final class TrafficNode implements AutoCloseable {
             if (text.contains("FREE MONEY")) {
                 return Decision.of(
                         new Verdict.Reject(Verdict.Reason.POLICY, Optional.empty()),
-                        new Hit("spam-words", Stage.DATA, "body contains FREE MONEY", Score.ZERO, false));
+                        new Hit(
+                                "spam-words",
+                                Stage.DATA,
+                                "body contains FREE MONEY",
+                                Score.ZERO,
+                                false));
             }
             if (text.contains("invoice.pdf")) {
                 return Decision.of(
                         Verdict.CONTINUE,
-                        new Hit("would-hold-pdf", Stage.DATA, "attachment invoice.pdf", Score.ZERO, true));
+                        new Hit(
+                                "would-hold-pdf",
+                                Stage.DATA,
+                                "attachment invoice.pdf",
+                                Score.ZERO,
+                                true));
             }
             return Decision.none();
         } catch (IOException e) {

@@ -386,7 +386,7 @@ class RateLimiterRedisIT {
                         .timeMeter(time)
                         .redis(
                                 RedisSettings.parse(uri)
-                                        .withTimeout(Duration.ofSeconds(2))
+                                        .withTimeout(Duration.ofSeconds(10))
                                         .withTrustedCertificates(cert))
                         .build();
         resources.add(trusting);

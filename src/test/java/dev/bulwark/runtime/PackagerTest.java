@@ -47,8 +47,8 @@ class PackagerTest {
 
         Path ta = dir.resolve("a.tar.gz");
         Path tb = dir.resolve("b.tar.gz");
-        Packager.archive(a, ta, MTIME);
-        Packager.archive(b, tb, MTIME);
+        RuntimeArchive.archive(a, ta, MTIME);
+        RuntimeArchive.archive(b, tb, MTIME);
 
         assertThat(Files.readAllBytes(ta)).isEqualTo(Files.readAllBytes(tb));
         String listing =
@@ -82,7 +82,7 @@ class PackagerTest {
         Path home = TestRuntime.create(dir.resolve("build"));
         TestRuntime.seal(home, Optional.of(TestRuntime.key(dir, "k")));
         Path archive = dir.resolve("r.tar.gz");
-        Packager.archive(home, archive, MTIME);
+        RuntimeArchive.archive(home, archive, MTIME);
         Path out = Files.createDirectories(dir.resolve("unpacked"));
         TarWriterTest.run(List.of("tar", "-xzf", archive.toString(), "-C", out.toString()));
 
@@ -99,7 +99,7 @@ class PackagerTest {
                         jar("jakarta.activation-api-"));
 
         List<String> modules =
-                Packager.modules(
+                JdkTools.modules(
                         jars,
                         java.util.Set.of("jdk.charsets"),
                         Map.of("java.desktop", List.of("org.eclipse.angus.mail.handlers.")));
@@ -113,7 +113,7 @@ class PackagerTest {
                         "jdk.charsets")
                 .doesNotContain("java.desktop", "jakarta.mail", "jakarta.activation");
         assertThat(
-                        Packager.modules(
+                        JdkTools.modules(
                                 jars,
                                 java.util.Set.of(),
                                 Map.of("java.desktop", List.of("org.example."))))
@@ -127,7 +127,7 @@ class PackagerTest {
         List<Path> jars = List.of(jar("bucket4j_jdk17-core-"), jar("bucket4j_jdk17-lettuce-"));
 
         assertThat(
-                        Packager.modules(
+                        JdkTools.modules(
                                 jars,
                                 java.util.Set.of(),
                                 Map.of(
@@ -137,7 +137,7 @@ class PackagerTest {
                                                 "io.github.bucket4j.distributed.proxy.generic."))))
                 .contains("java.sql");
         assertThat(
-                        Packager.modules(
+                        JdkTools.modules(
                                 jars,
                                 java.util.Set.of(),
                                 Map.of(
@@ -158,7 +158,7 @@ class PackagerTest {
         Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwx------"));
         Files.setPosixFilePermissions(classes, PosixFilePermissions.fromString("rwx------"));
 
-        Packager.normalizeModes(dir.resolve("classes"));
+        RuntimeArchive.normalizeModes(dir.resolve("classes"));
 
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cls)))
                 .isEqualTo("rw-r--r--");
@@ -175,7 +175,7 @@ class PackagerTest {
         Path other = Files.createDirectories(dir.resolve("rt/legal/java.xml"));
         Files.createSymbolicLink(other.resolve("LICENSE"), Path.of("../java.base/LICENSE"));
 
-        Packager.materializeLinks(dir.resolve("rt"));
+        JdkTools.materializeLinks(dir.resolve("rt"));
 
         assertThat(Files.isSymbolicLink(other.resolve("LICENSE"))).isFalse();
         assertThat(Files.readString(other.resolve("LICENSE"))).isEqualTo("GPL");

@@ -42,6 +42,56 @@ class SiteSettingsTest {
     }
 
     @Test
+    void readsTheResourceModelAndTheOperationsListenersAccess() {
+        SiteSettings s =
+                SiteSettings.of(
+                        Map.ofEntries(
+                                Map.entry("next-hop", "mail.internal:25"),
+                                Map.entry("clients.ipv4-prefix", "16"),
+                                Map.entry("clients.ipv6-prefix", "48"),
+                                Map.entry("clients.max-sessions-per-subnet", "30"),
+                                Map.entry("clients.max-transactions-per-client", "4"),
+                                Map.entry("clients.max-transactions-per-subnet", "8"),
+                                Map.entry("transaction.lifetime", "120"),
+                                Map.entry("session.lifetime", "600"),
+                                Map.entry("node.in-flight-mib", "64"),
+                                Map.entry("metrics.allow", "10.1.0.0/16, 2001:db8::/32"),
+                                Map.entry("metrics.max-connections", "4")));
+        var r = s.resources();
+        assertThat(r.subnet(java.net.InetAddress.ofLiteral("192.0.2.77")))
+                .isEqualTo("192.0.0.0/16");
+        assertThat(r.subnet(java.net.InetAddress.ofLiteral("2001:db8:1:2:3::9")))
+                .isEqualTo("2001:db8:1:0:0:0:0:0/48");
+        assertThat(r.maxSessionsPerSubnet()).isEqualTo(30);
+        assertThat(r.maxTransactionsPerClient()).isEqualTo(4);
+        assertThat(r.maxTransactionsPerSubnet()).isEqualTo(8);
+        assertThat(r.transactionLifetime()).hasSeconds(120);
+        assertThat(r.sessionLifetime()).hasSeconds(600);
+        assertThat(r.inFlightBytes()).isEqualTo(64L << 20);
+        assertThat(s.metricsAllow()).hasSize(2);
+        assertThat(s.metricsMaxConnections()).isEqualTo(4);
+        SiteSettings defaults = SiteSettings.of(Map.of("next-hop", "mail.internal:25"));
+        assertThat(defaults.resources()).isEqualTo(dev.bulwark.flow.Resources.defaults());
+        assertThat(defaults.metricsAllow()).isEqualTo(SiteSettings.LOOPBACK);
+        assertThat(defaults.resources().subnet(java.net.InetAddress.ofLiteral("2001:db8::1:2:3:4")))
+                .isEqualTo("2001:db8:0:0:0:0:0:0/64");
+    }
+
+    @Test
+    void refusesASubnetPrefixLongerThanAnAddress() {
+        assertThatThrownBy(
+                        () ->
+                                SiteSettings.of(
+                                        Map.of(
+                                                "next-hop", "mail.internal:25",
+                                                "clients.ipv4-prefix", "33")))
+                .isInstanceOf(SiteSettingsException.class)
+                .hasMessageContaining(
+                        "invalid value '33' for 'clients.ipv4-prefix': expected a prefix length"
+                                + " from 1 to 32");
+    }
+
+    @Test
     void namesEveryBadKeyAndValueAtOnce() throws Exception {
         Path file = dir.resolve("site.conf");
         Files.writeString(

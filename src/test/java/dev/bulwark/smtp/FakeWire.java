@@ -24,9 +24,12 @@ final class FakeWire implements Wire {
     private boolean closed;
 
     FakeWire(String input) {
-        this.in =
-                new BufferedInputStream(
-                        new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), 64);
+        this(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** What the client sends after its command lines comes from {@code input}. */
+    FakeWire(InputStream input) {
+        this.in = new BufferedInputStream(input, 64);
     }
 
     FakeWire() {
@@ -60,6 +63,11 @@ final class FakeWire implements Wire {
 
     @Override
     public void close() {
+        closed = true;
+    }
+
+    @Override
+    public void abort() {
         closed = true;
     }
 

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -24,6 +25,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import javax.net.ssl.SSLContext;
@@ -35,26 +39,41 @@ import javax.net.ssl.SSLContext;
 class SmtpSessionTest {
 
     private final List<AuditRecord> audit = new CopyOnWriteArrayList<>();
+    private volatile java.util.function.Consumer<AuditRecord> auditHook = r -> {};
     private final InMemoryNextHop nextHop = new InMemoryNextHop();
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private Deadlines deadlines;
     private SmtpService service;
 
     private SmtpSession open(FakeWire wire, Limits limits, SmtpSettings settings) {
+        return open(wire, limits, settings, Runnable::run);
+    }
+
+    /** A session whose deadline expiries are handed to {@code handOff}. */
+    private SmtpSession open(Wire wire, Limits limits, SmtpSettings settings, Executor handOff) {
         Flow flow =
                 Flow.builder(
                                 Policy.of(
                                         TestFilter.relayingFor("example.com").withLimits(limits),
                                         List.of()),
                                 nextHop)
-                        .audit(audit::add)
+                        .audit(
+                                r -> {
+                                    auditHook.accept(r);
+                                    audit.add(r);
+                                })
                         .hostname("relay.test")
                         .nanoTime(nanos::get)
                         .build();
-        deadlines = new Deadlines(Duration.ofSeconds(10), nanos::get);
+        deadlines = new Deadlines(Duration.ofSeconds(10), nanos::get, handOff);
         service = new SmtpService(flow, settings, deadlines, ConnectionListener.NONE);
+        return another(wire, "s1");
+    }
+
+    /** Another session on the same service (and deadlines) as the last {@link #open}. */
+    private SmtpSession another(Wire wire, String id) {
         Connection connection =
-                new Connection("s1", InetAddress.ofLiteral("192.0.2.7"), Optional.empty());
+                new Connection(id, InetAddress.ofLiteral("192.0.2.7"), Optional.empty());
         return ((SmtpService.Opened.Admitted) service.open(connection, wire)).session();
     }
 
@@ -268,6 +287,150 @@ class SmtpSessionTest {
                             assertThat(r.verdict()).isEqualTo(AuditVerdict.TEMPFAIL);
                             assertThat(r.reply()).startsWith("421 4.4.2 ");
                         });
+    }
+
+    /**
+     * Issue 11: the sweep wrote the 421 itself, so a client that never reads blocked the timer's
+     * only thread and no deadline fired on the node any more.
+     */
+    @Test
+    void aClientThatNeverReadsDoesNotStopOtherSessionsDeadlines() throws Exception {
+        List<Thread> handedOff = new CopyOnWriteArrayList<>();
+        Limits limits =
+                Limits.defaults().withTimeouts(Duration.ofSeconds(1), Duration.ofMinutes(1));
+        StuckWire stuck = new StuckWire();
+        SmtpSession deaf =
+                open(stuck, limits, plain(), r -> handedOff.add(Thread.ofVirtual().start(r)));
+        FakeWire patient = new FakeWire();
+        SmtpSession other = another(patient, "s2");
+        deaf.command("EHLO deaf.example");
+        other.command("EHLO patient.example");
+        stuck.stopReading();
+        nanos.addAndGet(limits.commandTimeout().toNanos() + 1);
+        Thread sweeping = Thread.ofVirtual().start(deadlines::sweep);
+        assertThat(sweeping.join(Duration.ofSeconds(10))).as("the sweep returned").isTrue();
+        // The deaf client's 421 is stuck in its write; past the write deadline the timer cuts
+        // the connection, again without blocking.
+        assertThat(stuck.writing.await(10, TimeUnit.SECONDS)).isTrue();
+        nanos.addAndGet(limits.commandTimeout().toNanos() + 1);
+        deadlines.sweep();
+        for (Thread t : handedOff) {
+            assertThat(t.join(Duration.ofSeconds(10))).isTrue();
+        }
+        assertThat(patient.last())
+                .isEqualTo("421 4.4.2 Timeout waiting for command, closing connection");
+        assertThat(patient.closed()).isTrue();
+        assertThat(stuck.aborted.getCount()).isZero();
+    }
+
+    /**
+     * Issue 11: the timer could expire a transaction while the session thread delivered it: the
+     * next hop had the message, the client was told 421 (and sent it again) and the audit said
+     * tempfail. Whoever claims the session first now owns the outcome.
+     */
+    @Test
+    void theTimerNeverExpiresATransactionTheSessionThreadIsDelivering() throws Exception {
+        CountDownLatch recording = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Limits limits =
+                Limits.defaults().withTimeouts(Duration.ofMinutes(1), Duration.ofSeconds(1));
+        Thread[] timer = new Thread[1];
+        // The last octets of the message arrive exactly as the DATA deadline passes: the timer
+        // runs then, and is held inside its audit record while the session thread goes on.
+        InputStream message =
+                new java.io.FilterInputStream(
+                        new java.io.ByteArrayInputStream(
+                                "Subject: race\r\n\r\nbody\r\n.\r\n"
+                                        .getBytes(StandardCharsets.UTF_8))) {
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        int n = super.read(b, off, len);
+                        if (n > 0 && in.available() == 0 && timer[0] == null) {
+                            nanos.addAndGet(limits.dataTimeout().toNanos() + 1);
+                            timer[0] = Thread.ofVirtual().start(deadlines::sweep);
+                            try {
+                                recording.await(10, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                throw new IOException(e);
+                            }
+                        }
+                        return n;
+                    }
+                };
+        FakeWire wire = new FakeWire(message);
+        SmtpSession s = open(wire, limits, plain());
+        audit.clear();
+        auditHook =
+                r -> {
+                    if (r.verdict() == AuditVerdict.TEMPFAIL) {
+                        recording.countDown();
+                        try {
+                            release.await(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                };
+        envelope(s);
+        s.command("DATA");
+        release.countDown();
+        assertThat(timer[0].join(Duration.ofSeconds(10))).isTrue();
+        assertThat(nextHop.deliveries()).as("nothing delivered behind a 421").isEmpty();
+        assertThat(wire.sent()).noneMatch(r -> r.startsWith("250 2.0.0 Ok"));
+        assertThat(wire.last()).startsWith("421 4.4.2 ");
+        assertThat(audit)
+                .singleElement()
+                .satisfies(r -> assertThat(r.verdict()).isEqualTo(AuditVerdict.TEMPFAIL));
+    }
+
+    /** A client that stopped reading: a write blocks until the connection is aborted. */
+    private static final class StuckWire implements Wire {
+        private volatile boolean deaf;
+        final CountDownLatch writing = new CountDownLatch(1);
+        final CountDownLatch aborted = new CountDownLatch(1);
+
+        void stopReading() {
+            deaf = true;
+        }
+
+        @Override
+        public void send(String reply) throws IOException {
+            if (deaf) {
+                writing.countDown();
+                try {
+                    aborted.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IOException("connection aborted");
+            }
+        }
+
+        @Override
+        public InputStream input() {
+            return InputStream.nullInputStream();
+        }
+
+        @Override
+        public void startTls(SSLContext context) {}
+
+        @Override
+        public boolean isTls() {
+            return false;
+        }
+
+        @Override
+        public Optional<String> tlsDescription() {
+            return Optional.empty();
+        }
+
+        @Override
+        public void close() {}
+
+        @Override
+        public void abort() {
+            aborted.countDown();
+        }
     }
 
     @Test

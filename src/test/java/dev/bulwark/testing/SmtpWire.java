@@ -28,7 +28,29 @@ public final class SmtpWire implements AutoCloseable {
     }
 
     public SmtpWire(String host, int port) throws IOException {
+        this(host, port, null);
+    }
+
+    /**
+     * Connects from the loopback address {@code local} (127.0.0.0/8 is all loopback), so one test
+     * can play clients of several addresses and subnets.
+     */
+    public static SmtpWire from(String local, int port) throws IOException {
+        SmtpWire w = connectFrom(local, port);
+        w.expect("220 ");
+        return w;
+    }
+
+    /** Connects from the loopback address {@code local} without reading the banner. */
+    public static SmtpWire connectFrom(String local, int port) throws IOException {
+        return new SmtpWire("127.0.0.1", port, local);
+    }
+
+    private SmtpWire(String host, int port, String local) throws IOException {
         socket = new Socket();
+        if (local != null) {
+            socket.bind(new InetSocketAddress(local, 0));
+        }
         socket.connect(new InetSocketAddress(host, port), 5000);
         socket.setSoTimeout(15000);
         socket.setTcpNoDelay(true);

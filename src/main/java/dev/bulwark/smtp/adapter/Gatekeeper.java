@@ -42,6 +42,9 @@ final class Gatekeeper implements SessionHandler {
         return switch (service.open(connection, new LibraryWire(session))) {
             case SmtpService.Opened.Admitted a -> {
                 sessions.put(session, a.session());
+                if (session.getSocket() instanceof GuardedSocket g) {
+                    g.onLibraryError(a.session()::answeredByLibrary);
+                }
                 yield SessionAcceptance.success();
             }
             case SmtpService.Opened.Refused r -> refuse(r.reply());

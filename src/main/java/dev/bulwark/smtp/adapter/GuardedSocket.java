@@ -20,16 +20,40 @@ import java.nio.charset.StandardCharsets;
 final class GuardedSocket extends Socket {
 
     private final Socket inner;
-    private final OutputStream out;
+    private final Socket raw;
+    private final ReplyGuard out;
 
     GuardedSocket(Socket inner) throws IOException {
+        this(inner, inner);
+    }
+
+    /** Guards {@code inner} (a TLS socket) layered over the TCP socket {@code raw}. */
+    GuardedSocket(Socket inner, Socket raw) throws IOException {
         this.inner = inner;
+        this.raw = raw;
         this.out = new ReplyGuard(inner.getOutputStream());
     }
 
     /** The socket underneath, for layering TLS on the raw bytes. */
     Socket inner() {
         return inner;
+    }
+
+    /** The TCP socket under any TLS layer: closing it stops a blocked read, write or handshake. */
+    Socket raw() {
+        return raw;
+    }
+
+    /**
+     * Calls {@code listener} after each error reply the library wrote on its own (one that lacked
+     * an enhanced code), once it has been sent: the session counts them.
+     */
+    void onLibraryError(Runnable listener) {
+        out.listener = listener;
+    }
+
+    Runnable libraryErrorListener() {
+        return out.listener;
     }
 
     /** A server socket whose accepted connections are guarded and have TCP_NODELAY set. */
@@ -145,6 +169,8 @@ final class GuardedSocket extends Socket {
         private byte[] pending = new byte[1024];
         private int length;
         private int lineStart;
+        private int libraryErrors;
+        volatile Runnable listener = () -> {};
 
         ReplyGuard(OutputStream out) {
             super(out);
@@ -183,6 +209,7 @@ final class GuardedSocket extends Socket {
                         new String(pending, lineStart, length - lineStart, StandardCharsets.UTF_8);
                 String fixed = fix(line);
                 if (!fixed.equals(line)) {
+                    libraryErrors++;
                     byte[] bytes = fixed.getBytes(StandardCharsets.UTF_8);
                     length = lineStart;
                     for (byte x : bytes) {
@@ -204,6 +231,11 @@ final class GuardedSocket extends Socket {
                 lineStart = 0;
             }
             out.flush();
+            // After the write, and with the count cleared first: the listener may reply itself.
+            while (libraryErrors > 0) {
+                libraryErrors--;
+                listener.run();
+            }
         }
 
         /**

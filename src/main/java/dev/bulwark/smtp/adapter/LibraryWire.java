@@ -6,6 +6,7 @@ import org.subethamail.smtp.server.Session;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.Socket;
 import java.util.Optional;
 
 import javax.net.ssl.SSLContext;
@@ -47,7 +48,9 @@ final class LibraryWire implements Wire {
                 TlsPolicy.serverParameters(ssl.getSSLParameters(), ssl.getSupportedCipherSuites());
         ssl.setSSLParameters(params);
         ssl.startHandshake();
-        session.setSocket(new GuardedSocket(ssl));
+        GuardedSocket guarded = new GuardedSocket(ssl, plain.raw());
+        guarded.onLibraryError(plain.libraryErrorListener());
+        session.setSocket(guarded);
         session.resetSmtpProtocol();
         session.setTlsStarted(true);
     }
@@ -69,5 +72,17 @@ final class LibraryWire implements Wire {
     @Override
     public void close() {
         session.quit();
+    }
+
+    @Override
+    public void abort() {
+        session.quit();
+        try {
+            // The socket under TLS too: closing an SSLSocket may try to write close_notify.
+            Socket socket = session.getSocket();
+            (socket instanceof GuardedSocket g ? g.raw() : socket).close();
+        } catch (IOException ignored) {
+            // Closed already: nothing left to stop.
+        }
     }
 }
