@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * One audit line: a mail transaction, a connection refused before the banner, or a refused
@@ -35,6 +36,8 @@ import java.util.Optional;
  * @param size the message size in octets (0 if no data was received)
  * @param verdict what became of the transaction, connection or greeting
  * @param score the policy score
+ * @param classifier the classifier's spam probability of the message, when the policy has a
+ *     classifier and judged the message
  * @param rules ids of the rules and limits that fired and acted
  * @param shadowRules ids of the shadow rules and limits that fired (recorded only)
  * @param policy the digest of the policy that decided
@@ -60,6 +63,7 @@ public record AuditRecord(
         long size,
         AuditVerdict verdict,
         Score score,
+        OptionalDouble classifier,
         List<String> rules,
         List<String> shadowRules,
         PolicyDigest policy,
@@ -77,6 +81,7 @@ public record AuditRecord(
         Objects.requireNonNull(client, "client");
         Objects.requireNonNull(verdict, "verdict");
         Objects.requireNonNull(score, "score");
+        Objects.requireNonNull(classifier, "classifier");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(reply, "reply");
         recipients = List.copyOf(recipients);
@@ -177,6 +182,7 @@ public record AuditRecord(
         private long size;
         private AuditVerdict verdict;
         private Score score = Score.ZERO;
+        private OptionalDouble classifier = OptionalDouble.empty();
         private final List<String> rules = new ArrayList<>();
         private final List<String> shadowRules = new ArrayList<>();
         private Optional<String> nextHopReply = Optional.empty();
@@ -241,6 +247,11 @@ public record AuditRecord(
         }
 
         /** Adds hits: acting ones to {@code rules}, shadow ones to {@code shadow_rules}. */
+        public Builder classifier(OptionalDouble probability) {
+            classifier = Objects.requireNonNull(probability);
+            return this;
+        }
+
         public Builder hits(List<Hit> hits) {
             for (Hit h : hits) {
                 (h.shadow() ? shadowRules : rules).add(h.ruleId());
@@ -296,6 +307,7 @@ public record AuditRecord(
                     size,
                     verdict,
                     score,
+                    classifier,
                     rules,
                     shadowRules,
                     policy,

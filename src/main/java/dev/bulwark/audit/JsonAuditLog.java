@@ -68,6 +68,11 @@ public final class JsonAuditLog implements AuditSink {
         b.append("\"size\":").append(r.size()).append(',');
         field(b, "verdict", r.verdict().key());
         b.append("\"score\":").append(r.score()).append(',');
+        if (r.classifier().isPresent()) {
+            b.append("\"classifier\":")
+                    .append(dev.bulwark.classifier.Score.format(r.classifier().getAsDouble()))
+                    .append(',');
+        }
         list(b, "rules", r.rules());
         list(b, "shadow_rules", r.shadowRules());
         field(b, "policy", r.policy().hex());

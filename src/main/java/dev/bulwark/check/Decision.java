@@ -2,17 +2,25 @@ package dev.bulwark.check;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalDouble;
 
 /**
- * The outcome of one stage: the verdict, the rules that fired (shadow hits included), and the
- * transaction's running score after this stage.
+ * The outcome of one stage: the verdict, the rules that fired (shadow hits included), the
+ * transaction's running score after this stage, and at DATA the classifier's spam probability of
+ * the message when the policy has a classifier.
  */
-public record Decision(Verdict verdict, List<Hit> hits, Score score) {
+public record Decision(Verdict verdict, List<Hit> hits, Score score, OptionalDouble classifier) {
 
     public Decision {
         Objects.requireNonNull(verdict, "verdict");
         hits = List.copyOf(hits);
         Objects.requireNonNull(score, "score");
+        Objects.requireNonNull(classifier, "classifier");
+    }
+
+    /** A decision without a classifier's probability. */
+    public Decision(Verdict verdict, List<Hit> hits, Score score) {
+        this(verdict, hits, score, OptionalDouble.empty());
     }
 
     private static final Decision NONE = new Decision(Verdict.CONTINUE, List.of(), Score.ZERO);
@@ -28,6 +36,11 @@ public record Decision(Verdict verdict, List<Hit> hits, Score score) {
 
     /** The same decision with the running score {@code total}. */
     public Decision withScore(Score total) {
-        return new Decision(verdict, hits, total);
+        return new Decision(verdict, hits, total, classifier);
+    }
+
+    /** The same decision with the classifier's spam probability of the message. */
+    public Decision withClassifier(double probability) {
+        return new Decision(verdict, hits, score, OptionalDouble.of(probability));
     }
 }

@@ -90,8 +90,16 @@ public final class Score {
         return List.copyOf(clues.subList(0, Math.min(n, clues.size())));
     }
 
+    /**
+     * A probability as the audit record, the trace header and {@code check} show it: four decimals
+     * ({@code 0.9731}).
+     */
+    public static String format(double probability) {
+        return String.format(java.util.Locale.ROOT, "%.4f", probability);
+    }
+
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "%.4f", probability);
+        return format(probability);
     }
 }

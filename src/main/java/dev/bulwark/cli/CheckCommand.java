@@ -6,6 +6,7 @@ import dev.bulwark.auth.AuthenticationResults;
 import dev.bulwark.auth.ListResult;
 import dev.bulwark.check.Hit;
 import dev.bulwark.check.Verdict;
+import dev.bulwark.classifier.Score;
 import dev.bulwark.dns.DnsClient;
 import dev.bulwark.dns.DnsResolver;
 import dev.bulwark.dns.DnsSettings;
@@ -28,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * {@code check}: one message through a policy (a directory, or the one compiled into this runtime),
@@ -160,6 +162,12 @@ final class CheckCommand {
                                     : " (" + (h.score().value() > 0 ? "+" : "") + h.score() + ")",
                             h.detail());
                 }
+                if (s.decision().classifier().isPresent() && policy.classifier().isPresent()) {
+                    explain(
+                            s.decision().classifier().getAsDouble(),
+                            policy.classifier().get().score(message),
+                            out);
+                }
                 if (s.answer().refused()) {
                     out.println("         reply  " + s.answer().reply().line());
                 }
@@ -232,6 +240,26 @@ final class CheckCommand {
                 + l.status().name().toLowerCase(java.util.Locale.ROOT)
                 + (l.codes().isEmpty() ? "" : " " + String.join(", ", l.codes()))
                 + (l.status() == ListResult.Status.TEMPERROR ? " (" + l.reason() + ")" : "");
+    }
+
+    /** How many of the tokens that moved the classifier most {@code check} shows. */
+    static final int CLUES = 10;
+
+    /**
+     * The classifier's probability and the tokens that moved it most, as SpamAssassin's BAYES_99
+     * explanation does: each with its pull in log-odds, positive towards spam.
+     */
+    private static void explain(double probability, Score score, PrintStream out) {
+        out.printf(
+                "         classifier %s; the tokens that moved it most:%n",
+                Score.format(probability));
+        for (Score.Clue c : score.topTokens(CLUES)) {
+            out.printf(Locale.ROOT, "           %+.3f %s%n", c.weight(), clip(c.token(), 60));
+        }
+    }
+
+    private static String clip(String s, int max) {
+        return s.length() > max ? s.substring(0, max - 3) + "..." : s;
     }
 
     private static String clip(String s) {

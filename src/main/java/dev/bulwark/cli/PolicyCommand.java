@@ -52,6 +52,7 @@ final class PolicyCommand {
                 }
             };
         } catch (PolicyException e) {
+            err.print(e.report());
             e.diagnostics().forEach(err::println);
             err.println(e.errors().size() + " error(s)");
             return 1;
@@ -75,6 +76,7 @@ final class PolicyCommand {
     private static int compile(Path dir, List<String> options, PrintStream out, PrintStream err)
             throws PolicyException, IOException {
         CompiledPolicy p = load(dir, err);
+        p.classifierReport().ifPresent(err::print);
         for (int i = 0; i < options.size(); i++) {
             switch (options.get(i)) {
                 case "--canonical" -> out.print(p.canonicalForm());
@@ -118,10 +120,40 @@ final class PolicyCommand {
         return report.failed() == 0 ? 0 : 1;
     }
 
+    /** What the policy did with one folder's messages. */
+    private static final class FolderCounts {
+        final String kind;
+        final Path folder;
+        final Map<String, Integer> verdicts = new LinkedHashMap<>();
+        int total;
+        int classifierAbove90;
+
+        FolderCounts(String kind, Path folder) {
+            this.kind = kind;
+            this.folder = folder;
+            for (String v : VERDICTS) {
+                verdicts.put(v, 0);
+            }
+        }
+
+        int blocked() {
+            return verdicts.get("reject") + verdicts.get("quarantine") + verdicts.get("discard");
+        }
+
+        int flagged() {
+            return blocked() + verdicts.get("tag");
+        }
+    }
+
+    private static final List<String> VERDICTS =
+            List.of("deliver", "accept", "tag", "quarantine", "discard", "reject", "defer");
+
     /**
      * Runs every message of the folders through the transaction flow with a neutral envelope (a
      * client in TEST-NET-2 greeting with a proper name, the Return-Path as sender, one relay-domain
-     * recipient) and prints what the policy did with ham and with spam.
+     * recipient) and prints, per folder, what the policy did, the flagged and blocked rates, the
+     * confusion matrix over all folders (flagged: tag or stronger), and the rules that fired most
+     * on ham.
      */
     private static int measure(Path dir, List<String> options, PrintStream out, PrintStream err)
             throws PolicyException, IOException {
@@ -164,25 +196,14 @@ final class PolicyCommand {
                                 .filter(d -> !d.startsWith("."))
                                 .findFirst()
                                 .orElse("example.com");
-        Map<String, Map<String, Integer>> table = new LinkedHashMap<>();
-        Map<String, Integer> totals = new LinkedHashMap<>();
+        List<FolderCounts> folders = new ArrayList<>();
+        Map<String, Integer> hamRules = new java.util.TreeMap<>();
         List<byte[]> all = new ArrayList<>();
         List<Envelope> envelopes = new ArrayList<>();
         for (String kind : List.of("ham", "spam")) {
-            Map<String, Integer> counts = new LinkedHashMap<>();
-            for (String v :
-                    List.of(
-                            "deliver",
-                            "accept",
-                            "tag",
-                            "quarantine",
-                            "discard",
-                            "reject",
-                            "defer")) {
-                counts.put(v, 0);
-            }
-            int n = 0;
             for (Path folder : kind.equals("ham") ? ham : spam) {
+                FolderCounts c = new FolderCounts(kind, folder);
+                folders.add(c);
                 for (Path f : messages(folder)) {
                     byte[] message = Cases.asReceived(Files.readAllBytes(f));
                     Envelope env =
@@ -194,8 +215,17 @@ final class PolicyCommand {
                     Trial o = Trial.run(policy, env, message);
                     all.add(message);
                     envelopes.add(env);
-                    counts.merge(o.verdictName(), 1, Integer::sum);
-                    n++;
+                    c.verdicts.merge(o.verdictName(), 1, Integer::sum);
+                    c.total++;
+                    java.util.OptionalDouble probability = classifier(o);
+                    if (probability.isPresent() && probability.getAsDouble() > 0.9) {
+                        c.classifierAbove90++;
+                    }
+                    if (kind.equals("ham")) {
+                        for (String rule : new java.util.TreeSet<>(o.fired())) {
+                            hamRules.merge(rule, 1, Integer::sum);
+                        }
+                    }
                     if (verbose) {
                         out.println(
                                 kind
@@ -205,17 +235,44 @@ final class PolicyCommand {
                                         + f.getFileName()
                                         + " score "
                                         + o.score()
+                                        + (probability.isPresent()
+                                                ? " classifier "
+                                                        + dev.bulwark.classifier.Score.format(
+                                                                probability.getAsDouble())
+                                                : "")
                                         + " "
                                         + o.fired());
                     }
                 }
             }
-            table.put(kind, counts);
-            totals.put(kind, n);
         }
+        report(folders, hamRules, p.classifier().isPresent(), out);
+        if (rounds > 1) {
+            speed(policy, all, envelopes, rounds, out);
+        }
+        out.println("policy " + p.digest());
+        return 0;
+    }
+
+    /** The classifier's probability in a trial's DATA decision, if the policy has one. */
+    private static java.util.OptionalDouble classifier(Trial t) {
+        for (Trial.Step s : t.steps()) {
+            if (s.decision().classifier().isPresent()) {
+                return s.decision().classifier();
+            }
+        }
+        return java.util.OptionalDouble.empty();
+    }
+
+    private static void report(
+            List<FolderCounts> folders,
+            Map<String, Integer> hamRules,
+            boolean classifier,
+            PrintStream out) {
         out.printf(
-                "%-6s %6s %8s %7s %5s %11s %8s %7s %6s%n",
+                "%-28s %-4s %6s %8s %7s %5s %11s %8s %7s %6s %16s %16s%s%n",
                 "folder",
+                "kind",
                 "total",
                 "deliver",
                 "accept",
@@ -223,39 +280,58 @@ final class PolicyCommand {
                 "quarantine",
                 "discard",
                 "reject",
-                "defer");
-        for (String kind : table.keySet()) {
-            Map<String, Integer> c = table.get(kind);
+                "defer",
+                "flagged",
+                "blocked",
+                classifier ? "  classifier>0.9" : "");
+        int[] spam = new int[2];
+        int[] ham = new int[2];
+        for (FolderCounts c : folders) {
+            Map<String, Integer> v = c.verdicts;
+            String name = c.folder.toString();
             out.printf(
-                    "%-6s %6d %8d %7d %5d %11d %8d %7d %6d%n",
-                    kind,
-                    totals.get(kind),
-                    c.get("deliver"),
-                    c.get("accept"),
-                    c.get("tag"),
-                    c.get("quarantine"),
-                    c.get("discard"),
-                    c.get("reject"),
-                    c.get("defer"));
+                    "%-28s %-4s %6d %8d %7d %5d %11d %8d %7d %6d %16s %16s%s%n",
+                    name.length() > 28 ? "..." + name.substring(name.length() - 25) : name,
+                    c.kind,
+                    c.total,
+                    v.get("deliver"),
+                    v.get("accept"),
+                    v.get("tag"),
+                    v.get("quarantine"),
+                    v.get("discard"),
+                    v.get("reject"),
+                    v.get("defer"),
+                    pct(c.flagged(), c.total),
+                    pct(c.blocked(), c.total),
+                    classifier ? "  " + pct(c.classifierAbove90, c.total) : "");
+            int[] into = c.kind.equals("ham") ? ham : spam;
+            into[0] += c.flagged();
+            into[1] += c.total - c.flagged();
         }
-        int spamTotal = totals.get("spam");
-        int hamTotal = totals.get("ham");
-        int spamBlocked = blocked(table.get("spam"));
-        int spamFlagged = spamBlocked + table.get("spam").get("tag");
-        int hamBlocked = blocked(table.get("ham"));
-        int hamFlagged = hamBlocked + table.get("ham").get("tag");
+        out.println(
+                "confusion matrix (all folders; flagged = tag, quarantine, discard or reject):");
+        out.printf("  %-6s %8s %8s%n", "", "flagged", "passed");
+        out.printf("  %-6s %8d %8d%n", "spam", spam[0], spam[1]);
+        out.printf("  %-6s %8d %8d%n", "ham", ham[0], ham[1]);
+        int spamTotal = spam[0] + spam[1];
+        int hamTotal = ham[0] + ham[1];
         out.printf(
-                "catch rate: %s blocked (reject/quarantine/discard), %s flagged (blocked or"
-                        + " tagged)%n",
-                pct(spamBlocked, spamTotal), pct(spamFlagged, spamTotal));
-        out.printf(
-                "false positives: %s blocked, %s flagged%n",
-                pct(hamBlocked, hamTotal), pct(hamFlagged, hamTotal));
-        if (rounds > 1) {
-            speed(policy, all, envelopes, rounds, out);
+                "catch rate: %s flagged; false positives: %s flagged%n",
+                pct(spam[0], spamTotal), pct(ham[0], hamTotal));
+        if (hamTotal > 0) {
+            out.println("rules that fired most on ham:");
+            hamRules.entrySet().stream()
+                    .sorted(
+                            Map.Entry.<String, Integer>comparingByValue()
+                                    .reversed()
+                                    .thenComparing(Map.Entry.comparingByKey()))
+                    .limit(10)
+                    .forEach(
+                            e ->
+                                    out.printf(
+                                            "  %-32s %s%n",
+                                            e.getKey(), pct(e.getValue(), hamTotal)));
         }
-        out.println("policy " + p.digest());
-        return 0;
     }
 
     /**
@@ -289,12 +365,11 @@ final class PolicyCommand {
                 bestCpu, bestWall, rounds);
     }
 
-    private static int blocked(Map<String, Integer> c) {
-        return c.get("reject") + c.get("quarantine") + c.get("discard");
-    }
-
     private static String pct(int n, int total) {
-        return total == 0 ? "n/a" : String.format("%.1f%% (%d/%d)", 100.0 * n / total, n, total);
+        return total == 0
+                ? "n/a"
+                : String.format(
+                        java.util.Locale.ROOT, "%.1f%% (%d/%d)", 100.0 * n / total, n, total);
     }
 
     private static List<Path> messages(Path folder) throws IOException {

@@ -80,6 +80,7 @@ final class DataStep {
         Decision policy = session.decide(Stage.DATA, () -> session.evaluation().data(spool));
         t.hits.addAll(policy.hits());
         session.score = policy.score();
+        t.record.classifier(policy.classifier());
         Decision d = Decisions.with(policy, limitHits);
         return switch (d.verdict()) {
             case Verdict.Reject r -> {
@@ -204,7 +205,8 @@ final class DataStep {
                                 t.id,
                                 forClause,
                                 ZonedDateTime.now(flow.clock()))
-                        + TraceHeaders.bulwark(verdict, d.score(), flow.policy().digest(), t.id)
+                        + TraceHeaders.bulwark(
+                                verdict, d.score(), d.classifier(), flow.policy().digest(), t.id)
                         + flow.authenticator()
                                 .map(a -> a.header(session.auth.current()))
                                 .orElse("");

@@ -48,7 +48,7 @@ final class Decisions {
         }
         List<Hit> all = new ArrayList<>(d.hits());
         all.addAll(more);
-        return new Decision(d.verdict(), all, d.score());
+        return new Decision(d.verdict(), all, d.score(), d.classifier());
     }
 
     /**

@@ -58,10 +58,27 @@ final class TraceHeaders {
     }
 
     static String bulwark(AuditVerdict verdict, Score score, PolicyDigest digest, String id) {
+        return bulwark(verdict, score, java.util.OptionalDouble.empty(), digest, id);
+    }
+
+    /**
+     * The X-Bulwark header: verdict, score, the classifier's spam probability when the policy has a
+     * classifier ({@code classifier=0.9731}), policy digest and transaction id.
+     */
+    static String bulwark(
+            AuditVerdict verdict,
+            Score score,
+            java.util.OptionalDouble classifier,
+            PolicyDigest digest,
+            String id) {
         return "X-Bulwark: verdict="
                 + verdict.key()
                 + "; score="
                 + score
+                + (classifier.isPresent()
+                        ? "; classifier="
+                                + dev.bulwark.classifier.Score.format(classifier.getAsDouble())
+                        : "")
                 + "; policy="
                 + digest.hex()
                 + "; id="

@@ -8,6 +8,7 @@ import dev.bulwark.check.Limits;
 import dev.bulwark.check.RelayDomains;
 import dev.bulwark.check.rules.RuleEvaluation;
 import dev.bulwark.check.rules.RuleSet;
+import dev.bulwark.classifier.Classifier;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.ratelimit.LimitSpec;
 
@@ -40,6 +41,9 @@ public final class CompiledPolicy implements Filter {
     public static final String EMBEDDED_POLICY = EMBEDDED_DIR + "policy.json";
     public static final String EMBEDDED_DIGEST = EMBEDDED_DIR + "policy.sha256";
 
+    /** The classifier's model, when the policy has one: its SHA-256 is in the canonical form. */
+    public static final String EMBEDDED_MODEL = EMBEDDED_DIR + "classifier.model";
+
     private final RuleSet rules;
     private final Limits limits;
     private final RelayDomains relayDomains;
@@ -48,8 +52,12 @@ public final class CompiledPolicy implements Filter {
     private final String canonical;
     private final String digest;
     private final List<Diagnostic> warnings;
+    private final Optional<Classifier> classifier;
+    private final Optional<String> classifierReport;
 
     private CompiledPolicy(PolicyCompiler.Output o) {
+        this.classifier = o.classifier();
+        this.classifierReport = o.classifierReport();
         this.rules = o.rules();
         this.limits = o.limits();
         this.relayDomains = o.relayDomains();
@@ -74,7 +82,17 @@ public final class CompiledPolicy implements Filter {
 
     /** Compiles a canonical form (or any single-file policy without list files). */
     public static CompiledPolicy fromCanonical(String name, String text) throws PolicyException {
-        return new CompiledPolicy(PolicyCompiler.compile(PolicySource.canonical(name, text)));
+        return fromCanonical(name, text, Optional.empty());
+    }
+
+    /**
+     * Compiles a canonical form with the classifier model its {@code classifier:} section names by
+     * SHA-256 ({@link #classifierModel()} of the policy it came from).
+     */
+    public static CompiledPolicy fromCanonical(String name, String text, Optional<byte[]> model)
+            throws PolicyException {
+        return new CompiledPolicy(
+                PolicyCompiler.compile(PolicySource.canonical(name, text, model)));
     }
 
     /**
@@ -85,7 +103,10 @@ public final class CompiledPolicy implements Filter {
      * @throws IllegalStateException when no policy was compiled in, or it does not match its digest
      */
     public static CompiledPolicy embedded() {
-        return verifyEmbedded(resource(EMBEDDED_POLICY), resource(EMBEDDED_DIGEST));
+        return verifyEmbedded(
+                resource(EMBEDDED_POLICY),
+                resource(EMBEDDED_DIGEST),
+                optionalResource(EMBEDDED_MODEL));
     }
 
     /**
@@ -93,6 +114,11 @@ public final class CompiledPolicy implements Filter {
      * #embedded()}).
      */
     static CompiledPolicy verifyEmbedded(String text, String digestFile) {
+        return verifyEmbedded(text, digestFile, Optional.empty());
+    }
+
+    /** As {@link #verifyEmbedded(String, String)}, with the classifier model beside the policy. */
+    static CompiledPolicy verifyEmbedded(String text, String digestFile, Optional<byte[]> model) {
         String recorded = digestFile.trim();
         String actual = PolicyCompiler.sha256(text);
         if (!actual.equals(recorded)) {
@@ -104,7 +130,7 @@ public final class CompiledPolicy implements Filter {
         }
         CompiledPolicy p;
         try {
-            p = fromCanonical("embedded:" + EMBEDDED_POLICY, text);
+            p = fromCanonical("embedded:" + EMBEDDED_POLICY, text, model);
         } catch (PolicyException e) {
             throw new IllegalStateException(
                     "the embedded policy does not compile:\n" + e.getMessage(), e);
@@ -118,6 +144,14 @@ public final class CompiledPolicy implements Filter {
                             + ": the runtime was built by a different compiler");
         }
         return p;
+    }
+
+    private static Optional<byte[]> optionalResource(String name) {
+        try (InputStream in = CompiledPolicy.class.getResourceAsStream("/" + name)) {
+            return in == null ? Optional.empty() : Optional.of(in.readAllBytes());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + name, e);
+        }
     }
 
     private static String resource(String name) {
@@ -144,6 +178,12 @@ public final class CompiledPolicy implements Filter {
         Files.writeString(classesDir.resolve(EMBEDDED_POLICY), canonical, StandardCharsets.UTF_8);
         Files.writeString(
                 classesDir.resolve(EMBEDDED_DIGEST), digest + "\n", StandardCharsets.UTF_8);
+        Path model = classesDir.resolve(EMBEDDED_MODEL);
+        if (classifier.isPresent()) {
+            Files.write(model, classifier.get().bytes());
+        } else {
+            Files.deleteIfExists(model);
+        }
     }
 
     @Override
@@ -196,6 +236,25 @@ public final class CompiledPolicy implements Filter {
     /** The canonical form: JSON (also valid policy YAML); its SHA-256 is the digest. */
     public String canonicalForm() {
         return canonical;
+    }
+
+    /** The policy's classifier, if it has a {@code classifier:} section. */
+    public Optional<Classifier> classifier() {
+        return classifier;
+    }
+
+    /** The model's bytes, to go beside the canonical form ({@link #fromCanonical}). */
+    public Optional<byte[]> classifierModel() {
+        return classifier.map(Classifier::bytes);
+    }
+
+    /**
+     * What training reported (the cross-validation table, the model's figures), when this
+     * compilation trained the model from a corpus; empty for a model that came with a canonical
+     * form.
+     */
+    public Optional<String> classifierReport() {
+        return classifierReport;
     }
 
     /** Warnings found while compiling. */

@@ -23,6 +23,7 @@ final class Language {
                     "limits",
                     "thresholds",
                     "tag",
+                    "classifier",
                     "lists",
                     "rate-limits",
                     "rules");
@@ -34,6 +35,8 @@ final class Language {
             Yaml.keys("accept", "reject", "defer", "discard", "quarantine", "tag");
     static final Set<String> COMPOSITES = Yaml.keys("all", "any", "not");
     static final Set<String> THRESHOLDS = Yaml.keys("tag", "quarantine", "reject");
+    static final Set<String> CLASSIFIER =
+            Yaml.keys("corpus", "model", "algorithm", "minimum-count", "folds", "bar");
     static final Set<String> TAG = Yaml.keys("subject-prefix", "headers");
     static final Set<String> LIMITS =
             Yaml.keys(

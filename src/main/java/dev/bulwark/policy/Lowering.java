@@ -7,6 +7,7 @@ import dev.bulwark.check.rules.Action;
 import dev.bulwark.check.rules.Condition;
 import dev.bulwark.check.rules.Rule;
 import dev.bulwark.check.rules.RuleSet;
+import dev.bulwark.classifier.Classifier;
 import dev.bulwark.ratelimit.LimitSpec;
 
 import java.math.BigDecimal;
@@ -33,17 +34,24 @@ final class Lowering {
             List<LimitSpec> rateLimits) {}
 
     private final Checked checked;
+    private final Optional<Classifier> classifier;
 
     /** The policy-wide tag: for thresholds, and for tag rules without settings of their own. */
     private final TagDecl tag;
 
-    private Lowering(Checked checked, TagDecl tag) {
+    private Lowering(Checked checked, TagDecl tag, Optional<Classifier> classifier) {
         this.checked = checked;
         this.tag = tag;
+        this.classifier = classifier;
     }
 
     static Lowered lower(PolicyDecl d, Checked checked) {
-        return new Lowering(checked, d.tag().orElse(TagDecl.DEFAULT)).policy(d);
+        return lower(d, checked, Optional.empty());
+    }
+
+    /** Lowers a policy with the classifier its training pass gave. */
+    static Lowered lower(PolicyDecl d, Checked checked, Optional<Classifier> classifier) {
+        return new Lowering(checked, d.tag().orElse(TagDecl.DEFAULT), classifier).policy(d);
     }
 
     private Lowered policy(PolicyDecl d) {
@@ -61,7 +69,8 @@ final class Lowering {
                         score(th.flatMap(ThresholdsDecl::tag)),
                         score(th.flatMap(ThresholdsDecl::quarantine)),
                         score(th.flatMap(ThresholdsDecl::reject)));
-        RuleSet ruleSet = new RuleSet(rules, thresholds, tag.spec(), d.quarantineMailbox());
+        RuleSet ruleSet =
+                new RuleSet(rules, thresholds, tag.spec(), d.quarantineMailbox(), classifier);
         List<String> relay =
                 d.relayDomains()
                         .map(r -> ((ListOperands.Listed) checked.value(r)).entries())

@@ -185,7 +185,12 @@ final class Matchers {
                             "uribl",
                             DATA,
                             AuthOperands.LIST_ZONE,
-                            z -> new AuthMatchers.Uribl(z.zone(), z.codes())));
+                            z -> new AuthMatchers.Uribl(z.zone(), z.codes())),
+                    row(
+                            "classifier",
+                            DATA,
+                            Operands.PROBABILITY,
+                            r -> new MessageMatchers.ClassifierIn(r.above(), r.below())));
 
     private static final Map<String, MatcherRow<?, ?>> BY_NAME = byName();
 

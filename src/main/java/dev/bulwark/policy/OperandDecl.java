@@ -1,5 +1,6 @@
 package dev.bulwark.policy;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -193,6 +194,21 @@ sealed interface OperandDecl extends Declaration {
                                                             AuthOperands.returnCode(x.value())
                                                                     .orElse(x.value()))
                                             .toList())));
+            return c;
+        }
+    }
+
+    /**
+     * A range of the classifier's spam probability: {@code {above: P}}, {@code {below: P}} or both.
+     */
+    record Probability(
+            Pos pos, Optional<Located<BigDecimal>> above, Optional<Located<BigDecimal>> below)
+            implements OperandDecl {
+        @Override
+        public Object canonical() {
+            Map<String, Object> c = new LinkedHashMap<>();
+            above.ifPresent(a -> c.put("above", a.value()));
+            below.ifPresent(b -> c.put("below", b.value()));
             return c;
         }
     }

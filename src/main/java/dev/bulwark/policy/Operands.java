@@ -7,9 +7,11 @@ import dev.bulwark.regex.RegexSyntaxException;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.function.Function;
 
 /**
@@ -227,6 +229,96 @@ final class Operands {
                     return Optional.of(d.size().value());
                 }
             };
+
+    /** The value of {@link #PROBABILITY}: the bounds, each optional, exclusive. */
+    record Range(OptionalDouble above, OptionalDouble below) {}
+
+    /** {@code {above: P}}, {@code {below: P}} or both: the classifier's spam probability. */
+    static final Operand<OperandDecl.Probability, Range> PROBABILITY =
+            new Operand<>() {
+                @Override
+                public String label() {
+                    return "{above: P, below: P}";
+                }
+
+                @Override
+                public Class<OperandDecl.Probability> type() {
+                    return OperandDecl.Probability.class;
+                }
+
+                @Override
+                public Optional<OperandDecl.Probability> read(Node v, String matcher, Problems p) {
+                    String what = "'" + matcher + "'";
+                    Map<String, Yaml.Entry> m =
+                            Yaml.mapping(v, what, Yaml.keys("above", "below"), p).orElse(null);
+                    if (m == null) {
+                        return Optional.empty();
+                    }
+                    if (m.isEmpty()) {
+                        p.error(
+                                Yaml.pos(v),
+                                what + " needs 'above' or 'below': a spam probability from 0 to 1");
+                        return Optional.empty();
+                    }
+                    Optional<Located<BigDecimal>> above = bound(m, "above", p);
+                    Optional<Located<BigDecimal>> below = bound(m, "below", p);
+                    if (above.isPresent() != m.containsKey("above")
+                            || below.isPresent() != m.containsKey("below")) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(new OperandDecl.Probability(Yaml.pos(v), above, below));
+                }
+
+                @Override
+                public Optional<Range> check(OperandDecl.Probability d, String matcher, Checks c) {
+                    boolean ok = true;
+                    for (Optional<Located<BigDecimal>> b : List.of(d.above(), d.below())) {
+                        if (b.isPresent()
+                                && (b.get().value().signum() < 0
+                                        || b.get().value().compareTo(BigDecimal.ONE) > 0)) {
+                            c.problems()
+                                    .error(
+                                            b.get().pos(),
+                                            "a spam probability is from 0 to 1, not "
+                                                    + b.get().text());
+                            ok = false;
+                        }
+                    }
+                    if (ok
+                            && d.above().isPresent()
+                            && d.below().isPresent()
+                            && d.above().get().value().compareTo(d.below().get().value()) >= 0) {
+                        c.problems()
+                                .error(
+                                        d.pos(),
+                                        "'"
+                                                + matcher
+                                                + "' can never match: no probability is above "
+                                                + d.above().get().text()
+                                                + " and below "
+                                                + d.below().get().text());
+                        ok = false;
+                    }
+                    if (!ok) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(
+                            new Range(
+                                    d.above()
+                                            .map(a -> OptionalDouble.of(a.value().doubleValue()))
+                                            .orElse(OptionalDouble.empty()),
+                                    d.below()
+                                            .map(b -> OptionalDouble.of(b.value().doubleValue()))
+                                            .orElse(OptionalDouble.empty())));
+                }
+            };
+
+    private static Optional<Located<BigDecimal>> bound(
+            Map<String, Yaml.Entry> m, String key, Problems p) {
+        return m.containsKey(key)
+                ? Values.readNumber(m.get(key).value(), "'" + key + "'", p)
+                : Optional.empty();
+    }
 
     /**
      * One word of a fixed set, such as a HELO shape; an unknown word is an error naming the set

@@ -1,12 +1,14 @@
 package dev.bulwark.policy;
 
 import dev.bulwark.check.Limits;
+import dev.bulwark.classifier.Algorithm;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.PathSyntaxException;
 import dev.bulwark.json.JsonWriter;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -64,6 +66,14 @@ final class PolicyChecker {
         boolean mailbox = d.quarantine().map(this::quarantine).orElse(false);
         Map<String, BigDecimal> thresholds = d.thresholds().map(this::thresholds).orElse(Map.of());
         d.tag().ifPresent(this::tag);
+        d.classifier().ifPresent(this::classifier);
+        if (d.classifier().isEmpty()) {
+            for (PolicyDecl.StageRules sr : d.rules()) {
+                for (RuleDecl r : sr.rules()) {
+                    r.when().ifPresent(this::classifierUses);
+                }
+            }
+        }
 
         RuleChecker rules = new RuleChecker(this);
         d.rules().forEach(rules::check);
@@ -107,6 +117,113 @@ final class PolicyChecker {
     }
 
     // ---- sections ------------------------------------------------------------------------------
+
+    /**
+     * The classifier section's values; its corpus and model are read by {@link ClassifierBuild}.
+     */
+    private void classifier(ClassifierDecl k) {
+        if (k.ham().isPresent() == k.model().isPresent()
+                && k.spam().isPresent() == k.ham().isPresent()) {
+            problems.error(
+                    k.pos(),
+                    k.model().isPresent()
+                            ? "'classifier' has both a 'corpus' and a 'model': a policy directory"
+                                    + " names its corpus, the canonical form the model trained"
+                                    + " from it"
+                            : "'classifier' needs a 'corpus': {ham: DIR, spam: DIR}");
+        }
+        k.model()
+                .ifPresent(
+                        m -> {
+                            if (!m.value().matches("[0-9a-f]{64}")) {
+                                problems.error(
+                                        m.pos(),
+                                        "'model' is the SHA-256 of the trained model, 64"
+                                                + " lower-case hex digits, not '"
+                                                + m.value()
+                                                + "'");
+                            }
+                        });
+        k.algorithm()
+                .ifPresent(
+                        a -> {
+                            if (Algorithm.named(a.value()) == null) {
+                                List<String> words =
+                                        Arrays.stream(Algorithm.values())
+                                                .map(Algorithm::word)
+                                                .toList();
+                                problems.error(
+                                        a.pos(),
+                                        "unknown classifier algorithm '"
+                                                + a.value()
+                                                + "'"
+                                                + Suggest.didYouMean(a.value(), words)
+                                                + ": one of "
+                                                + String.join(", ", words));
+                            }
+                        });
+        k.minimumCount().ifPresent(n -> whole(n, "'minimum-count'", 1, 1000));
+        k.folds().ifPresent(n -> whole(n, "'folds'", 2, 20));
+        k.spamRecall()
+                .ifPresent(
+                        r -> {
+                            if (r.value().signum() <= 0
+                                    || r.value().compareTo(BigDecimal.ONE) > 0) {
+                                problems.error(
+                                        r.pos(),
+                                        "'spam-recall' is the fraction of spam the model must"
+                                                + " flag: above 0, at most 1, not "
+                                                + r.text());
+                            }
+                        });
+        k.hamFalsePositives()
+                .ifPresent(
+                        f -> {
+                            if (f.value().signum() < 0
+                                    || f.value().compareTo(BigDecimal.ONE) >= 0) {
+                                problems.error(
+                                        f.pos(),
+                                        "'ham-false-positives' is the fraction of ham the model"
+                                                + " may flag: at least 0, below 1, not "
+                                                + f.text());
+                            }
+                        });
+    }
+
+    private void whole(Located<BigDecimal> n, String what, int min, int max) {
+        BigDecimal v = n.value();
+        if (v.stripTrailingZeros().scale() > 0
+                || v.compareTo(BigDecimal.valueOf(min)) < 0
+                || v.compareTo(BigDecimal.valueOf(max)) > 0) {
+            problems.error(
+                    n.pos(),
+                    what
+                            + " must be a whole number from "
+                            + min
+                            + " to "
+                            + max
+                            + ", not "
+                            + n.text());
+        }
+    }
+
+    /** A classifier matcher in a policy without a classifier section. */
+    private void classifierUses(CondDecl c) {
+        switch (c) {
+            case CondDecl.All a -> a.all().forEach(this::classifierUses);
+            case CondDecl.Any a -> a.any().forEach(this::classifierUses);
+            case CondDecl.Not n -> classifierUses(n.not());
+            case CondDecl.Match m -> {
+                if (m.operand() instanceof OperandDecl.Probability) {
+                    problems.error(
+                            m.pos(),
+                            "'"
+                                    + m.matcher().name()
+                                    + "' needs a 'classifier' section at the top of the policy");
+                }
+            }
+        }
+    }
 
     private void relayDomains(OperandDecl.ListRef ref) {
         Optional<ListOperands.Listed> l = ListOperands.checkList(ref, lists);

@@ -3,6 +3,7 @@ package dev.bulwark.policy;
 import dev.bulwark.check.Limits;
 import dev.bulwark.check.RelayDomains;
 import dev.bulwark.check.rules.RuleSet;
+import dev.bulwark.classifier.Classifier;
 import dev.bulwark.json.JsonWriter;
 import dev.bulwark.ratelimit.LimitSpec;
 
@@ -18,7 +19,10 @@ import java.util.Optional;
  * and list files to declarations), check ({@link PolicyChecker}: what they mean, and the analysis
  * of the whole), lower ({@link Lowering}: to what runs) and the canonical form ({@link
  * PolicyDecl#canonical}), whose SHA-256 is the digest. Every problem is collected; the compilation
- * fails once, after the check, with all of them sorted. ADR 0011 describes the passes.
+ * fails once, after the check, with all of them sorted. A policy with a {@code classifier:} section
+ * has a training pass after the check ({@link ClassifierBuild}): the model it trains (or the one
+ * that came with a canonical form) is lowered into the rules and named in the canonical form. ADR
+ * 0011 describes the passes, ADR 0014 the classifier.
  */
 final class PolicyCompiler {
 
@@ -31,6 +35,8 @@ final class PolicyCompiler {
             RelayDomains relayDomains,
             List<String> relayEntries,
             List<LimitSpec> rateLimits,
+            Optional<Classifier> classifier,
+            Optional<String> classifierReport,
             String canonical,
             String digest,
             List<Diagnostic> warnings) {}
@@ -51,7 +57,17 @@ final class PolicyCompiler {
         if (problems.hasErrors()) {
             throw new PolicyException(problems.sorted());
         }
-        Lowering.Lowered lowered = Lowering.lower(policy, checked);
+        Optional<ClassifierBuild.Built> classifier = Optional.empty();
+        if (policy.classifier().isPresent()) {
+            StringBuilder report = new StringBuilder();
+            classifier = ClassifierBuild.build(policy.classifier().get(), source, problems, report);
+            if (problems.hasErrors()) {
+                throw new PolicyException(problems.sorted(), report.toString());
+            }
+            policy = policy.withClassifier(classifier.orElseThrow().decl());
+        }
+        Lowering.Lowered lowered =
+                Lowering.lower(policy, checked, classifier.map(ClassifierBuild.Built::classifier));
         String canonical = JsonWriter.write(policy.canonical(checked.usedLists()));
         return new Output(
                 lowered.rules(),
@@ -59,6 +75,8 @@ final class PolicyCompiler {
                 lowered.relayDomains(),
                 lowered.relayEntries(),
                 lowered.rateLimits(),
+                classifier.map(ClassifierBuild.Built::classifier),
+                classifier.flatMap(ClassifierBuild.Built::report),
                 canonical,
                 sha256(canonical),
                 problems.sorted());

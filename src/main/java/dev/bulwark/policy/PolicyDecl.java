@@ -26,6 +26,7 @@ record PolicyDecl(
         Optional<Located<String>> quarantine,
         Optional<ThresholdsDecl> thresholds,
         Optional<TagDecl> tag,
+        Optional<ClassifierDecl> classifier,
         @NotCanonical("covered as their uses resolved them: the usedLists of canonical(...)")
                 List<ListDecl> lists,
         List<RateLimitDecl> rateLimits,
@@ -44,6 +45,22 @@ record PolicyDecl(
         }
     }
 
+    /** The same policy with another classifier section (the one naming its trained model). */
+    PolicyDecl withClassifier(ClassifierDecl k) {
+        return new PolicyDecl(
+                start,
+                language,
+                limits,
+                relayDomains,
+                quarantine,
+                thresholds,
+                tag,
+                Optional.of(k),
+                lists,
+                rateLimits,
+                rules);
+    }
+
     /** The quarantine mailbox (for a checked declaration). */
     Optional<Mailbox> quarantineMailbox() {
         return quarantine.map(
@@ -59,8 +76,8 @@ record PolicyDecl(
     /**
      * The canonical form of the policy (ADR 0004), given the lists its rules use with their entries
      * normalized: a language version; every limit; relay domains; quarantine mailbox; thresholds;
-     * the tag settings (defaults explicit); rate limits in order; rules per stage, all stages, in
-     * order; the used lists by name. Keys in this order.
+     * the tag settings (defaults explicit); the classifier, if any; rate limits in order; rules per
+     * stage, all stages, in order; the used lists by name. Keys in this order.
      */
     Map<String, Object> canonical(Map<String, List<String>> usedLists) {
         Map<String, Object> c = new LinkedHashMap<>();
@@ -70,6 +87,7 @@ record PolicyDecl(
         quarantineMailbox().ifPresent(m -> c.put("quarantine", m.address()));
         thresholds.ifPresent(t -> c.put("thresholds", t.canonical()));
         c.put("tag", tag.orElse(TagDecl.DEFAULT).canonical());
+        classifier.ifPresent(k -> c.put("classifier", k.canonical()));
         c.put("rate-limits", rateLimits.stream().map(RateLimitDecl::canonical).toList());
         Map<String, Object> byStage = new LinkedHashMap<>();
         for (Stage s : Stage.values()) {

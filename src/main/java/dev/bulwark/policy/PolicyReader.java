@@ -82,6 +82,7 @@ final class PolicyReader {
                                 v -> Values.readString(v, "'quarantine'", problems)),
                         section(top, "thresholds", v -> Optional.of(thresholds(v))),
                         section(top, "tag", v -> tag(v, "'tag'", problems).value()),
+                        section(top, "classifier", this::classifier),
                         lists,
                         section(
                                         top,
@@ -207,6 +208,80 @@ final class PolicyReader {
                 threshold.apply("tag"),
                 threshold.apply("quarantine"),
                 threshold.apply("reject"));
+    }
+
+    // ---- classifier ----------------------------------------------------------------------------
+
+    /**
+     * {@code classifier: {corpus: {ham: DIR, spam: DIR}, algorithm: A, minimum-count: N, folds: K,
+     * bar: {spam-recall: R, ham-false-positives: F}}}; the canonical form has {@code model: SHA256}
+     * where a directory has {@code corpus}.
+     */
+    private Optional<ClassifierDecl> classifier(Node node) {
+        Map<String, Yaml.Entry> m =
+                Yaml.mapping(node, "'classifier'", Language.CLASSIFIER, problems).orElse(null);
+        if (m == null) {
+            return Optional.empty();
+        }
+        Optional<Located<String>> ham = Optional.empty();
+        Optional<Located<String>> spam = Optional.empty();
+        if (m.containsKey("corpus")) {
+            Node c = m.get("corpus").value();
+            Map<String, Yaml.Entry> corpus =
+                    Yaml.mapping(c, "'corpus'", Yaml.keys("ham", "spam"), problems).orElse(null);
+            if (corpus != null) {
+                if (!corpus.containsKey("ham") || !corpus.containsKey("spam")) {
+                    problems.error(
+                            Yaml.pos(c),
+                            "'corpus' needs 'ham' and 'spam': the folders (or .tar.gz archives)"
+                                    + " of each class, relative to the policy directory");
+                }
+                ham = text(corpus, "ham");
+                spam = text(corpus, "spam");
+            }
+        }
+        Pos barPos = Yaml.pos(node);
+        Optional<Located<BigDecimal>> recall = Optional.empty();
+        Optional<Located<BigDecimal>> falsePositives = Optional.empty();
+        if (!m.containsKey("bar")) {
+            problems.error(
+                    Yaml.pos(node),
+                    "'classifier' needs a 'bar': {spam-recall: R, ham-false-positives: F}, the"
+                            + " quality the build's cross-validation must show");
+        } else {
+            Node b = m.get("bar").value();
+            barPos = Yaml.pos(b);
+            Map<String, Yaml.Entry> bar =
+                    Yaml.mapping(
+                                    b,
+                                    "'bar'",
+                                    Yaml.keys("spam-recall", "ham-false-positives"),
+                                    problems)
+                            .orElse(null);
+            if (bar != null) {
+                if (!bar.containsKey("spam-recall") || !bar.containsKey("ham-false-positives")) {
+                    problems.error(barPos, "'bar' needs 'spam-recall' and 'ham-false-positives'");
+                }
+                recall = number(bar, "spam-recall");
+                falsePositives = number(bar, "ham-false-positives");
+            }
+        }
+        return Optional.of(
+                new ClassifierDecl(
+                        Yaml.pos(node),
+                        ham,
+                        spam,
+                        text(m, "model"),
+                        text(m, "algorithm"),
+                        number(m, "minimum-count"),
+                        number(m, "folds"),
+                        barPos,
+                        recall,
+                        falsePositives));
+    }
+
+    private Optional<Located<String>> text(Map<String, Yaml.Entry> m, String key) {
+        return value(m, key, (v, what) -> Values.readString(v, what, problems));
     }
 
     // ---- tag -----------------------------------------------------------------------------------

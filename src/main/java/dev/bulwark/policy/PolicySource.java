@@ -6,13 +6,26 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
  * Where a policy's text comes from: a directory ({@code inbound.yaml} and {@code lists/*.txt}) or a
- * canonical form on its own (the policy compiled into the runtime). Names are for diagnostics.
+ * canonical form on its own (the policy compiled into the runtime), with the classifier's model
+ * when it names one. Names are for diagnostics.
+ *
+ * @param directory the policy directory, where a classifier's corpus is read (empty for a canonical
+ *     form)
+ * @param model the model a canonical form names (empty for a directory, which trains its own)
  */
-record PolicySource(String mainFile, String mainText, List<ListFile> lists, List<Pos> ignored) {
+record PolicySource(
+        String mainFile,
+        String mainText,
+        List<ListFile> lists,
+        List<Pos> ignored,
+        Optional<Path> directory,
+        Optional<byte[]> model) {
 
     /** The entry file of a policy directory. */
     static final String MAIN = "inbound.yaml";
@@ -22,6 +35,8 @@ record PolicySource(String mainFile, String mainText, List<ListFile> lists, List
     PolicySource {
         lists = List.copyOf(lists);
         ignored = List.copyOf(ignored);
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(model, "model");
     }
 
     /**
@@ -59,10 +74,21 @@ record PolicySource(String mainFile, String mainText, List<ListFile> lists, List
                 }
             }
         }
-        return new PolicySource(shownAs.resolve(MAIN).toString(), mainText, lists, ignored);
+        return new PolicySource(
+                shownAs.resolve(MAIN).toString(),
+                mainText,
+                lists,
+                ignored,
+                Optional.of(dir),
+                Optional.empty());
     }
 
     static PolicySource canonical(String name, String text) {
-        return new PolicySource(name, text, List.of(), List.of());
+        return canonical(name, text, Optional.empty());
+    }
+
+    /** A canonical form with the model its classifier section names, if any. */
+    static PolicySource canonical(String name, String text, Optional<byte[]> model) {
+        return new PolicySource(name, text, List.of(), List.of(), Optional.empty(), model);
     }
 }

@@ -33,11 +33,16 @@ class CliTest {
     }
 
     @Test
-    void policyCompilePrintsTheDigest() {
+    void policyCompilePrintsTheDigestAndTheClassifiersCrossValidation() {
         Run r = cli("policy", "compile", "policy");
         assertThat(r.code).isZero();
         assertThat(r.out).matches("digest [0-9a-f]{64}\\n");
-        assertThat(r.err).isEmpty();
+        assertThat(r.err)
+                .startsWith("classifier cross-validation: logistic, 5 folds")
+                .contains("passed: spam recall")
+                .containsPattern("classifier model [0-9a-f]{64}: logistic")
+                .doesNotContain("warning")
+                .doesNotContain("error");
     }
 
     @Test

@@ -49,6 +49,12 @@ class CanonicalFormTest {
             tag:
               subject-prefix: "[SPAM] "
               headers: {X-Spam-Flag: "YES", X-Spam-Rules: "{rules}"}
+            classifier:
+              model: 7bee13dcc20bf8dba246c18e9910872133ed368bbed0a67c80bb4562298a1f00
+              algorithm: robinson-fisher
+              minimum-count: 3
+              folds: 4
+              bar: {spam-recall: 0.9, ham-false-positives: 0.01}
             lists:
               ours: [example.com, .example.net]
               blocked: [192.0.2.0/24, 2001:db8::/32]
@@ -100,6 +106,7 @@ class CanonicalFormTest {
                       - dkim: {result: pass, domain: example.org}
                       - dmarc: [fail, reject]
                       - uribl: {zone: uribl.example, codes: [127.0.0.2]}
+                      - classifier: {above: 0.5, below: 0.99}
                   action: tag
                   tag:
                     subject-prefix: "[OFFER] "

@@ -8,6 +8,8 @@ import dev.bulwark.check.Stage;
 import dev.bulwark.check.mime.MessageBudget;
 import dev.bulwark.check.mime.MimeParser;
 import dev.bulwark.check.mime.ParsedMessage;
+import dev.bulwark.classifier.Classifier;
+import dev.bulwark.classifier.Score;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.envelope.ReversePath;
 import dev.bulwark.regex.Fold;
@@ -18,6 +20,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What conditions read: the session's facts so far. One instance per session, owned by its {@link
@@ -43,9 +46,11 @@ public final class Facts {
     private java.util.function.Predicate<String> rawLiterals;
     private AuthenticationFacts authentication = AuthenticationFacts.NONE;
     private List<ListResult> uriLists;
+    private final Optional<Classifier> classifier;
+    private Score classification;
 
     Facts(InetAddress client, RuleSet.Literals literals) {
-        this(client, literals, MessageBudget.defaults());
+        this(client, literals, MessageBudget.defaults(), Optional.empty());
     }
 
     /**
@@ -53,9 +58,19 @@ public final class Facts {
      * message: {@code MessageBudget.forMaxMessageSize(limits.maxMessageSize())}.
      */
     Facts(InetAddress client, RuleSet.Literals literals, MessageBudget budget) {
+        this(client, literals, budget, Optional.empty());
+    }
+
+    /** Facts that include the spam probability of the policy's classifier, if it has one. */
+    Facts(
+            InetAddress client,
+            RuleSet.Literals literals,
+            MessageBudget budget,
+            Optional<Classifier> classifier) {
         this.client = client;
         this.literals = literals;
         this.budget = java.util.Objects.requireNonNull(budget, "budget");
+        this.classifier = java.util.Objects.requireNonNull(classifier, "classifier");
     }
 
     /** What parsing the message may cost. */
@@ -150,6 +165,20 @@ public final class Facts {
         this.authentication = java.util.Objects.requireNonNull(source, "source");
     }
 
+    /**
+     * The policy classifier's judgement of the message, computed once from the parsed message;
+     * empty when the policy has no classifier or there is no message yet.
+     */
+    public Optional<Score> classification() {
+        if (classifier.isEmpty() || message == null) {
+            return Optional.empty();
+        }
+        if (classification == null) {
+            classification = classifier.get().score(raw(), parsed());
+        }
+        return Optional.of(classification);
+    }
+
     /** The decoded text, case-folded ({@link Fold}). */
     String foldedText() {
         if (lowerText == null) {
@@ -206,6 +235,7 @@ public final class Facts {
         this.bodyLiterals = null;
         this.rawLiterals = null;
         this.uriLists = null;
+        this.classification = null;
     }
 
     void resetTransaction() {

@@ -7,6 +7,7 @@ import dev.bulwark.regex.Regex;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalDouble;
 
 /**
  * The matchers on the message, known at DATA: headers, subject, decoded text, the raw message, its
@@ -198,6 +199,25 @@ public final class MessageMatchers {
             return (found != null) == expected
                     ? Optional.of(found != null ? found : "false")
                     : Optional.empty();
+        }
+    }
+
+    /**
+     * {@code classifier: {above: P, below: Q}}: the classifier's spam probability, each bound
+     * exclusive. The detail is the probability.
+     */
+    public record ClassifierIn(OptionalDouble above, OptionalDouble below) implements Matcher {
+        @Override
+        public Optional<String> match(Facts f) {
+            Optional<dev.bulwark.classifier.Score> s = f.classification();
+            if (s.isEmpty()) {
+                return Optional.empty();
+            }
+            double p = s.get().probability();
+            boolean in =
+                    (above.isEmpty() || p > above.getAsDouble())
+                            && (below.isEmpty() || p < below.getAsDouble());
+            return in ? Optional.of("probability " + s.get()) : Optional.empty();
         }
     }
 }

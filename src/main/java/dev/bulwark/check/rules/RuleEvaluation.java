@@ -76,7 +76,12 @@ public final class RuleEvaluation implements Evaluation {
 
     public RuleEvaluation(RuleSet set, java.net.InetAddress client) {
         this.set = set;
-        this.facts = new Facts(client, set.literals());
+        this.facts =
+                new Facts(
+                        client,
+                        set.literals(),
+                        dev.bulwark.check.mime.MessageBudget.defaults(),
+                        set.classifier());
         this.runner = new RuleRunner(set, facts);
     }
 
@@ -239,34 +244,42 @@ public final class RuleEvaluation implements Evaluation {
         return guard(
                 Stage.DATA,
                 () -> {
-                    Optional<Decision> settled = settledSession();
-                    if (settled.isPresent()) {
-                        return settled.get();
-                    }
-                    if (txAccepted || (recipients > 0 && allowlisted == recipients)) {
-                        return decision(Verdict.ACCEPT, List.of());
-                    }
-                    facts.stage(Stage.DATA);
-                    facts.message(message);
-                    List<Hit> hits = new ArrayList<>();
-                    Disposition disposition =
-                            strongest(
-                                    strongest(connectDisposition, heloDisposition), txDisposition);
-                    if (disposition == Disposition.NONE) {
-                        Firing f = runner.run(scoredOnce, Stage.DATA);
-                        hits.addAll(f.hits());
-                        Optional<Verdict> refusal = f.refusal();
-                        if (refusal.isPresent()) {
-                            return decision(refusal.get(), hits);
-                        }
-                        tx.add(f);
-                        if (f.accepts()) {
-                            return decision(Verdict.ACCEPT, hits);
-                        }
-                        disposition = disposition(f);
-                    }
-                    return dispose(disposition, hits);
+                    Decision d = judge(message);
+                    // every message the policy looked at carries the probability, for the audit
+                    // record and the trace header, whether or not a rule asked for it
+                    return facts.classification()
+                            .map(s -> d.withClassifier(s.probability()))
+                            .orElse(d);
                 });
+    }
+
+    private Decision judge(Message message) {
+        Optional<Decision> settled = settledSession();
+        if (settled.isPresent()) {
+            return settled.get();
+        }
+        if (txAccepted || (recipients > 0 && allowlisted == recipients)) {
+            return decision(Verdict.ACCEPT, List.of());
+        }
+        facts.stage(Stage.DATA);
+        facts.message(message);
+        List<Hit> hits = new ArrayList<>();
+        Disposition disposition =
+                strongest(strongest(connectDisposition, heloDisposition), txDisposition);
+        if (disposition == Disposition.NONE) {
+            Firing f = runner.run(scoredOnce, Stage.DATA);
+            hits.addAll(f.hits());
+            Optional<Verdict> refusal = f.refusal();
+            if (refusal.isPresent()) {
+                return decision(refusal.get(), hits);
+            }
+            tx.add(f);
+            if (f.accepts()) {
+                return decision(Verdict.ACCEPT, hits);
+            }
+            disposition = disposition(f);
+        }
+        return dispose(disposition, hits);
     }
 
     /** The end of DATA: thresholds and carried dispositions become the message's verdict. */

@@ -2,6 +2,7 @@ package dev.bulwark.check.rules;
 
 import dev.bulwark.check.DnsLists;
 import dev.bulwark.check.Stage;
+import dev.bulwark.classifier.Classifier;
 import dev.bulwark.envelope.Mailbox;
 import dev.bulwark.regex.LiteralScanner;
 
@@ -38,6 +39,7 @@ public final class RuleSet {
     private final Optional<Mailbox> quarantine;
     private final boolean[] earlyReject;
     private final Literals literals;
+    private final Optional<Classifier> classifier;
 
     /** The literal scanners for body and raw patterns (see {@link Prefilter}). */
     record Literals(LiteralScanner body, LiteralScanner raw) {}
@@ -49,6 +51,17 @@ public final class RuleSet {
             Thresholds thresholds,
             Action.TagSpec defaultTag,
             Optional<Mailbox> quarantine) {
+        this(rules, thresholds, defaultTag, quarantine, Optional.empty());
+    }
+
+    /** Rules with the policy's classifier, which judges every message that reaches DATA. */
+    public RuleSet(
+            Map<Stage, List<Rule>> rules,
+            Thresholds thresholds,
+            Action.TagSpec defaultTag,
+            Optional<Mailbox> quarantine,
+            Optional<Classifier> classifier) {
+        this.classifier = Objects.requireNonNull(classifier, "classifier");
         EnumMap<Stage, List<Rule>> copy = new EnumMap<>(Stage.class);
         for (Stage s : Stage.values()) {
             copy.put(s, List.copyOf(rules.getOrDefault(s, List.of())));
@@ -144,6 +157,11 @@ public final class RuleSet {
             }
         }
         return early;
+    }
+
+    /** The policy's classifier, if it has one. */
+    public Optional<Classifier> classifier() {
+        return classifier;
     }
 
     public List<Rule> rules(Stage stage) {
