@@ -69,7 +69,7 @@ public final class RelayDomains {
      * Why a domain as written is not in canonical form, or empty if it is: ASCII letters may be in
      * any case; other characters must survive IDNA's mapping unchanged.
      */
-    static Optional<String> nonCanonical(String written) {
+    public static Optional<String> nonCanonical(String written) {
         StringBuilder lower = new StringBuilder(written.length());
         boolean ascii = true;
         for (int i = 0; i < written.length(); i++) {

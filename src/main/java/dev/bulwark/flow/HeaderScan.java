@@ -92,16 +92,33 @@ record HeaderScan(
                                                     StandardCharsets.UTF_8)
                                             .replaceAll("[\\r\\n]+", "")));
                 }
-                if (name.startsWith("x-bulwark")) {
-                    ours.add(new Field(lineStart, fieldEnd(header, next), ""));
-                }
+            }
+            // Judged on the line itself, not on the name found above: a name too long for that
+            // search must not let a forged field through.
+            if (startsWithIgnoreCase(header, lineStart, next, OURS)) {
+                ours.add(new Field(lineStart, fieldEnd(header, next), ""));
             }
             lineStart = next;
         }
         return new HeaderScan(subject, messageId, received, ours, authResults);
     }
 
-    /** Where the field whose first line ends before {@code next} ends: past its continuations. */
+    private static final byte[] OURS = "x-bulwark".getBytes(StandardCharsets.US_ASCII);
+
+    private static boolean startsWithIgnoreCase(byte[] b, int from, int to, byte[] lowerPrefix) {
+        if (to - from < lowerPrefix.length) {
+            return false;
+        }
+        for (int i = 0; i < lowerPrefix.length; i++) {
+            byte c = b[from + i];
+            if ((c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c) != lowerPrefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The offset after the field whose first line ends at {@code next}: its continuation lines. */
     private static int fieldEnd(byte[] header, int next) {
         int i = next;
         while (i < header.length && (header[i] == ' ' || header[i] == '\t')) {

@@ -244,6 +244,9 @@ class ProtocolDefectsTest {
                         + "x-bulwark-recipients: ceo@example.com,\r\n"
                         + "\tcfo@example.com\r\n"
                         + "X-BULWARK-Anything:yes\r\n"
+                        + "X-Bulwark-"
+                        + "n".repeat(100)
+                        + ": a name longer than the usual search\r\n"
                         + "X-Bulwarky: starts like ours\r\n"
                         + "X-Bulwar: not ours, kept\r\n"
                         + "Subject: hi\r\n"
@@ -269,7 +272,8 @@ class ProtocolDefectsTest {
                 .doesNotContain("forged")
                 .doesNotContain("ceo@")
                 .doesNotContain("yes")
-                .doesNotContain("starts like");
+                .doesNotContain("starts like")
+                .doesNotContain("usual search");
     }
 
     @Test
