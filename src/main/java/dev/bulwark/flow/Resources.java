@@ -66,8 +66,12 @@ public record Resources(
         }
     }
 
-    /** The default in-flight budget: the image's /tmp (256 MiB), where large messages spill. */
-    public static final long DEFAULT_IN_FLIGHT_BYTES = 256L * 1024 * 1024;
+    /**
+     * The default in-flight budget, 128 MiB: half the image's /tmp (where messages over 1 MiB
+     * spill), and with the launcher's default heap of 512 MiB room for each octet in flight to be
+     * parsed (about three times its size, ADR 0012) beside a 64 MiB base (ADR 0014).
+     */
+    public static final long DEFAULT_IN_FLIGHT_BYTES = 128L * 1024 * 1024;
 
     /**
      * Defaults for a node with the default 100 next-hop connections: one subnet may hold a fifth of

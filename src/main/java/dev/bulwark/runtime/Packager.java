@@ -190,7 +190,7 @@ public final class Packager {
         return """
         #!/bin/sh
         # Bulwark launcher, written at build time; listed in MANIFEST.json like every runtime file.
-        # Environment: BULWARK_HEAP  maximum Java heap, at least 64m (default 256m).
+        # Environment: BULWARK_HEAP  maximum Java heap, at least 64m (default 512m: ADR 0014).
         set -eu
         self=$0
         while [ -h "$self" ]; do
@@ -201,7 +201,7 @@ public final class Packager {
           esac
         done
         home=$(cd "$(dirname "$self")/.." && pwd -P)
-        heap=${BULWARK_HEAP:-256m}
+        heap=${BULWARK_HEAP:-512m}
         num=${heap%[kKmMgG]}
         case $num in
           ''|*[!0-9]*|??????????*) kib=0 ;;

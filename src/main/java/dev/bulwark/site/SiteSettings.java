@@ -146,7 +146,7 @@ public record SiteSettings(
         k.put(
                 "node.in-flight-mib",
                 "MiB of message octets the node holds at once, in memory or spilled; at most the"
-                        + " spool directory's free space (default 256)");
+                        + " spool directory's free space (default 128)");
         k.put(
                 "metrics.allow",
                 "comma-separated CIDRs the metrics and health listener answers (default: loopback"

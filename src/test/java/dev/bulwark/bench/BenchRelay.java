@@ -25,7 +25,7 @@ import java.util.Map;
  * Prints {@code ready PORT}, then runs until standard input closes.
  *
  * <p>Usage: {@code BenchRelay NEXT_HOP_HOST:PORT [--limits none|local|fleet] [--redis URI] [--audit
- * FILE]}
+ * FILE] [--site KEY=VALUE]...}
  *
  * <p>Every load-generator connection comes from 127.0.0.1, so the policy's per-client caps are
  * lifted. With {@code --limits}, the policy's first three rate limits (connect, mail, rcpt) are
@@ -72,12 +72,23 @@ public final class BenchRelay {
                                 args[0],
                                 "next-hop.max-connections",
                                 "200"));
+        // Like the policy's caps above: every load-generator connection comes from 127.0.0.1, so
+        // the site's per-client and per-subnet caps are lifted unless --site sets them (the attack
+        // benchmark runs with the shipped ones).
+        site.put("clients.max-sessions-per-subnet", "10000");
+        site.put("clients.max-transactions-per-client", "10000");
+        site.put("clients.max-transactions-per-subnet", "10000");
         OutputStream audit = OutputStream.nullOutputStream();
         for (int i = 1; i < args.length; i++) {
             switch (args[i]) {
                 case "--limits" -> limits = args[++i];
                 case "--redis" -> site.put("redis.uri", args[++i]);
                 case "--audit" -> audit = new FileOutputStream(args[++i], true);
+                case "--site" -> {
+                    String kv = args[++i];
+                    int eq = kv.indexOf('=');
+                    site.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }

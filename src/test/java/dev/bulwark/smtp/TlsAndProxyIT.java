@@ -23,6 +23,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -78,6 +79,31 @@ class TlsAndProxyIT {
     @AfterEach
     void stop() {
         nextHop.close();
+    }
+
+    /** Issue 11: a client that answers 220 Ready with silence held the session in the handshake. */
+    @Test
+    void aTlsHandshakeThatNeverStartsIsCutOffAtTheCommandTimeout() throws Exception {
+        try (RelayUnderTest relay =
+                        new RelayUnderTest(
+                                TestFilter.relayingFor("example.com")
+                                        .withLimits(
+                                                dev.bulwark.check.Limits.defaults()
+                                                        .withTimeouts(
+                                                                Duration.ofMillis(500),
+                                                                Duration.ofSeconds(5))),
+                                nextHop.port(),
+                                s -> s.withTls(serverTls),
+                                c -> c);
+                SmtpWire c = SmtpWire.open(relay.port())) {
+            c.send("EHLO client.example.org");
+            c.expect("250 ");
+            c.send("STARTTLS");
+            c.expect("220 ");
+            // No ClientHello: the server must give up by itself, well before the library's read
+            // timeout (the command timeout plus 30 seconds) and before this client's own (15 s).
+            assertThat(c.closedByServer()).isTrue();
+        }
     }
 
     @Test
