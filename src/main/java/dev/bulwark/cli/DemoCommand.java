@@ -101,7 +101,11 @@ final class DemoCommand {
                                 "next-hop",
                                 "127.0.0.1:" + nextHop.getSmtp().getPort(),
                                 "metrics.listen",
-                                "127.0.0.1:0"));
+                                "127.0.0.1:0",
+                                // The system's resolvers; a machine without DNS still sees its
+                                // mail within a second and a half (results temperror).
+                                "dns.budget",
+                                "1500"));
         VersionInfo version = new VersionInfo("demo", "working tree", policy.digest(), "unsigned");
         Narrator narrator =
                 new Narrator(

@@ -127,24 +127,35 @@ final class SessionAuth implements AuthenticationFacts {
 
     /** The end of DATA: DKIM verification and DMARC policy discovery start now, side by side. */
     void data(Message message) {
-        dkim =
-                new Pending<>(
-                        a.dkim.verify(message::open),
-                        () ->
-                                List.of(
-                                        new DkimResult(
-                                                DkimResult.Result.TEMPERROR,
-                                                "",
-                                                "",
-                                                "",
-                                                "",
-                                                "no answer within the transaction's DNS budget",
-                                                false)));
         List<HeaderField> fields;
         try (InputStream in = new BufferedInputStream(message.open())) {
             fields = HeaderBlock.read(in, MAX_HEADER_BYTES, MAX_HEADER_FIELDS);
         } catch (IOException e) {
+            fields = null;
             fromProblem = "cannot read the header: " + e.getMessage();
+        }
+        if (fields != null && fields.stream().noneMatch(f -> f.key().equals("dkim-signature"))) {
+            // Most mail is unsigned: no need to hand it to the verifier's thread.
+            dkim =
+                    new Pending<>(
+                            CompletableFuture.completedFuture(List.of(DkimResult.none())),
+                            List::of);
+        } else {
+            dkim =
+                    new Pending<>(
+                            a.dkim.verify(message::open),
+                            () ->
+                                    List.of(
+                                            new DkimResult(
+                                                    DkimResult.Result.TEMPERROR,
+                                                    "",
+                                                    "",
+                                                    "",
+                                                    "",
+                                                    "no answer within the transaction's DNS budget",
+                                                    false)));
+        }
+        if (fields == null) {
             return;
         }
         messageId =

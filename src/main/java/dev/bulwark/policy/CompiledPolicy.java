@@ -1,5 +1,6 @@
 package dev.bulwark.policy;
 
+import dev.bulwark.auth.PublicSuffixList;
 import dev.bulwark.check.Connection;
 import dev.bulwark.check.DnsLists;
 import dev.bulwark.check.Evaluation;
@@ -55,6 +56,14 @@ public final class CompiledPolicy implements Filter {
     private final Optional<Classifier> classifier;
     private final Optional<String> classifierReport;
 
+    /** The Public Suffix List snapshot of the policy ({@code psl/public_suffix_list.dat}). */
+    public static final String PSL_FILE = "psl/public_suffix_list.dat";
+
+    static final String EMBEDDED_PSL = EMBEDDED_DIR + "public_suffix_list.dat";
+
+    private byte[] pslText = new byte[0];
+    private PublicSuffixList psl = PublicSuffixList.EMPTY;
+
     private CompiledPolicy(PolicyCompiler.Output o) {
         this.classifier = o.classifier();
         this.classifierReport = o.classifierReport();
@@ -77,7 +86,23 @@ public final class CompiledPolicy implements Filter {
      * @throws IOException when {@code inbound.yaml} or a list cannot be read
      */
     public static CompiledPolicy compile(Path dir) throws PolicyException, IOException {
-        return new CompiledPolicy(PolicyCompiler.compile(PolicySource.directory(dir)));
+        CompiledPolicy p = new CompiledPolicy(PolicyCompiler.compile(PolicySource.directory(dir)));
+        Path psl = dir.resolve(PSL_FILE);
+        if (Files.isRegularFile(psl)) {
+            p.suffixes(Files.readAllBytes(psl));
+        }
+        return p;
+    }
+
+    /** Takes the policy's Public Suffix List (the file's octets, kept for the runtime). */
+    private void suffixes(byte[] text) throws IOException {
+        pslText = text.clone();
+        psl = PublicSuffixList.read(new java.io.ByteArrayInputStream(text));
+    }
+
+    @Override
+    public PublicSuffixList publicSuffixes() {
+        return psl;
     }
 
     /** Compiles a canonical form (or any single-file policy without list files). */
@@ -103,10 +128,19 @@ public final class CompiledPolicy implements Filter {
      * @throws IllegalStateException when no policy was compiled in, or it does not match its digest
      */
     public static CompiledPolicy embedded() {
-        return verifyEmbedded(
-                resource(EMBEDDED_POLICY),
-                resource(EMBEDDED_DIGEST),
-                optionalResource(EMBEDDED_MODEL));
+        CompiledPolicy p =
+                verifyEmbedded(
+                        resource(EMBEDDED_POLICY),
+                        resource(EMBEDDED_DIGEST),
+                        optionalResource(EMBEDDED_MODEL));
+        try (InputStream in = CompiledPolicy.class.getResourceAsStream("/" + EMBEDDED_PSL)) {
+            if (in != null) {
+                p.suffixes(in.readAllBytes());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + EMBEDDED_PSL, e);
+        }
+        return p;
     }
 
     /**
@@ -183,6 +217,9 @@ public final class CompiledPolicy implements Filter {
             Files.write(model, classifier.get().bytes());
         } else {
             Files.deleteIfExists(model);
+        }
+        if (pslText.length > 0) {
+            Files.write(classesDir.resolve(EMBEDDED_PSL), pslText);
         }
     }
 

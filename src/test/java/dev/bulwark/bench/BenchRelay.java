@@ -1,7 +1,9 @@
 package dev.bulwark.bench;
 
 import dev.bulwark.Node;
+import dev.bulwark.auth.PublicSuffixList;
 import dev.bulwark.check.Connection;
+import dev.bulwark.check.DnsLists;
 import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.Filter;
 import dev.bulwark.check.Limits;
@@ -11,6 +13,7 @@ import dev.bulwark.ops.VersionInfo;
 import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.ratelimit.LimitSpec;
 import dev.bulwark.site.SiteSettings;
+import dev.bulwark.testing.NsdServer;
 
 import java.io.FileOutputStream;
 import java.io.OutputStream;
@@ -25,7 +28,8 @@ import java.util.Map;
  * Prints {@code ready PORT}, then runs until standard input closes.
  *
  * <p>Usage: {@code BenchRelay NEXT_HOP_HOST:PORT [--limits none|local|fleet] [--redis URI] [--audit
- * FILE] [--site KEY=VALUE]...}
+ * FILE] [--site KEY=VALUE]... [--auth off|nsd]}: {@code --auth nsd} checks SPF, DKIM, DMARC and the
+ * policy's DNS lists against an nsd on loopback, {@code off} (the default) checks none.
  *
  * <p>Every load-generator connection comes from 127.0.0.1, so the policy's per-client caps are
  * lifted. With {@code --limits}, the policy's first three rate limits (connect, mail, rcpt) are
@@ -35,6 +39,23 @@ import java.util.Map;
 public final class BenchRelay {
 
     private BenchRelay() {}
+
+    /**
+     * What smtp-source's mail asks: SPF for the HELO name and the sender's domain (a pass for
+     * 127.0.0.1), DMARC for the From domain, the Spamhaus lists of the repository's policy (not
+     * listed).
+     */
+    private static NsdServer.Zones loadZones() {
+        return new NsdServer.Zones()
+                .zone(
+                        "sender.example",
+                        "@ TXT \"v=spf1 ip4:127.0.0.0/8 -all\"",
+                        "_dmarc TXT \"v=DMARC1; p=reject\"")
+                .zone("client.example", "load TXT \"v=spf1 ip4:127.0.0.0/8 -all\"")
+                .zone("example.com", "_dmarc TXT \"v=DMARC1; p=none\"")
+                .zone("zen.spamhaus.org", "127.0.0.2 A 127.0.0.2")
+                .zone("dbl.spamhaus.org", "dbltest.com A 127.0.1.2");
+    }
 
     public static void main(String[] args) throws Exception {
         CompiledPolicy policy = CompiledPolicy.compile(Path.of("policy"));
@@ -56,11 +77,22 @@ public final class BenchRelay {
                     }
 
                     @Override
+                    public DnsLists dnsLists() {
+                        return policy.dnsLists();
+                    }
+
+                    @Override
+                    public PublicSuffixList publicSuffixes() {
+                        return policy.publicSuffixes();
+                    }
+
+                    @Override
                     public Evaluation begin(Connection connection) {
                         return policy.begin(connection);
                     }
                 };
         String limits = "none";
+        String auth = "off";
         Map<String, String> site =
                 new HashMap<>(
                         Map.of(
@@ -89,6 +121,7 @@ public final class BenchRelay {
                     int eq = kv.indexOf('=');
                     site.put(kv.substring(0, eq), kv.substring(eq + 1));
                 }
+                case "--auth" -> auth = args[++i];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -112,11 +145,25 @@ public final class BenchRelay {
             }
         }
         VersionInfo version = new VersionInfo("bench", "bench", policy.digest(), "unsigned");
-        try (Node node =
-                Node.start(
-                        SiteSettings.of(site),
-                        new Node.Parts(
-                                Policy.of(filter, specs), version, () -> true, audit, r -> {}))) {
+        Node.Parts parts =
+                new Node.Parts(Policy.of(filter, specs), version, () -> true, audit, r -> {});
+        NsdServer nsd = null;
+        switch (auth) {
+            case "off" -> parts = parts.withoutAuthentication();
+            case "nsd" -> {
+                // The node's own resolver (client and TTL cache, as dns.servers builds it),
+                // asking an authoritative nsd on loopback for every zone the load touches.
+                nsd = NsdServer.start(loadZones());
+                site.put(
+                        "dns.servers",
+                        nsd.address().getAddress().getHostAddress()
+                                + ":"
+                                + nsd.address().getPort());
+            }
+            default -> throw new IllegalArgumentException("--auth off|nsd, not " + auth);
+        }
+        try (NsdServer closeNsd = nsd;
+                Node node = Node.start(SiteSettings.of(site), parts)) {
             System.out.println("ready " + node.smtpPort());
             System.out.flush();
             while (System.in.read() >= 0) {

@@ -116,6 +116,40 @@ class SiteCheckTest {
     }
 
     @Test
+    void namesTheBadResolverAddressAndDnsTimesByLine() throws IOException {
+        Path file =
+                seed(
+                        "dns",
+                        "next-hop = mail.internal:25\n"
+                                + "dns.servers = 192.0.2.53, resolver.example:53\n"
+                                + "dns.timeout = 0\n"
+                                + "dns.budget = soon\n");
+
+        assertThat(named(file, SiteCheck.check(file, Optional.empty(), Map.of())))
+                .containsExactly(
+                        "site.conf:2: error: invalid value '192.0.2.53, resolver.example:53' for"
+                                + " 'dns.servers': expected IP addresses of resolvers, separated"
+                                + " by commas ('resolver.example:53' is not a resolver address:"
+                                + " 'resolver.example' is not an IP address)",
+                        "site.conf:3: error: invalid value '0' for 'dns.timeout': expected a"
+                                + " positive whole number",
+                        "site.conf:4: error: invalid value 'soon' for 'dns.budget': expected a"
+                                + " positive whole number");
+    }
+
+    @Test
+    void acceptsResolversWithPorts() throws IOException {
+        Path file =
+                seed(
+                        "dns-ok",
+                        "next-hop = mail.internal:25\n"
+                                + "dns.servers = 192.0.2.53:5353, [2001:db8::53]:53\n"
+                                + "dns.timeout = 1500\n");
+
+        assertThat(SiteCheck.check(file, Optional.empty(), Map.of())).isEmpty();
+    }
+
+    @Test
     void checksTheEnvironmentAsServeWouldUnlessForTheImage() throws IOException {
         Path file = seed("env", "next-hop = mail.internal:25\n");
         Map<String, String> environment = Map.of("BULWARK_LISTEN", "0.0.0.0:99999");
