@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The attack benchmark (issue 11, ADR 0014): normal load beside hostile clients.
+# The attack benchmark (issue 11, ADR 0016): normal load beside hostile clients.
 #
 #   bash src/bench/attack.sh
 #

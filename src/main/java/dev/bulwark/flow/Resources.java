@@ -7,7 +7,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * What one node lets its clients hold at once (ADR 0014): caps per client address and per client
+ * What one node lets its clients hold at once (ADR 0016): caps per client address and per client
  * subnet on sessions and open transactions (each open transaction holds one next-hop connection),
  * how long a transaction may wait between MAIL and its message, how long a session may last, and
  * the node's budget of message octets in flight (in memory or spilled). Site settings, because they
@@ -69,13 +69,13 @@ public record Resources(
     /**
      * The default in-flight budget, 128 MiB: half the image's /tmp (where messages over 1 MiB
      * spill), and with the launcher's default heap of 512 MiB room for each octet in flight to be
-     * parsed (about three times its size, ADR 0012) beside a 64 MiB base (ADR 0014).
+     * parsed (about three times its size, ADR 0012) beside a 64 MiB base (ADR 0016).
      */
     public static final long DEFAULT_IN_FLIGHT_BYTES = 128L * 1024 * 1024;
 
     /**
      * Defaults for a node with the default 100 next-hop connections: one subnet may hold a fifth of
-     * them, one address a tenth; see ADR 0014.
+     * them, one address a tenth; see ADR 0016.
      */
     public static Resources defaults() {
         return new Resources(

@@ -90,7 +90,7 @@ enum ListKind {
         if (!Paths.isDomain(ascii) || ascii.chars().anyMatch(c -> c >= 0x80)) {
             return Result.bad("'" + entry + "' is not a valid internationalized domain");
         }
-        // Recipients are judged as written and must be canonical (ADR 0014): an entry that only a
+        // Recipients are judged as written and must be canonical (ADR 0015): an entry that only a
         // mapping turns into a domain would match none of them, or another domain than it says.
         if (RelayDomains.nonCanonical(d).isPresent()) {
             return Result.bad(

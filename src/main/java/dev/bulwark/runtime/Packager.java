@@ -190,7 +190,7 @@ public final class Packager {
         return """
         #!/bin/sh
         # Bulwark launcher, written at build time; listed in MANIFEST.json like every runtime file.
-        # Environment: BULWARK_HEAP  maximum Java heap, at least 64m (default 512m: ADR 0014).
+        # Environment: BULWARK_HEAP  maximum Java heap, at least 64m (default 512m: ADR 0016).
         set -eu
         self=$0
         while [ -h "$self" ]; do

@@ -39,7 +39,7 @@ import java.util.Optional;
  * @param spoolDirectory where large messages are spilled while they are checked
  * @param nextHopTimeout how long to wait for the next hop's reply to one command
  * @param nextHopConnections connections to the next hop open at once
- * @param resources what the node lets its clients hold at once (ADR 0014)
+ * @param resources what the node lets its clients hold at once (ADR 0016)
  * @param metricsAllow the networks the operations listener answers
  * @param metricsMaxConnections connections the operations listener serves at once
  * @param dns the resolvers sender authentication and the DNS lists ask, and the budget of one query

@@ -21,7 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The attacks of issue 11 on the resource model (ADR 0014), each against a real relay and next hop
+ * The attacks of issue 11 on the resource model (ADR 0016), each against a real relay and next hop
  * on loopback: clients of several addresses and subnets are played from 127.0.0.0/8.
  */
 class HostileClientsIT {
