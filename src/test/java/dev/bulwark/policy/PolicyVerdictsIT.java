@@ -45,12 +45,15 @@ class PolicyVerdictsIT {
         relay.close();
     }
 
-    /** Sends a message file (LF or CRLF) and returns the reply to the final dot. */
+    /**
+     * Sends a message file (LF or CRLF, an mbox From line dropped, as the gate reads it) and
+     * returns the reply to the final dot.
+     */
     private String send(String file, String... recipients) throws Exception {
         String text =
-                Files.readString(MESSAGES.resolve(file), StandardCharsets.UTF_8)
-                        .replace("\r\n", "\n")
-                        .replace("\n", "\r\n")
+                new String(
+                                Cases.asReceived(Files.readAllBytes(MESSAGES.resolve(file))),
+                                StandardCharsets.UTF_8)
                         .replaceAll("(?m)^\\.", "..");
         try (SmtpWire c = SmtpWire.open(relay.port())) {
             c.send("EHLO mail.example.org");
@@ -90,18 +93,29 @@ class PolicyVerdictsIT {
     }
 
     @Test
-    void quarantinesPhishingToTheQuarantineMailboxOnly() throws Exception {
-        assertThat(send("phishing.eml", "bob@example.com")).startsWith("250 2.0.0");
+    void quarantinesSpamTheClassifierIsSureOfToTheQuarantineMailboxOnly() throws Exception {
+        // a real spam whose only rule is money-claims: the classifier's score quarantines it
+        assertThat(
+                        send(
+                                "corpus/spam-1/00138.c15973a4d40bed4333079296be2522ca.txt",
+                                "bob@example.com"))
+                .startsWith("250 2.0.0");
         assertThat(greenMail.waitForIncomingEmail(5000, 1)).isTrue();
         MimeMessage[] received = greenMail.getReceivedMessages();
         assertThat(received).hasSize(1);
         assertThat(GreenMailUtil.getWholeMessage(received[0]))
                 .contains("X-Bulwark-Recipients: bob@example.com");
-        assertThat(greenMail.getReceivedMessagesForDomain("example.com")).hasSize(1);
-        assertThat(received[0].getHeader("X-Bulwark")[0]).startsWith("verdict=quarantine;");
+        assertThat(received[0].getHeader("X-Bulwark")[0])
+                .startsWith("verdict=quarantine;")
+                .containsPattern("; classifier=(0\\.99[0-9]{2}|1\\.0000); ");
         assertThat(relay.audit())
                 .singleElement()
-                .satisfies(a -> assertThat(a.rules()).contains("threshold:quarantine"));
+                .satisfies(
+                        a -> {
+                            assertThat(a.rules())
+                                    .contains("classifier-sure-spam", "threshold:quarantine");
+                            assertThat(a.classifier().getAsDouble()).isGreaterThan(0.99);
+                        });
     }
 
     @Test
