@@ -2,6 +2,7 @@ package dev.bulwark.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bulwark.audit.AuditVerdict;
 import dev.bulwark.check.Stage;
 import dev.bulwark.testing.RecordingNextHop;
 import dev.bulwark.testing.RedisServer;
@@ -79,7 +80,7 @@ class RelayRateLimitIT {
             assertThat(refused).startsWith("451 4.7.1 ").doesNotContain("per-sender");
             assertThat(send(relay, "other@sender.example")).startsWith("250 ");
             assertThat(relay.audit())
-                    .filteredOn(a -> a.verdict().equals("defer"))
+                    .filteredOn(a -> a.verdict() == AuditVerdict.DEFER)
                     .singleElement()
                     .satisfies(a -> assertThat(a.rules()).containsExactly("ratelimit:per-sender"));
         }
