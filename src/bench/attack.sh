@@ -96,6 +96,7 @@ phase normal no
 phase attack yes
 exec 7>&-
 wait "$relay_pid" 2>/dev/null || true
-accepted=$(grep -c '"verdict":"accept"' "$work/audit.jsonl" || true)
-delivered=$(tail -n 1 "$work/sink.out" | tr -c '0-9\n' ' ' | awk '{print $NF}')
+accepted=$(grep -cE '"verdict": ?"(accept|tag|quarantine)"' "$work/audit.jsonl" || true)
+# smtp-sink -c rewrites one line with carriage returns; its last figure is the messages received.
+delivered=$(tr '\r' '\n' < "$work/sink.out" | grep -E '[0-9]' | tail -n 1 | tr -c '0-9\n' ' ' | awk '{print $NF}')
 echo "accepted by the relay: $accepted; received by the sink: ${delivered:-?}; lost: $(( accepted - ${delivered:-0} ))"

@@ -42,10 +42,16 @@ class ConcurrencyIT {
         // At most 50 connections to the next hop: the other sessions wait for a free one at MAIL.
         try (RelayUnderTest relay =
                         new RelayUnderTest(
-                                filter,
+                                dev.bulwark.flow.Policy.of(filter, List.of()),
                                 greenMail.getSmtp().getPort(),
-                                s -> s,
-                                hop -> hop.withPool(50, java.time.Duration.ofSeconds(10), 50));
+                                hop -> hop.withPool(50, java.time.Duration.ofSeconds(10), 50),
+                                // Every client here is 127.0.0.1: lift the site's caps per address
+                                // and subnet (ADR 0014), as the policy's are lifted above.
+                                b ->
+                                        b.resources(
+                                                dev.bulwark.flow.Resources.defaults()
+                                                        .withSessionsPerSubnet(1000)
+                                                        .withTransactions(500, 500)));
                 ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<String>> replies = new ArrayList<>();
             for (int i = 0; i < sessions; i++) {

@@ -125,6 +125,23 @@ public final class RelayUnderTest implements AutoCloseable {
                 ConnectionListener.NONE);
     }
 
+    /** The relay a node runs for {@code policy}, with its next hop and flow settings adjusted. */
+    public RelayUnderTest(
+            Policy policy,
+            int nextHopPort,
+            UnaryOperator<NextHopConfig> nextHopConfig,
+            UnaryOperator<Flow.Builder> flowSettings) {
+        this(
+                policy,
+                RateLimiter.builder(List.of()).build(),
+                nextHopPort,
+                s -> s,
+                nextHopConfig,
+                flowSettings,
+                AuditSink.NONE,
+                ConnectionListener.NONE);
+    }
+
     private RelayUnderTest(
             Policy policy,
             RateLimiter limiter,
