@@ -46,7 +46,7 @@ class ConcurrencyIT {
                                 greenMail.getSmtp().getPort(),
                                 hop -> hop.withPool(50, java.time.Duration.ofSeconds(10), 50),
                                 // Every client here is 127.0.0.1: lift the site's caps per address
-                                // and subnet (ADR 0014), as the policy's are lifted above.
+                                // and subnet (ADR 0016), as the policy's are lifted above.
                                 b ->
                                         b.resources(
                                                 dev.bulwark.flow.Resources.defaults()
