@@ -107,15 +107,8 @@ final class ServeCommand {
             e.problems().forEach(p -> err.println("bulwark serve: " + p));
             return REFUSED;
         }
-        log.info(
-                "serving SMTP on {} for {}, next hop {}, policy {}, version {} ({})",
-                site.listen().getAddress().getHostAddress() + ":" + node.smtpPort(),
-                String.join(" ", policy.relayDomainEntries()),
-                site.nextHop(),
-                policy.digest(),
-                version.version(),
-                version.signature());
-        node.opsAddress().ifPresent(a -> log.info("operations listener on {}", a));
+        // The stop hook before the line that says we serve: a supervisor (or a test) that stops the
+        // node as soon as it reads that line must find the node able to stop cleanly.
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(
@@ -126,6 +119,15 @@ final class ServeCommand {
                                     stopped.countDown();
                                 },
                                 "bulwark-stop"));
+        log.info(
+                "serving SMTP on {} for {}, next hop {}, policy {}, version {} ({})",
+                site.listen().getAddress().getHostAddress() + ":" + node.smtpPort(),
+                String.join(" ", policy.relayDomainEntries()),
+                site.nextHop(),
+                policy.digest(),
+                version.version(),
+                version.signature());
+        node.opsAddress().ifPresent(a -> log.info("operations listener on {}", a));
         try {
             stopped.await();
         } catch (InterruptedException e) {
