@@ -191,7 +191,10 @@ final class DemoCommand {
                                 "adv-offer.eml",
                                 "bob@example.com",
                                 "a sales pitch: tagged with [SPAM]"),
-                        new Sample("phishing.eml", "bob@example.com", "phishing: quarantined"),
+                        new Sample(
+                                "macro-document.eml",
+                                "bob@example.com",
+                                "a document with macros: quarantined"),
                         new Sample(
                                 "gtube.eml", "bob@example.com", "the GTUBE test string: rejected"),
                         new Sample(
