@@ -56,13 +56,14 @@ public final class CompiledPolicy implements Filter {
     private final Optional<Classifier> classifier;
     private final Optional<String> classifierReport;
 
-    /** The Public Suffix List snapshot of the policy ({@code psl/public_suffix_list.dat}). */
-    public static final String PSL_FILE = "psl/public_suffix_list.dat";
+    /**
+     * The Public Suffix List snapshot, beside the canonical form that names it by SHA-256 (so the
+     * digest covers it).
+     */
+    public static final String EMBEDDED_PSL = EMBEDDED_DIR + "public_suffix_list.dat";
 
-    static final String EMBEDDED_PSL = EMBEDDED_DIR + "public_suffix_list.dat";
-
-    private byte[] pslText = new byte[0];
-    private PublicSuffixList psl = PublicSuffixList.EMPTY;
+    private final Optional<byte[]> suffixOctets;
+    private final PublicSuffixList psl;
 
     private CompiledPolicy(PolicyCompiler.Output o) {
         this.classifier = o.classifier();
@@ -75,6 +76,8 @@ public final class CompiledPolicy implements Filter {
         this.canonical = o.canonical();
         this.digest = o.digest();
         this.warnings = o.warnings();
+        this.suffixOctets = o.publicSuffixes().map(SuffixesBuild.Built::octets);
+        this.psl = o.publicSuffixes().map(SuffixesBuild.Built::list).orElse(PublicSuffixList.EMPTY);
     }
 
     /**
@@ -86,18 +89,7 @@ public final class CompiledPolicy implements Filter {
      * @throws IOException when {@code inbound.yaml} or a list cannot be read
      */
     public static CompiledPolicy compile(Path dir) throws PolicyException, IOException {
-        CompiledPolicy p = new CompiledPolicy(PolicyCompiler.compile(PolicySource.directory(dir)));
-        Path psl = dir.resolve(PSL_FILE);
-        if (Files.isRegularFile(psl)) {
-            p.suffixes(Files.readAllBytes(psl));
-        }
-        return p;
-    }
-
-    /** Takes the policy's Public Suffix List (the file's octets, kept for the runtime). */
-    private void suffixes(byte[] text) throws IOException {
-        pslText = text.clone();
-        psl = PublicSuffixList.read(new java.io.ByteArrayInputStream(text));
+        return new CompiledPolicy(PolicyCompiler.compile(PolicySource.directory(dir)));
     }
 
     @Override
@@ -107,17 +99,19 @@ public final class CompiledPolicy implements Filter {
 
     /** Compiles a canonical form (or any single-file policy without list files). */
     public static CompiledPolicy fromCanonical(String name, String text) throws PolicyException {
-        return fromCanonical(name, text, Optional.empty());
+        return fromCanonical(name, text, Optional.empty(), Optional.empty());
     }
 
     /**
      * Compiles a canonical form with the classifier model its {@code classifier:} section names by
-     * SHA-256 ({@link #classifierModel()} of the policy it came from).
+     * SHA-256 ({@link #classifierModel()} of the policy it came from) and the Public Suffix List
+     * its {@code public-suffixes:} section names ({@link #publicSuffixOctets()}).
      */
-    public static CompiledPolicy fromCanonical(String name, String text, Optional<byte[]> model)
+    public static CompiledPolicy fromCanonical(
+            String name, String text, Optional<byte[]> model, Optional<byte[]> suffixes)
             throws PolicyException {
         return new CompiledPolicy(
-                PolicyCompiler.compile(PolicySource.canonical(name, text, model)));
+                PolicyCompiler.compile(PolicySource.canonical(name, text, model, suffixes)));
     }
 
     /**
@@ -128,19 +122,11 @@ public final class CompiledPolicy implements Filter {
      * @throws IllegalStateException when no policy was compiled in, or it does not match its digest
      */
     public static CompiledPolicy embedded() {
-        CompiledPolicy p =
-                verifyEmbedded(
-                        resource(EMBEDDED_POLICY),
-                        resource(EMBEDDED_DIGEST),
-                        optionalResource(EMBEDDED_MODEL));
-        try (InputStream in = CompiledPolicy.class.getResourceAsStream("/" + EMBEDDED_PSL)) {
-            if (in != null) {
-                p.suffixes(in.readAllBytes());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + EMBEDDED_PSL, e);
-        }
-        return p;
+        return verifyEmbedded(
+                resource(EMBEDDED_POLICY),
+                resource(EMBEDDED_DIGEST),
+                optionalResource(EMBEDDED_MODEL),
+                optionalResource(EMBEDDED_PSL));
     }
 
     /**
@@ -148,11 +134,15 @@ public final class CompiledPolicy implements Filter {
      * #embedded()}).
      */
     static CompiledPolicy verifyEmbedded(String text, String digestFile) {
-        return verifyEmbedded(text, digestFile, Optional.empty());
+        return verifyEmbedded(text, digestFile, Optional.empty(), Optional.empty());
     }
 
-    /** As {@link #verifyEmbedded(String, String)}, with the classifier model beside the policy. */
-    static CompiledPolicy verifyEmbedded(String text, String digestFile, Optional<byte[]> model) {
+    /**
+     * As {@link #verifyEmbedded(String, String)}, with the classifier model and the Public Suffix
+     * List beside the policy.
+     */
+    static CompiledPolicy verifyEmbedded(
+            String text, String digestFile, Optional<byte[]> model, Optional<byte[]> suffixes) {
         String recorded = digestFile.trim();
         String actual = PolicyCompiler.sha256(text);
         if (!actual.equals(recorded)) {
@@ -164,7 +154,7 @@ public final class CompiledPolicy implements Filter {
         }
         CompiledPolicy p;
         try {
-            p = fromCanonical("embedded:" + EMBEDDED_POLICY, text, model);
+            p = fromCanonical("embedded:" + EMBEDDED_POLICY, text, model, suffixes);
         } catch (PolicyException e) {
             throw new IllegalStateException(
                     "the embedded policy does not compile:\n" + e.getMessage(), e);
@@ -218,8 +208,11 @@ public final class CompiledPolicy implements Filter {
         } else {
             Files.deleteIfExists(model);
         }
-        if (pslText.length > 0) {
-            Files.write(classesDir.resolve(EMBEDDED_PSL), pslText);
+        Path psl = classesDir.resolve(EMBEDDED_PSL);
+        if (suffixOctets.isPresent()) {
+            Files.write(psl, suffixOctets.get());
+        } else {
+            Files.deleteIfExists(psl);
         }
     }
 
@@ -278,6 +271,13 @@ public final class CompiledPolicy implements Filter {
     /** The policy's classifier, if it has a {@code classifier:} section. */
     public Optional<Classifier> classifier() {
         return classifier;
+    }
+
+    /**
+     * The Public Suffix List's octets, to go beside the canonical form ({@link #fromCanonical}).
+     */
+    public Optional<byte[]> publicSuffixOctets() {
+        return suffixOctets.map(byte[]::clone);
     }
 
     /** The model's bytes, to go beside the canonical form ({@link #fromCanonical}). */

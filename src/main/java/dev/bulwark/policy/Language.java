@@ -24,6 +24,7 @@ final class Language {
                     "thresholds",
                     "tag",
                     "classifier",
+                    "public-suffixes",
                     "lists",
                     "rate-limits",
                     "rules");

@@ -21,8 +21,9 @@ import java.util.Optional;
  * PolicyDecl#canonical}), whose SHA-256 is the digest. Every problem is collected; the compilation
  * fails once, after the check, with all of them sorted. A policy with a {@code classifier:} section
  * has a training pass after the check ({@link ClassifierBuild}): the model it trains (or the one
- * that came with a canonical form) is lowered into the rules and named in the canonical form. ADR
- * 0011 describes the passes, ADR 0014 the classifier.
+ * that came with a canonical form) is lowered into the rules and named in the canonical form; the
+ * Public Suffix List snapshot is named there the same way ({@link SuffixesBuild}). ADR 0011
+ * describes the passes, ADR 0014 the classifier.
  */
 final class PolicyCompiler {
 
@@ -37,6 +38,7 @@ final class PolicyCompiler {
             List<LimitSpec> rateLimits,
             Optional<Classifier> classifier,
             Optional<String> classifierReport,
+            Optional<SuffixesBuild.Built> publicSuffixes,
             String canonical,
             String digest,
             List<Diagnostic> warnings) {}
@@ -66,6 +68,13 @@ final class PolicyCompiler {
             }
             policy = policy.withClassifier(classifier.orElseThrow().decl());
         }
+        Optional<SuffixesBuild.Built> suffixes = SuffixesBuild.build(policy, source, problems);
+        if (problems.hasErrors()) {
+            throw new PolicyException(problems.sorted());
+        }
+        if (suffixes.isPresent()) {
+            policy = policy.withPublicSuffixes(suffixes.get().sha256());
+        }
         Lowering.Lowered lowered =
                 Lowering.lower(policy, checked, classifier.map(ClassifierBuild.Built::classifier));
         String canonical = JsonWriter.write(policy.canonical(checked.usedLists()));
@@ -77,17 +86,19 @@ final class PolicyCompiler {
                 lowered.rateLimits(),
                 classifier.map(ClassifierBuild.Built::classifier),
                 classifier.flatMap(ClassifierBuild.Built::report),
+                suffixes,
                 canonical,
                 sha256(canonical),
                 problems.sorted());
     }
 
     static String sha256(String text) {
+        return sha256(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String sha256(byte[] octets) {
         try {
-            byte[] d =
-                    MessageDigest.getInstance("SHA-256")
-                            .digest(text.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(octets));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this runtime", e);
         }

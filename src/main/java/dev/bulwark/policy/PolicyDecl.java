@@ -27,6 +27,7 @@ record PolicyDecl(
         Optional<ThresholdsDecl> thresholds,
         Optional<TagDecl> tag,
         Optional<ClassifierDecl> classifier,
+        Optional<Located<String>> publicSuffixes,
         @NotCanonical("covered as their uses resolved them: the usedLists of canonical(...)")
                 List<ListDecl> lists,
         List<RateLimitDecl> rateLimits,
@@ -56,6 +57,24 @@ record PolicyDecl(
                 thresholds,
                 tag,
                 Optional.of(k),
+                publicSuffixes,
+                lists,
+                rateLimits,
+                rules);
+    }
+
+    /** The same policy naming its Public Suffix List snapshot by SHA-256. */
+    PolicyDecl withPublicSuffixes(Located<String> sha256) {
+        return new PolicyDecl(
+                start,
+                language,
+                limits,
+                relayDomains,
+                quarantine,
+                thresholds,
+                tag,
+                classifier,
+                Optional.of(sha256),
                 lists,
                 rateLimits,
                 rules);
@@ -76,8 +95,9 @@ record PolicyDecl(
     /**
      * The canonical form of the policy (ADR 0004), given the lists its rules use with their entries
      * normalized: a language version; every limit; relay domains; quarantine mailbox; thresholds;
-     * the tag settings (defaults explicit); the classifier, if any; rate limits in order; rules per
-     * stage, all stages, in order; the used lists by name. Keys in this order.
+     * the tag settings (defaults explicit); the classifier, if any; the Public Suffix List snapshot
+     * by SHA-256, if any; rate limits in order; rules per stage, all stages, in order; the used
+     * lists by name. Keys in this order.
      */
     Map<String, Object> canonical(Map<String, List<String>> usedLists) {
         Map<String, Object> c = new LinkedHashMap<>();
@@ -88,6 +108,8 @@ record PolicyDecl(
         thresholds.ifPresent(t -> c.put("thresholds", t.canonical()));
         c.put("tag", tag.orElse(TagDecl.DEFAULT).canonical());
         classifier.ifPresent(k -> c.put("classifier", k.canonical()));
+        publicSuffixes.ifPresent(
+                s -> c.put("public-suffixes", new LinkedHashMap<>(Map.of("sha256", s.value()))));
         c.put("rate-limits", rateLimits.stream().map(RateLimitDecl::canonical).toList());
         Map<String, Object> byStage = new LinkedHashMap<>();
         for (Stage s : Stage.values()) {

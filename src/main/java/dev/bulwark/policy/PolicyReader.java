@@ -83,6 +83,7 @@ final class PolicyReader {
                         section(top, "thresholds", v -> Optional.of(thresholds(v))),
                         section(top, "tag", v -> tag(v, "'tag'", problems).value()),
                         section(top, "classifier", this::classifier),
+                        section(top, "public-suffixes", this::publicSuffixes),
                         lists,
                         section(
                                         top,
@@ -278,6 +279,22 @@ final class PolicyReader {
                         barPos,
                         recall,
                         falsePositives));
+    }
+
+    /**
+     * {@code public-suffixes: {sha256: HEX}}: only in a canonical form, naming the snapshot that
+     * travels beside it (a policy directory keeps it in {@code psl/public_suffix_list.dat}).
+     */
+    private Optional<Located<String>> publicSuffixes(Node node) {
+        Map<String, Yaml.Entry> m =
+                Yaml.mapping(node, "'public-suffixes'", Yaml.keys("sha256"), problems).orElse(null);
+        if (m == null) {
+            return Optional.empty();
+        }
+        if (!m.containsKey("sha256")) {
+            problems.error(Yaml.pos(node), "'public-suffixes' needs 'sha256'");
+        }
+        return text(m, "sha256");
     }
 
     private Optional<Located<String>> text(Map<String, Yaml.Entry> m, String key) {

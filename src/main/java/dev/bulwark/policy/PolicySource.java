@@ -18,6 +18,8 @@ import java.util.stream.Stream;
  * @param directory the policy directory, where a classifier's corpus is read (empty for a canonical
  *     form)
  * @param model the model a canonical form names (empty for a directory, which trains its own)
+ * @param suffixes the Public Suffix List snapshot: a directory's {@code
+ *     psl/public_suffix_list.dat}, or the one travelling beside a canonical form that names it
  */
 record PolicySource(
         String mainFile,
@@ -25,10 +27,17 @@ record PolicySource(
         List<ListFile> lists,
         List<Pos> ignored,
         Optional<Path> directory,
-        Optional<byte[]> model) {
+        Optional<byte[]> model,
+        Optional<Snapshot> suffixes) {
 
     /** The entry file of a policy directory. */
     static final String MAIN = "inbound.yaml";
+
+    /** Where a policy directory keeps its Public Suffix List snapshot. */
+    static final String SUFFIXES = "psl/public_suffix_list.dat";
+
+    /** A file's octets, named as diagnostics show it. */
+    record Snapshot(String file, byte[] octets) {}
 
     record ListFile(String name, String file, String text) {}
 
@@ -37,6 +46,7 @@ record PolicySource(
         ignored = List.copyOf(ignored);
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(suffixes, "suffixes");
     }
 
     /**
@@ -74,21 +84,41 @@ record PolicySource(
                 }
             }
         }
+        Path psl = dir.resolve(SUFFIXES);
+        Optional<Snapshot> suffixes =
+                Files.isRegularFile(psl)
+                        ? Optional.of(
+                                new Snapshot(
+                                        shownAs.resolve(SUFFIXES).toString(),
+                                        Files.readAllBytes(psl)))
+                        : Optional.empty();
         return new PolicySource(
                 shownAs.resolve(MAIN).toString(),
                 mainText,
                 lists,
                 ignored,
                 Optional.of(dir),
-                Optional.empty());
+                Optional.empty(),
+                suffixes);
     }
 
     static PolicySource canonical(String name, String text) {
-        return canonical(name, text, Optional.empty());
+        return canonical(name, text, Optional.empty(), Optional.empty());
     }
 
-    /** A canonical form with the model its classifier section names, if any. */
-    static PolicySource canonical(String name, String text, Optional<byte[]> model) {
-        return new PolicySource(name, text, List.of(), List.of(), Optional.empty(), model);
+    /**
+     * A canonical form with the model its classifier section names and the Public Suffix List
+     * snapshot its {@code public-suffixes} section names, if any.
+     */
+    static PolicySource canonical(
+            String name, String text, Optional<byte[]> model, Optional<byte[]> suffixes) {
+        return new PolicySource(
+                name,
+                text,
+                List.of(),
+                List.of(),
+                Optional.empty(),
+                model,
+                suffixes.map(b -> new Snapshot(name + " (public suffixes)", b)));
     }
 }

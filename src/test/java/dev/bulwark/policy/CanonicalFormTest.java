@@ -55,6 +55,8 @@ class CanonicalFormTest {
               minimum-count: 3
               folds: 4
               bar: {spam-recall: 0.9, ham-false-positives: 0.01}
+            public-suffixes:
+              sha256: 5e0b0b5bd8f6b3a9b8bd4d0e2e4a3f4c9b4f4bdb1b7a5f1f6a2c3d4e5f60718a
             lists:
               ours: [example.com, .example.net]
               blocked: [192.0.2.0/24, 2001:db8::/32]

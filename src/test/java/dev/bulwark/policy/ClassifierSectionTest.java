@@ -226,7 +226,8 @@ class ClassifierSectionTest {
                 CompiledPolicy.verifyEmbedded(
                         Files.readString(classes.resolve(CompiledPolicy.EMBEDDED_POLICY)),
                         Files.readString(classes.resolve(CompiledPolicy.EMBEDDED_DIGEST)),
-                        Optional.of(model));
+                        Optional.of(model),
+                        Optional.empty());
 
         assertThat(back.digest()).isEqualTo(p.digest());
         assertThat(back.classifier().orElseThrow().sha256())
@@ -247,7 +248,10 @@ class ClassifierSectionTest {
         assertThatThrownBy(
                         () ->
                                 CompiledPolicy.fromCanonical(
-                                        "c.json", p.canonicalForm(), Optional.of(other)))
+                                        "c.json",
+                                        p.canonicalForm(),
+                                        Optional.of(other),
+                                        Optional.empty()))
                 .isInstanceOf(PolicyException.class)
                 .hasMessageContaining("c.json:");
     }

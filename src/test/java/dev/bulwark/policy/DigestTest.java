@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The digest covers what the policy does, not how its source is written (see
@@ -144,6 +145,58 @@ class DigestTest {
         assertThat(embedded.rateLimits()).isEqualTo(repository.rateLimits());
         assertThat(embedded.limits()).isEqualTo(repository.limits());
         assertThat(embedded.relayDomains().contains("example.com")).isTrue();
+    }
+
+    @Test
+    void thePublicSuffixListIsCoveredByTheDigestAndTravelsWithTheCanonicalForm()
+            throws IOException, PolicyException {
+        Path dir = temp.resolve("psl-policy");
+        Files.createDirectories(dir.resolve("psl"));
+        Files.writeString(dir.resolve("inbound.yaml"), BASE);
+        String without = CompiledPolicy.compile(dir).digest();
+        Files.writeString(dir.resolve("psl/public_suffix_list.dat"), "com\nco.uk\n");
+        CompiledPolicy with = CompiledPolicy.compile(dir);
+        assertThat(with.digest()).isNotEqualTo(without);
+        assertThat(with.canonicalForm()).contains("\"public-suffixes\"");
+        assertThat(with.publicSuffixes().organizationalDomain("a.b.example.co.uk"))
+                .isEqualTo("example.co.uk");
+        Files.writeString(dir.resolve("psl/public_suffix_list.dat"), "com\nco.uk\nuk\n");
+        assertThat(CompiledPolicy.compile(dir).digest())
+                .as("one more suffix is another policy")
+                .isNotEqualTo(with.digest());
+
+        Path classes = temp.resolve("psl-classes");
+        with.writeEmbedded(classes);
+        String text = Files.readString(classes.resolve(CompiledPolicy.EMBEDDED_POLICY));
+        String digest = Files.readString(classes.resolve(CompiledPolicy.EMBEDDED_DIGEST));
+        byte[] octets = Files.readAllBytes(classes.resolve(CompiledPolicy.EMBEDDED_PSL));
+        CompiledPolicy back =
+                CompiledPolicy.verifyEmbedded(text, digest, Optional.empty(), Optional.of(octets));
+        assertThat(back.digest()).isEqualTo(with.digest());
+        assertThat(back.publicSuffixes().organizationalDomain("x.example.co.uk"))
+                .isEqualTo("example.co.uk");
+
+        octets[0] = 'n';
+        assertThatThrownBy(
+                        () ->
+                                CompiledPolicy.verifyEmbedded(
+                                        text, digest, Optional.empty(), Optional.of(octets)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("the Public Suffix List given has SHA-256");
+        assertThatThrownBy(() -> CompiledPolicy.verifyEmbedded(text, digest))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is not here");
+    }
+
+    @Test
+    void aPolicyDirectoryCannotNameASuffixListItDoesNotHold() throws IOException {
+        Path dir = temp.resolve("psl-named");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("inbound.yaml"), BASE + "public-suffixes: {sha256: abc}\n");
+        assertThatThrownBy(() -> CompiledPolicy.compile(dir))
+                .isInstanceOf(PolicyException.class)
+                .hasMessageContaining("inbound.yaml:")
+                .hasMessageContaining("keeps its snapshot in psl/public_suffix_list.dat");
     }
 
     @Test
