@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A tag-list ({@code v=1; a=rsa-sha256; ...}) as DKIM signatures and key records (RFC 6376 section
@@ -11,6 +12,9 @@ import java.util.Optional;
  * around names and values dropped.
  */
 public final class TagList {
+
+    // Compiled once: String.matches compiles its pattern at every call, on every message.
+    private static final Pattern TAG_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]*");
 
     private final Map<String, String> tags;
 
@@ -40,7 +44,7 @@ public final class TagList {
                 throw new Malformed("tag without '=': '" + spec.strip() + "'");
             }
             String name = spec.substring(0, eq).strip();
-            if (!name.matches("[A-Za-z][A-Za-z0-9_]*")) {
+            if (!TAG_NAME.matcher(name).matches()) {
                 throw new Malformed("bad tag name '" + name + "'");
             }
             String value = spec.substring(eq + 1).strip();

@@ -37,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Verifies a message's DKIM signatures (RFC 6376) with RSA-SHA256 and Ed25519-SHA256 (RFC 8463) on
@@ -52,6 +53,13 @@ import java.util.concurrent.TimeUnit;
  * a revoked key); temperror when the key's DNS lookup times out or fails.
  */
 public final class DkimVerifier {
+
+    // Compiled once: String.matches compiles its pattern at every call, on every message.
+    private static final Pattern DOMAIN = Pattern.compile("[a-z0-9_-]+(\\.[a-z0-9_-]+)+");
+    private static final Pattern FOLDING_WHITESPACE = Pattern.compile("[ \t\r\n]");
+    private static final Pattern LENGTH = Pattern.compile("[0-9]{1,76}");
+    private static final Pattern SELECTOR = Pattern.compile("[a-z0-9_-]+(\\.[a-z0-9_-]+)*");
+    private static final Pattern TIME = Pattern.compile("[0-9]{1,12}");
 
     /** Bounds of one verification. */
     public record Limits(
@@ -249,8 +257,7 @@ public final class DkimVerifier {
         if (!headers.contains("from")) {
             throw new Invalid("h= does not sign From");
         }
-        if (!d.matches("[a-z0-9_-]+(\\.[a-z0-9_-]+)+")
-                || !s.matches("[a-z0-9_-]+(\\.[a-z0-9_-]+)*")) {
+        if (!DOMAIN.matcher(d).matches() || !SELECTOR.matcher(s).matches()) {
             throw new Invalid("bad d= or s=");
         }
         String identity = t.get("i").orElse("@" + d);
@@ -264,7 +271,7 @@ public final class DkimVerifier {
         long length = -1;
         if (t.get("l").isPresent()) {
             String l = t.get("l").get();
-            if (!l.matches("[0-9]{1,76}") || l.length() > 18) {
+            if (!LENGTH.matcher(l).matches() || l.length() > 18) {
                 throw new Invalid("bad body length l=" + l);
             }
             length = Long.parseLong(l);
@@ -302,7 +309,7 @@ public final class DkimVerifier {
     }
 
     private static long epoch(String v, String tag) throws Invalid {
-        if (!v.matches("[0-9]{1,12}")) {
+        if (!TIME.matcher(v).matches()) {
             throw new Invalid("bad timestamp " + tag + "=" + v);
         }
         return Long.parseLong(v);
@@ -313,7 +320,7 @@ public final class DkimVerifier {
     }
 
     private static String noWhitespace(String s) {
-        return s.replaceAll("[ \t\r\n]", "");
+        return FOLDING_WHITESPACE.matcher(s).replaceAll("");
     }
 
     private DkimResult finish(

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 
 /**
  * DMARC (RFC 7489): finds the From domain's policy (at the domain, else at its organizational
@@ -36,6 +37,11 @@ import java.util.concurrent.CompletableFuture;
  * DKIM), then {@link #decide} with SPF's and DKIM's results; {@link #evaluate} does both.
  */
 public final class DmarcEvaluator {
+
+    // Compiled once: String.matches compiles its pattern at every call, on every message.
+    private static final Pattern DOMAIN = Pattern.compile("[a-z0-9_-]+(\\.[a-z0-9_-]+)+");
+    private static final Pattern PERCENT = Pattern.compile("[0-9]{1,3}");
+    private static final Pattern RECORD = Pattern.compile("(?s)v=DMARC1[ \\t]*(;.*)?");
 
     private static final int MAX_HEADER_BYTES = 256 * 1024;
     private static final int MAX_HEADER_FIELDS = 1000;
@@ -113,8 +119,7 @@ public final class DmarcEvaluator {
 
     /** The one DMARC record among the TXT records; none when there are none or several. */
     private static Optional<String> select(DnsAnswer a) {
-        List<String> records =
-                a.texts().stream().filter(t -> t.matches("(?s)v=DMARC1[ \\t]*(;.*)?")).toList();
+        List<String> records = a.texts().stream().filter(t -> RECORD.matcher(t).matches()).toList();
         return records.size() == 1 ? Optional.of(records.get(0)) : Optional.empty();
     }
 
@@ -162,7 +167,7 @@ public final class DmarcEvaluator {
         int pct = 100;
         Optional<String> pctText = t.get("pct");
         if (pctText.isPresent()
-                && pctText.get().matches("[0-9]{1,3}")
+                && PERCENT.matcher(pctText.get()).matches()
                 && Integer.parseInt(pctText.get()) <= 100) {
             pct = Integer.parseInt(pctText.get());
         }
@@ -329,7 +334,7 @@ public final class DmarcEvaluator {
         if (domain.endsWith(".")) {
             domain = domain.substring(0, domain.length() - 1);
         }
-        if (!domain.matches("[a-z0-9_-]+(\\.[a-z0-9_-]+)+")) {
+        if (!DOMAIN.matcher(domain).matches()) {
             return new FromDomain(
                     Optional.empty(), "no domain in From: '" + from.get(0).value() + "'");
         }

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 
 /**
  * DNS block and allow lists. Client lists (DNSBL, DNSWL) are asked at connect about the client's
@@ -30,6 +31,11 @@ import java.util.concurrent.CompletableFuture;
  * NXDOMAIN) are temperror, never a listing. DNS failures are temperror too.
  */
 public final class DnsListChecker {
+
+    // Compiled once: String.matches compiles its pattern at every call, on every message.
+    private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[0-9.]+");
+    private static final Pattern DOMAIN = Pattern.compile("[a-z0-9_-]+(\\.[a-z0-9_-]+)+");
+    private static final Pattern DOTTED_QUAD = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
 
     private final DnsResolver dns;
     private final PublicSuffixList psl;
@@ -101,22 +107,21 @@ public final class DnsListChecker {
         if (h.startsWith("[") && h.endsWith("]")) {
             h = h.substring(1, h.length() - 1);
         }
-        if (h.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}")) {
+        if (DOTTED_QUAD.matcher(h).matches()) {
             try {
                 return Optional.of(InetAddress.ofLiteral(h).getHostAddress());
             } catch (IllegalArgumentException e) {
                 return Optional.empty();
             }
         }
-        if (!h.toLowerCase(Locale.ROOT).matches("[a-z0-9_-]+(\\.[a-z0-9_-]+)+")
-                || h.length() > 253) {
+        if (!DOMAIN.matcher(h.toLowerCase(Locale.ROOT)).matches() || h.length() > 253) {
             return Optional.empty();
         }
         return psl.registrableDomain(h);
     }
 
     private static String queryName(String subject) {
-        if (subject.matches("[0-9.]+")) {
+        if (DIGITS_AND_DOTS.matcher(subject).matches()) {
             InetAddress a = InetAddress.ofLiteral(subject);
             if (a instanceof Inet4Address) {
                 return DnsResolver.reversed(a);

@@ -6,9 +6,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** A parsed SPF record (RFC 7208 section 4.6 and 12): its mechanisms in order and modifiers. */
 record SpfRecord(List<Directive> directives, Optional<String> redirect, Optional<String> exp) {
+
+    // Compiled once: String.matches compiles its pattern at every call, on every message.
+    private static final Pattern ALL_DIGITS = Pattern.compile("[0-9]+");
+    private static final Pattern MODIFIER_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]*");
+    private static final Pattern NUMBER = Pattern.compile("0|[1-9][0-9]{0,2}");
+    private static final Pattern SPACES = Pattern.compile(" +");
+    private static final Pattern TOP_LABEL =
+            Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?");
 
     /** A mechanism's qualifier and the result it gives on a match. */
     enum Qualifier {
@@ -69,7 +78,7 @@ record SpfRecord(List<Directive> directives, Optional<String> redirect, Optional
 
     /** Parses a whole record: any syntax error anywhere is a permerror (RFC 7208 4.6). */
     static SpfRecord parse(String txt) throws SyntaxError {
-        String[] terms = txt.substring(6).trim().split(" +");
+        String[] terms = SPACES.split(txt.substring(6).trim());
         List<Directive> directives = new ArrayList<>();
         Optional<String> redirect = Optional.empty();
         Optional<String> exp = Optional.empty();
@@ -84,7 +93,7 @@ record SpfRecord(List<Directive> directives, Optional<String> redirect, Optional
                     eq > 0
                             && (colon < 0 || eq < colon)
                             && (slash < 0 || eq < slash)
-                            && term.substring(0, eq).matches("[A-Za-z][A-Za-z0-9_.-]*");
+                            && MODIFIER_NAME.matcher(term.substring(0, eq)).matches();
             if (modifier) {
                 String name = term.substring(0, eq).toLowerCase(Locale.ROOT);
                 String value = term.substring(eq + 1);
@@ -241,7 +250,7 @@ record SpfRecord(List<Directive> directives, Optional<String> redirect, Optional
 
     private static int number(String n, int max, String term) throws SyntaxError {
         // RFC 7208 4.6.1: no leading zeros, 0 to 32 or 128.
-        if (!n.matches("0|[1-9][0-9]{0,2}") || Integer.parseInt(n) > max) {
+        if (!NUMBER.matcher(n).matches() || Integer.parseInt(n) > max) {
             throw new SyntaxError("bad prefix length '" + n + "' in '" + term + "'");
         }
         return Integer.parseInt(n);
@@ -258,9 +267,7 @@ record SpfRecord(List<Directive> directives, Optional<String> redirect, Optional
         }
         int dot = s.lastIndexOf('.');
         String top = s.substring(dot + 1);
-        if (dot < 0
-                || !top.matches("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?")
-                || top.matches("[0-9]+")) {
+        if (dot < 0 || !TOP_LABEL.matcher(top).matches() || ALL_DIGITS.matcher(top).matches()) {
             throw new SyntaxError("'" + spec + "' is not a domain in '" + term + "'");
         }
     }
