@@ -44,8 +44,9 @@ import java.util.regex.Pattern;
  * the JDK's own crypto. The message is read once as a stream: the header block (bounded) is kept,
  * the body is canonicalized and hashed as it passes, once per distinct canonicalization and length,
  * and never held whole. Key lookups start as soon as the signatures are read, beside the body
- * hashing. At most {@code maxSignatures} signatures (from the top) are verified; others are
- * ignored, so that a message with a thousand signatures costs no more than one with five.
+ * hashing. At most {@code maxSignatures} signatures (from the top) are verified; the others are
+ * reported as one neutral result naming their count, so that a message with a thousand signatures
+ * costs no more than one with five and the skipped ones are still visible.
  *
  * <p>Results: pass; fail when the body hash or the signature does not match; policy when the l= tag
  * leaves part of the body unsigned (ADR 0013); permerror for what cannot be verified (a malformed
@@ -109,9 +110,14 @@ public final class DkimVerifier {
             List<HeaderField> fields =
                     HeaderBlock.read(in, limits.maxHeaderBytes(), limits.maxHeaderFields());
             List<Integer> positions = new ArrayList<>();
-            for (int i = 0; i < fields.size() && positions.size() < limits.maxSignatures(); i++) {
+            int beyond = 0;
+            for (int i = 0; i < fields.size(); i++) {
                 if (fields.get(i).key().equals("dkim-signature")) {
-                    positions.add(i);
+                    if (positions.size() < limits.maxSignatures()) {
+                        positions.add(i);
+                    } else {
+                        beyond++;
+                    }
                 }
             }
             if (positions.isEmpty()) {
@@ -154,6 +160,24 @@ public final class DkimVerifier {
                 }
                 BodyKey k = new BodyKey(c.sig.bodyRelaxed, c.sig.length);
                 out.add(finish(c, fields, positions.get(i), bodyHashes.get(k), lengths.get(k)));
+            }
+            if (beyond > 0) {
+                // Reported, not silently dropped: the audit record and Authentication-Results
+                // say that signatures went unverified (neutral: no opinion on them).
+                out.add(
+                        new DkimResult(
+                                Result.NEUTRAL,
+                                "",
+                                "",
+                                "",
+                                "",
+                                beyond
+                                        + " more signature"
+                                        + (beyond == 1 ? "" : "s")
+                                        + " not verified: at most "
+                                        + limits.maxSignatures()
+                                        + " are",
+                                false));
             }
             return out;
         } catch (HeaderBlock.TooLarge e) {

@@ -17,6 +17,10 @@ import dev.bulwark.dns.RecordType;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.IDN;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -330,7 +334,9 @@ public final class DmarcEvaluator {
             address = gt < 0 ? value.substring(lt + 1) : value.substring(lt + 1, gt);
         }
         int at = address.lastIndexOf('@');
-        String domain = at < 0 ? "" : address.substring(at + 1).strip().toLowerCase(Locale.ROOT);
+        // A-labels before lower case: lower-casing the octets of UTF-8 would change them.
+        String domain = at < 0 ? "" : aLabels(address.substring(at + 1).strip());
+        domain = domain.toLowerCase(Locale.ROOT);
         if (domain.endsWith(".")) {
             domain = domain.substring(0, domain.length() - 1);
         }
@@ -339,6 +345,29 @@ public final class DmarcEvaluator {
                     Optional.empty(), "no domain in From: '" + from.get(0).value() + "'");
         }
         return new FromDomain(Optional.of(domain), "");
+    }
+
+    /**
+     * An internationalized From domain (RFC 6532: UTF-8 in the header, which arrives here as one
+     * char per octet) in its A-label form, the form DNS and the Public Suffix List use; the text
+     * unchanged when it is ASCII, or not valid UTF-8 or IDNA (it then fails the domain syntax).
+     */
+    static String aLabels(String domain) {
+        if (domain.chars().allMatch(c -> c < 0x80)) {
+            return domain;
+        }
+        try {
+            String unicode =
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(domain.getBytes(StandardCharsets.ISO_8859_1)))
+                            .toString();
+            return IDN.toASCII(unicode, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
+        } catch (CharacterCodingException | IllegalArgumentException e) {
+            return domain;
+        }
     }
 
     private static String withoutComments(String v) {

@@ -295,13 +295,17 @@ class DkimVerifierTest {
     }
 
     @Test
-    void verifiesAtMostFiveSignatures() throws Exception {
+    void verifiesAtMostFiveSignaturesAndReportsTheRest() throws Exception {
         String signed = MESSAGE;
         for (int i = 0; i < 7; i++) {
             signed = TestSigner.sign(signed, ed, TestSigner.Options.of("example.com", "ed"));
         }
         List<DkimResult> results = verify(signed);
-        assertThat(results).hasSize(5).allMatch(r -> r.result() == Result.PASS);
+        assertThat(results).hasSize(6);
+        assertThat(results.subList(0, 5)).allMatch(r -> r.result() == Result.PASS);
+        assertThat(results.get(5).result()).isEqualTo(Result.NEUTRAL);
+        assertThat(results.get(5).reason())
+                .isEqualTo("2 more signatures not verified: at most 5 are");
     }
 
     @Test

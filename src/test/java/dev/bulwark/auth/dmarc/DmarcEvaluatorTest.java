@@ -230,4 +230,22 @@ class DmarcEvaluatorTest {
                                 .problem())
                 .isEqualTo("no From field");
     }
+
+    @Test
+    void findsAnInternationalizedFromDomainInItsALabelForm() throws Exception {
+        byte[] utf8 = "From: Jörg <joerg@Bücher.example>\r\n\r\n".getBytes(StandardCharsets.UTF_8);
+        assertThat(
+                        DmarcEvaluator.fromDomain(
+                                        HeaderBlock.read(new ByteArrayInputStream(utf8), 1000, 10))
+                                .domain())
+                .contains("xn--bcher-kva.example");
+        byte[] latin1 = "From: a@b\u00fccher.example\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(
+                        DmarcEvaluator.fromDomain(
+                                        HeaderBlock.read(
+                                                new ByteArrayInputStream(latin1), 1000, 10))
+                                .problem())
+                .as("octets that are not UTF-8 are no domain")
+                .startsWith("no domain in From");
+    }
 }
