@@ -164,6 +164,7 @@ public final class Node implements AutoCloseable {
                 flowBuilder.authenticator(authenticator(site, parts, metrics));
             }
             Flow flow = flowBuilder.build();
+            metrics.inFlight(flow::inFlightBytes, flow.resources().inFlightBytes());
             SmtpSettings smtpSettings =
                     SmtpSettings.of(site.listen()).withTrustedBalancers(site.trustedBalancers());
             if (site.tlsCert().isPresent() && site.tlsKey().isPresent()) {

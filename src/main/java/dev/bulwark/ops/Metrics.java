@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The node's Prometheus metrics. Fed by the audit records (as an {@link AuditSink}) and by the SMTP
@@ -244,6 +245,23 @@ public final class Metrics implements AuditSink, ConnectionListener {
      * Exports the DNS cache's hits and misses ({@code bulwark_dns_cache_hits_total}, {@code
      * bulwark_dns_cache_misses_total}).
      */
+    /**
+     * The node's in-flight message octets (declared SIZE or received so far) beside its budget: at
+     * the budget new transactions get 451 4.3.1 (ADR 0016).
+     */
+    public void inFlight(LongSupplier octets, long budget) {
+        Gauge.builder("bulwark.in.flight.bytes", octets, LongSupplier::getAsLong)
+                .description("Message octets the node holds now, declared or received")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("bulwark.in.flight.budget.bytes", () -> budget)
+                .description("The node's in-flight budget (node.in-flight-mib)")
+                .baseUnit("bytes")
+                .strongReference(true)
+                .register(registry);
+    }
+
     public void dnsCache(CachingResolver cache) {
         FunctionCounter.builder("bulwark.dns.cache.hits", cache, CachingResolver::hits)
                 .description("DNS questions answered from the node's cache")

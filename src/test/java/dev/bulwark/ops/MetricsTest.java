@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 class MetricsTest {
 
@@ -337,6 +338,17 @@ class MetricsTest {
     }
 
     @Test
+    void exportsTheInFlightOctetsBesideTheirBudget() {
+        AtomicLong held = new AtomicLong();
+        metrics.inFlight(held::get, 128L << 20);
+        assertThat(scrape().value("bulwark_in_flight_bytes")).contains(0.0);
+        held.set(5_000_000);
+        PrometheusText text = scrape();
+        assertThat(text.value("bulwark_in_flight_bytes")).contains(5_000_000.0);
+        assertThat(text.value("bulwark_in_flight_budget_bytes")).contains((double) (128L << 20));
+    }
+
+    @Test
     void reportsTheRateLimitBackendStateWhenScraped() {
         assertThat(scrape().value("bulwark_rate_limit_backend_up")).contains(1.0);
         backendUp.set(false);
@@ -349,12 +361,15 @@ class MetricsTest {
         // Only the gauge references this lambda, as with the probe a node passes in.
         Metrics onlyGaugesHoldTheProbe = Metrics.create(VERSION, () -> up.get());
         onlyGaugesHoldTheProbe.opened();
+        long[] held = {42};
+        onlyGaugesHoldTheProbe.inFlight(() -> held[0], 100);
 
         MetricsAfterGarbageCollectionIT.collectGarbage();
 
         PrometheusText text = PrometheusText.parse(onlyGaugesHoldTheProbe.scrape());
         assertThat(text.value("bulwark_rate_limit_backend_up")).contains(0.0);
         assertThat(text.value("bulwark_connections_active")).contains(1.0);
+        assertThat(text.value("bulwark_in_flight_bytes")).contains(42.0);
         assertThat(
                         text.value(
                                 "bulwark_build_info",
