@@ -89,6 +89,7 @@ listen = 0.0.0.0:25
 next-hop = 10.0.2.2:$sink_port
 next-hop.tls = none
 metrics.listen = 0.0.0.0:$metrics_port
+metrics.allow = 127.0.0.1, 10.0.2.2
 audit.file = /var/log/bulwark/audit.jsonl
 EOF
 if $refuse; then
@@ -198,8 +199,10 @@ root_opts=$(posture 'root ' | awk '{print $3}')
 check "root file system mounted read-only ($(posture 'root '))" test "${root_opts%%,*}" = ro
 check "write to / refused ($(posture 'root-write-probe'))" grep -q '^root-write-probe refused' "$work/posture.txt"
 check "/tmp, /var/tmp and /var/log are tmpfs" test "$(grep -c '^mount /[a-z/]* tmpfs' "$work/posture.txt")" -eq 3
-check "firewall: input policy drop, new connections only to 25 and $metrics_port" \
-  grep -Eq "^firewall-input .*policy drop;.*tcp dport \{ 25, $metrics_port \} ct state new accept" "$work/posture.txt"
+check "firewall: input policy drop, new connections only to 25 and (from metrics.allow) $metrics_port" \
+  grep -Eq "^firewall-input .*policy drop;.*tcp dport 25 ct state new accept;.*tcp dport $metrics_port ip saddr @metrics4 ct state new accept" "$work/posture.txt"
+check "firewall: the metrics port is open to the site's metrics.allow ($(posture 'firewall-metrics'))" \
+  grep -Eq "^firewall-metrics active .*10\.0\.2\.2" "$work/posture.txt"
 check "journal is volatile" grep -qx 'journal volatile' "$work/posture.txt"
 check "machine-id is made per boot, not baked into the image" grep -qx 'machine-id transient' "$work/posture.txt"
 check "no SSH server left in the image" grep -qx 'sshd absent' "$work/posture.txt"

@@ -28,12 +28,13 @@ chmod 0444 /etc/bulwark/release
 
 # --- units and their helpers ---------------------------------------------------------------------
 install -d -m 0755 /usr/local/lib/bulwark
-install -m 0755 "$guest/lib/site-load" "$guest/lib/posture" /usr/local/lib/bulwark/
+install -m 0755 "$guest/lib/site-load" "$guest/lib/posture" "$guest/lib/firewall" /usr/local/lib/bulwark/
 install -m 0644 "$guest"/systemd/*.service /etc/systemd/system/
 getent group bulwark-site >/dev/null || groupadd --system bulwark-site
 systemd-analyze verify /etc/systemd/system/bulwark.service /etc/systemd/system/bulwark-site.service \
-  /etc/systemd/system/bulwark-posture.service
-systemctl enable nftables.service bulwark-site.service bulwark.service bulwark-posture.service
+  /etc/systemd/system/bulwark-posture.service /etc/systemd/system/bulwark-firewall.service
+systemctl enable nftables.service bulwark-site.service bulwark-firewall.service bulwark.service \
+  bulwark-posture.service
 
 # --- firewall ---------------------------------------------------------------------------------------
 sed "s/@METRICS_PORT@/$BULWARK_METRICS_PORT/g" "$guest/nftables.conf" > /etc/nftables.conf
