@@ -43,6 +43,9 @@ public final class Cli {
         err.println("  policy compile DIR [--canonical] [--embed CLASSES_DIR]");
         err.println("  policy test DIR [--all]");
         err.println("  policy measure DIR --ham FOLDER... --spam FOLDER...");
+        err.println(
+                "  policy diff OLD_DIR NEW_DIR --corpus FOLDER... [--format text|markdown]"
+                        + "   (exit 1 when a message changed)");
         err.println("  fleet [--timeout SECONDS] HOST:PORT...");
         err.println("  version");
         err.println("  verify [--key PUBLIC_KEY.pem] [RUNTIME_DIR]");
