@@ -124,10 +124,13 @@ final class PolicyDiffCommand {
                         : DiffReport.text(result, oldName, newName, maxListed));
         err.printf(
                 java.util.Locale.ROOT,
-                "compared %d message(s) under both policies in %.1f s on %d thread(s)%n",
+                "compared %d message(s) under both policies in %.1f s on %d thread(s),"
+                        + " %.1f CPU-seconds (%.0f messages per CPU-second)%n",
                 result.messages(),
                 seconds,
-                jobs);
+                jobs,
+                result.cpuNanos() / 1e9,
+                result.messages() / Math.max(result.cpuNanos() / 1e9, 1e-9));
         return result.changed() ? CHANGED : SAME;
     }
 

@@ -9,6 +9,8 @@ import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.policy.Envelope;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
@@ -46,6 +49,8 @@ public final class PolicyDiff {
 
     /** How many messages may wait for a worker, per worker (each is read when its turn comes). */
     private static final int QUEUED_PER_WORKER = 4;
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /**
      * What one policy did with one message.
@@ -125,9 +130,15 @@ public final class PolicyDiff {
      * @param newDigest the new policy's digest
      * @param folders totals in the order the folders were given
      * @param changes every changed message, by folder (given order) and file name
+     * @param cpuNanos CPU time the workers spent reading and evaluating, for a speed figure that
+     *     does not depend on how busy the machine is
      */
     public record Result(
-            String oldDigest, String newDigest, List<FolderTotals> folders, List<Change> changes) {
+            String oldDigest,
+            String newDigest,
+            List<FolderTotals> folders,
+            List<Change> changes,
+            long cpuNanos) {
         public Result {
             folders = List.copyOf(folders);
             changes = List.copyOf(changes);
@@ -164,10 +175,14 @@ public final class PolicyDiff {
         Policy after = Policy.of(newPolicy);
         List<FolderTotals> totals = new ArrayList<>();
         ConcurrentLinkedQueue<Change> changes = new ConcurrentLinkedQueue<>();
+        LongAdder cpu = new LongAdder();
         ExecutorService pool = Executors.newFixedThreadPool(workers);
         try {
             for (Path folder : folders) {
-                totals.add(folder(folder, before, after, bands, envelope, workers, pool, changes));
+                totals.add(
+                        folder(
+                                folder, before, after, bands, envelope, workers, pool, changes,
+                                cpu));
             }
         } finally {
             pool.shutdownNow();
@@ -179,7 +194,7 @@ public final class PolicyDiff {
                                 Comparator.comparingInt((Change c) -> order.indexOf(c.folder()))
                                         .thenComparing(Change::message))
                         .toList();
-        return new Result(oldPolicy.digest(), newPolicy.digest(), totals, sorted);
+        return new Result(oldPolicy.digest(), newPolicy.digest(), totals, sorted, cpu.sum());
     }
 
     private static FolderTotals folder(
@@ -190,7 +205,8 @@ public final class PolicyDiff {
             Function<byte[], Envelope> envelope,
             int workers,
             ExecutorService pool,
-            ConcurrentLinkedQueue<Change> changes)
+            ConcurrentLinkedQueue<Change> changes,
+            LongAdder cpu)
             throws IOException {
         List<Path> files = messages(folder);
         int n = VERDICTS.size();
@@ -208,6 +224,7 @@ public final class PolicyDiff {
             }
             pool.execute(
                     () -> {
+                        long started = THREADS.getCurrentThreadCpuTime();
                         try {
                             byte[] message = Cases.asReceived(Files.readAllBytes(f));
                             Envelope e = envelope.apply(message);
@@ -227,6 +244,7 @@ public final class PolicyDiff {
                         } catch (IOException | RuntimeException e) {
                             failure.compareAndSet(null, e);
                         } finally {
+                            cpu.add(THREADS.getCurrentThreadCpuTime() - started);
                             queued.release();
                         }
                     });
