@@ -35,6 +35,7 @@ class ReleaseRecordTest {
     private KeyPair key;
     private Path keyPem;
     private Path publicPem;
+    private Path home;
     private Path archive;
     private Path image;
     private Path packer;
@@ -48,7 +49,7 @@ class ReleaseRecordTest {
         key = TestRuntime.key(dir, "release");
         keyPem = dir.resolve("release.pem");
         publicPem = TestRuntime.publicPem(dir, "release", key.getPublic());
-        Path home = TestRuntime.create(dir.resolve("build"));
+        home = TestRuntime.create(dir.resolve("build"));
         Files.writeString(home.resolve("sbom.cdx.json"), "{\"bomFormat\": \"CycloneDX\"}\n");
         RuntimeManifest m = TestRuntime.seal(home, Optional.of(key));
         digest = m.policyDigest();
@@ -108,6 +109,15 @@ class ReleaseRecordTest {
         assertThat(r.commit()).isEqualTo(COMMIT);
         assertThat(r.policyDigest()).isEqualTo(digest);
         assertThat(r.runtimeSignature()).isPresent();
+    }
+
+    @Test
+    void theSignatureDigestANodeShowsIsTheOneTheRecordNames() throws Exception {
+        // /version shows RuntimeIntegrity.signatureDigest: an auditor can tie a node to a record.
+        assertThat(RuntimeIntegrity.signatureDigest(home))
+                .contains(record(true).runtimeSignature().orElseThrow().sha256());
+        Files.delete(home.resolve(RuntimeManifest.SIGNATURE_FILE));
+        assertThat(RuntimeIntegrity.signatureDigest(home)).isEmpty();
     }
 
     @Test
