@@ -75,6 +75,18 @@ class PolicyDiffCommandTest {
     }
 
     @Test
+    void reportsTheSameWhateverTheNumberOfWorkers() {
+        diff(OLD, NEW, "--corpus", HAM, SPAM, "--jobs", "1");
+        String one = out();
+        outBytes.reset();
+
+        diff(OLD, NEW, "--corpus", HAM, SPAM, "--jobs", "3");
+
+        assertThat(out()).isEqualTo(one);
+        assertThat(err()).contains("on 1 thread(s)").contains("on 3 thread(s)");
+    }
+
+    @Test
     void exitsZeroWhenNoMessageChanges() {
         int code = diff(OLD, OLD, "--corpus", HAM, SPAM);
 
