@@ -1,16 +1,18 @@
 #!/bin/bash
 # The image stage of CI, run after the Maven build has produced the runtime archive:
 #   host packages -> site-loader table test -> base disk (cached) -> packer validate + build
-#   -> boot test under TCG [or: a second image from the previous policy and the rollback test,
-#   which boot-tests both] -> a boot with a seed that tries to set a policy, which must be refused.
+#   -> release record -> boot test under TCG [or: a second image from the previous policy and the
+#   rollback test, which boot-tests both] -> a boot with a seed that tries to set a policy, which must
+#   be refused.
 #
 # Usage: image/ci.sh --runtime target/bulwark-<version>-<digest12>.tar.gz [--policy-digest HEX64]
 #          [--version V] [--rcpt ADDR] [--mail-from ADDR] [--out-dir DIR]
 #          [--previous-runtime ARCHIVE [--previous-policy-digest HEX64]]
 # A digest defaults to "policyDigest" in the archive's bulwark/MANIFEST.json.
 # Outputs (default DIR: target/image): DIR/bulwark-<version>-<digest12>/{*.qcow2,*.sha256,
-# packer-manifest.json}, boot-test logs, and DIR/figures.txt with the stage's timings.
-# Env: BULWARK_IMAGE_CACHE (base-disk cache, default /var/cache/bulwark-image).
+# packer-manifest.json,release.json}, boot-test logs, and DIR/figures.txt with the stage's timings.
+# Env: BULWARK_IMAGE_CACHE (base-disk cache, default /var/cache/bulwark-image), BULWARK_SIGNING_KEY
+# (Ed25519 private key that signs release.json; the one that signed the runtime).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -79,6 +81,24 @@ image=$(timed build "$runtime" "$digest")
 figure "packer build (s)" "$(cat "$out_dir/.last-seconds")"
 figure "image" "$(basename "$image")"
 figure "image size (qcow2, compressed)" "$(size "$image")"
+
+# The release record beside the image: commit, policy digest and the SHA-256 of runtime archive (its
+# manifest, signature and SBOM), image and Packer manifest, signed with the runtime's key
+# (BULWARK_SIGNING_KEY, as for mvn package) when one is given. The runtime's own bulwark writes it.
+echo "== image: release record"
+release_tool=$(mktemp -d)
+tar -xzf "$runtime" -C "$release_tool"
+# The checkout's commit; where git cannot tell (no checkout, another owner), the runtime's own.
+commit=$(git -C "$repo" rev-parse --verify HEAD 2>/dev/null ||
+  tar -xzOf "$runtime" bulwark/MANIFEST.json | python3 -c 'import json, sys; print(json.load(sys.stdin)["commit"])')
+release_args=(--commit "$commit" --runtime "$runtime" --image "$image"
+  --packer-manifest "$(dirname "$image")/packer-manifest.json" --out "$(dirname "$image")/release.json")
+[[ -z ${BULWARK_SIGNING_KEY:-} ]] || release_args+=(--key "$BULWARK_SIGNING_KEY")
+"$release_tool/bulwark/bin/bulwark" release record "${release_args[@]}"
+"$release_tool/bulwark/bin/bulwark" verify-release "$(dirname "$image")/release.json" \
+  "$runtime" "$image" "$(dirname "$image")/packer-manifest.json"
+rm -rf "$release_tool"
+figure "release record" "$(dirname "$image")/release.json"
 
 if [[ -z $prev_runtime ]]; then
   echo "== image: boot test"

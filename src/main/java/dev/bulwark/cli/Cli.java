@@ -23,6 +23,8 @@ public final class Cli {
             case "demo" -> DemoCommand.run(rest, out, err);
             case "version" -> VersionCommand.run(rest, out, err);
             case "verify" -> VerifyCommand.run(rest, out, err);
+            case "release" -> ReleaseCommand.run(rest, out, err);
+            case "verify-release" -> VerifyReleaseCommand.run(rest, out, err);
             case "site" -> SiteCommand.run(rest, out, err);
             case "classifier" -> ClassifierCommand.run(rest, out, err);
             default -> usage(err);
@@ -43,9 +45,16 @@ public final class Cli {
         err.println("  policy compile DIR [--canonical] [--embed CLASSES_DIR]");
         err.println("  policy test DIR [--all]");
         err.println("  policy measure DIR --ham FOLDER... --spam FOLDER...");
+        err.println(
+                "  policy diff OLD_DIR NEW_DIR --corpus FOLDER... [--format text|markdown]"
+                        + "   (exit 1 when a message changed)");
         err.println("  fleet [--timeout SECONDS] HOST:PORT...");
         err.println("  version");
         err.println("  verify [--key PUBLIC_KEY.pem] [RUNTIME_DIR]");
+        err.println(
+                "  release record --commit C --runtime ARCHIVE --image FILE --packer-manifest FILE"
+                        + " [--key PRIVATE_KEY.pem] --out release.json");
+        err.println("  verify-release RECORD [FILE...] [--key PUBLIC_KEY.pem]");
         err.println("  site check [--image [--metrics-port N]] FILE   (exit 78 when invalid)");
         err.println("  classifier train|measure ...   (bulwark classifier for its options)");
         return 2;

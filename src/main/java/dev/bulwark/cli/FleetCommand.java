@@ -27,8 +27,10 @@ import java.util.concurrent.TimeoutException;
 /**
  * {@code bulwark fleet [--timeout SECONDS] HOST:PORT...}: asks every node's operations listener for
  * {@code /version}, prints one table row per node, and exits 0 only when every node answered and
- * all run the same version, commit and policy digest. Otherwise it names the odd nodes: those that
- * differ from the majority, or every node when there is no majority.
+ * all run the same version, commit, policy digest and runtime signature (signing key and the digest
+ * of the manifest's signature, so a runtime re-signed or rebuilt under the same version and commit
+ * is drift too). Otherwise it names the odd nodes: those that differ from the majority, or every
+ * node when there is no majority.
  */
 public final class FleetCommand {
 
@@ -45,7 +47,8 @@ public final class FleetCommand {
 
         /** The identity nodes must share; two nodes agree when these are equal. */
         Optional<List<String>> identity() {
-            return version.map(v -> List.of(v.version(), v.commit(), v.policyDigest()));
+            return version.map(
+                    v -> List.of(v.version(), v.commit(), v.policyDigest(), v.signature()));
         }
     }
 
@@ -93,7 +96,8 @@ public final class FleetCommand {
             """
             usage: bulwark fleet [--timeout SECONDS] HOST:PORT...
               Asks each node's operations listener (site setting metrics.listen) for /version and
-              exits 0 only if all answered with the same version, commit and policy digest.\
+              exits 0 only if all answered with the same version, commit, policy digest and
+              signature.\
             """;
 
     private static int usage(PrintStream err, String problem) {
@@ -307,7 +311,7 @@ public final class FleetCommand {
     }
 
     private static String differences(List<String> id, List<String> majority) {
-        List<String> names = List.of("version", "commit", "policy digest");
+        List<String> names = List.of("version", "commit", "policy digest", "signature");
         List<String> differ = new ArrayList<>();
         for (int i = 0; i < names.size(); i++) {
             if (!id.get(i).equals(majority.get(i))) {

@@ -35,7 +35,9 @@ final class PolicyCommand {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length < 2) {
-            err.println("usage: bulwark policy compile|test|measure DIR [options]");
+            err.println(
+                    "usage: bulwark policy compile|test|measure DIR [options], or policy diff OLD"
+                            + " NEW --corpus FOLDER...");
             return 2;
         }
         Path dir = Path.of(args[1]);
@@ -45,9 +47,12 @@ final class PolicyCommand {
                 case "compile" -> compile(dir, options, out, err);
                 case "test" -> test(dir, options, out, err);
                 case "measure" -> measure(dir, options, out, err);
+                case "diff" -> PolicyDiffCommand.run(args, out, err);
                 default -> {
                     err.println(
-                            "unknown policy command '" + args[0] + "': compile, test or measure");
+                            "unknown policy command '"
+                                    + args[0]
+                                    + "': compile, test, measure or diff");
                     yield 2;
                 }
             };

@@ -75,10 +75,7 @@ final class ServeCommand {
                                     v.manifest().version(),
                                     v.manifest().commit(),
                                     policy.digest(),
-                                    v.manifest()
-                                            .signingKey()
-                                            .map(k -> "signed " + k.fingerprint())
-                                            .orElse("unsigned"));
+                                    signature(v));
                     case ServeCheck.Development d ->
                             new VersionInfo(
                                     "development", "unknown", policy.digest(), "unverified");
@@ -139,5 +136,23 @@ final class ServeCommand {
     private static int usage(PrintStream err) {
         err.println("usage: bulwark serve [--site FILE] [--development]");
         return 2;
+    }
+
+    /**
+     * The signature as {@code /version} shows it and {@code fleet} compares it: the signing key's
+     * fingerprint and the SHA-256 of {@code MANIFEST.json.sig} (the release record's {@code
+     * runtimeSignature}), so two runtimes signed by one key for different manifests differ.
+     */
+    private static String signature(ServeCheck.Verified v) {
+        return v.manifest()
+                .signingKey()
+                .map(
+                        k ->
+                                "signed "
+                                        + k.fingerprint()
+                                        + RuntimeIntegrity.signatureDigest(v.home())
+                                                .map(d -> " sig-sha256 " + d)
+                                                .orElse(""))
+                .orElse("unsigned");
     }
 }

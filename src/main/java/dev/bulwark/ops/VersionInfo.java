@@ -14,8 +14,9 @@ import java.util.Optional;
  * @param version the release version
  * @param commit the source commit the runtime was built from
  * @param policyDigest the digest of the compiled policy inside the runtime
- * @param signature the state of the manifest's signature, as the self-verification found it (for
- *     example {@code verified} or {@code unsigned})
+ * @param signature the manifest's signature as the self-verification found it: {@code unsigned}, or
+ *     {@code signed KEY-FINGERPRINT sig-sha256 DIGEST} (the SHA-256 of {@code MANIFEST.json.sig},
+ *     which the release record names too); {@code bulwark fleet} reports nodes where it differs
  */
 public record VersionInfo(String version, String commit, String policyDigest, String signature) {
 

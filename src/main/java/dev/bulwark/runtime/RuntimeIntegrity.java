@@ -58,6 +58,22 @@ public final class RuntimeIntegrity {
         return h.isBlank() ? Optional.empty() : Optional.of(Path.of(h));
     }
 
+    /**
+     * The SHA-256 of the runtime's {@value RuntimeManifest#SIGNATURE_FILE} as stored, which a
+     * release record names as {@code runtimeSignature}; empty for an unsigned runtime.
+     */
+    public static Optional<String> signatureDigest(Path home) {
+        Path sig = home.resolve(RuntimeManifest.SIGNATURE_FILE);
+        if (!Files.isRegularFile(sig, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Digests.sha256Hex(sig));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** {@link #verify(Path, Optional)} trusting whatever key the manifest names. */
     public static Verification verify(Path home) {
         return verify(home, Optional.empty());

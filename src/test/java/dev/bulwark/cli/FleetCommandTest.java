@@ -42,7 +42,11 @@ class FleetCommandTest {
     }
 
     private String node(String version, String digest) {
-        VersionInfo info = new VersionInfo(version, "0123abc", digest, "unsigned");
+        return node(version, digest, "unsigned");
+    }
+
+    private String node(String version, String digest, String signature) {
+        VersionInfo info = new VersionInfo(version, "0123abc", digest, signature);
         OpsServer server =
                 OpsServer.start(
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
@@ -120,6 +124,39 @@ class FleetCommandTest {
         assertThat(row(c)).endsWith("ok");
         assertThat(row(b)).endsWith("DRIFT: version and policy digest differs from the majority");
         assertThat(err()).contains("1 of 3 node(s) failed or drifted: " + b);
+    }
+
+    private static final String SIGNED_A =
+            "signed " + "1f".repeat(32) + " sig-sha256 " + "2e".repeat(32);
+    private static final String SIGNED_B =
+            "signed " + "1f".repeat(32) + " sig-sha256 " + "3d".repeat(32);
+
+    @Test
+    void reportsDriftWhenTwoNodesRunRuntimesWithDifferentSignatures() {
+        // Same version, commit and policy: only the runtime's signature tells them apart.
+        String a = node("1.2.3", DIGEST_A, SIGNED_A);
+        String b = node("1.2.3", DIGEST_A, SIGNED_B);
+
+        int code = fleet(a, b);
+
+        assertThat(code).isEqualTo(1);
+        assertThat(row(a)).contains(SIGNED_A).endsWith("DRIFT: no majority agrees");
+        assertThat(row(b)).contains(SIGNED_B).endsWith("DRIFT: no majority agrees");
+        assertThat(err()).contains("2 of 2 node(s) failed or drifted: " + a + ", " + b);
+    }
+
+    @Test
+    void namesTheSignatureWhenOnlyItDiffersFromTheMajority() {
+        String a = node("1.2.3", DIGEST_A, SIGNED_A);
+        String b = node("1.2.3", DIGEST_A, "unsigned");
+        String c = node("1.2.3", DIGEST_A, SIGNED_A);
+
+        int code = fleet(a, b, c);
+
+        assertThat(code).isEqualTo(1);
+        assertThat(row(a)).endsWith("ok");
+        assertThat(row(c)).endsWith("ok");
+        assertThat(row(b)).endsWith("DRIFT: signature differs from the majority");
     }
 
     @Test
