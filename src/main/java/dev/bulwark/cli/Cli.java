@@ -25,6 +25,7 @@ public final class Cli {
             case "verify" -> VerifyCommand.run(rest, out, err);
             case "site" -> SiteCommand.run(rest, out, err);
             case "classifier" -> ClassifierCommand.run(rest, out, err);
+            case "audit" -> AuditCommand.run(rest, out, err);
             default -> usage(err);
         };
     }
@@ -48,6 +49,7 @@ public final class Cli {
         err.println("  verify [--key PUBLIC_KEY.pem] [RUNTIME_DIR]");
         err.println("  site check [--image [--metrics-port N]] FILE   (exit 78 when invalid)");
         err.println("  classifier train|measure ...   (bulwark classifier for its options)");
+        err.println("  audit verify [--head HASH] FILE...   (audit files, oldest first)");
         return 2;
     }
 }
