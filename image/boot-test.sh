@@ -9,6 +9,8 @@
 #   - a clean message is accepted, arrives at the sink exactly once, with
 #     "X-Bulwark: verdict=accept; [score=N; ]policy=<expected digest>; id=<session>";
 #   - a message carrying the GTUBE string is rejected with a 5xx and never reaches the sink;
+#   - the audit chain head on the relay's /version is the hash of an audit line in the journal, and
+#     the journal's audit lines form one unbroken chain from a genesis line;
 #   - from the guest's posture report on the serial console: the image release names the expected
 #     digest; the root file system is mounted read-only and refuses a write; sshd is gone; the relay
 #     runs as a non-root user with no-new-privileges, a seccomp filter and CAP_NET_BIND_SERVICE as
@@ -244,6 +246,10 @@ check "GTUBE message never reached the next hop" \
   test "$(grep -l -F "$gtube_token" "$work"/sink/*.eml 2>/dev/null | wc -l)" -eq 0
 
 check "relay never restarted ($(posture 'restarts'))" grep -q '^restarts 0 ' "$work/posture.txt"
+# The audit chain: the head /version reports is the hash of a line the journal holds, and every
+# journal audit line carries the hash of the one before it (ADR 0018).
+chain=$(smtp_tool audit-chain --posture "$work/posture.txt") && chain_ok=true || chain_ok=false
+check "audit chain head on /version matches the journal's audit lines ($chain)" $chain_ok
 if ((failed > 0)); then
   # The report's relay log and the console's last lines, so a CI log alone explains the failure.
   grep -a '^relay-log ' "$work/posture.txt" >&2 || true

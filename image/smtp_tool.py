@@ -13,8 +13,15 @@
   send --port P --mail-from A --rcpt B --message F
                                  one SMTP transaction; prints the server's final reply "CODE text"
                                  and exits 0 whatever the code (the caller asserts on it)
+  audit-chain --posture F        checks the guest's audit chain from its posture report: the
+                                 "audit-line" lines (the journal's audit lines) each carry the
+                                 SHA-256 of the line before, and "audit-version" (the relay's
+                                 /version) names as head the hash of one of them; prints what it
+                                 found, exits 1 on any break
 """
 import argparse
+import hashlib
+import json
 import os
 import smtplib
 import re
@@ -159,6 +166,59 @@ def send(args):
     return 0
 
 
+def audit_chain(args):
+    """The chain in the journal must be whole, and hold the head /version reports (ADR 0018)."""
+    lines, version = [], None
+    with open(args.posture, "rb") as f:
+        for raw in f.read().split(b"\n"):
+            raw = raw.rstrip(b"\r")
+            if raw.startswith(b"audit-line "):
+                lines.append(raw[len(b"audit-line "):])
+            elif raw.startswith(b"audit-version "):
+                version = raw[len(b"audit-version "):]
+    if not lines:
+        print("no audit lines in the journal")
+        return 1
+    try:
+        head = json.loads(version)
+        records, head_hash = int(head["audit_chain_records"]), head["audit_chain_head"]
+    except (TypeError, ValueError, KeyError) as e:
+        print("no audit chain head on /version (%s): %r" % (type(e).__name__, version))
+        return 1
+    prev_hash, prev_seq, found = None, None, None
+    for n, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+            seq, prev = record["seq"], record["prev"]
+        except (ValueError, KeyError) as e:
+            print("audit line %d: not a chained record (%s)" % (n, e))
+            return 1
+        if record.get("kind") == "genesis":
+            if seq != 0 or prev != "0" * 64:
+                print("audit line %d: a genesis line with seq %s, prev %s" % (n, seq, prev))
+                return 1
+        elif prev_hash is None:
+            print("audit line %d: seq %s with no genesis line before it" % (n, seq))
+            return 1
+        elif seq != prev_seq + 1 or prev != prev_hash:
+            print("audit line %d: seq %s prev %s does not follow seq %s with hash %s"
+                  % (n, seq, prev, prev_seq, prev_hash))
+            return 1
+        prev_hash, prev_seq = hashlib.sha256(line).hexdigest(), seq
+        if prev_hash == head_hash:
+            found = (n, seq)
+    if found is None:
+        print("head %s (%d records) is the hash of none of the %d audit lines in the journal"
+              % (head_hash, records, len(lines)))
+        return 1
+    if found[1] != records - 1:
+        print("head %s is line seq %d, but /version counts %d records" % (head_hash, found[1], records))
+        return 1
+    print("head %s is audit line %d of %d in the journal (seq %d); the chain is whole"
+          % (head_hash, found[0], len(lines), found[1]))
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,6 +242,9 @@ def main():
     p.add_argument("--rcpt", required=True)
     p.add_argument("--message", required=True)
     p.set_defaults(run=send)
+    p = sub.add_parser("audit-chain")
+    p.add_argument("--posture", required=True)
+    p.set_defaults(run=audit_chain)
     args = parser.parse_args()
     return args.run(args) or 0
 

@@ -1,8 +1,11 @@
 package dev.bulwark;
 
+import dev.bulwark.audit.AuditChain;
 import dev.bulwark.audit.AuditFile;
+import dev.bulwark.audit.AuditLines;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.audit.JsonAuditLog;
+import dev.bulwark.check.IntegritySettings;
 import dev.bulwark.dns.CachingResolver;
 import dev.bulwark.dns.DnsResolver;
 import dev.bulwark.flow.Authenticator;
@@ -11,11 +14,14 @@ import dev.bulwark.flow.Policy;
 import dev.bulwark.ops.Metrics;
 import dev.bulwark.ops.OpsServer;
 import dev.bulwark.ops.Readiness;
+import dev.bulwark.ops.Scheduler;
+import dev.bulwark.ops.SelfCheck;
 import dev.bulwark.ops.VersionInfo;
 import dev.bulwark.ratelimit.RateLimiter;
 import dev.bulwark.ratelimit.RedisSettings;
 import dev.bulwark.relay.NextHop;
 import dev.bulwark.relay.NextHopConfig;
+import dev.bulwark.runtime.SelfVerification;
 import dev.bulwark.site.Pem;
 import dev.bulwark.site.SiteSettings;
 import dev.bulwark.site.SiteSettingsException;
@@ -27,7 +33,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -49,7 +57,8 @@ public final class Node implements AutoCloseable {
             OutputStream auditOut,
             AuditSink extraAudit,
             Optional<DnsResolver> dns,
-            boolean authenticate) {
+            boolean authenticate,
+            Optional<Integrity> integrity) {
 
         /** Parts whose DNS answers come from the site's resolvers. */
         public Parts(
@@ -58,7 +67,15 @@ public final class Node implements AutoCloseable {
                 BooleanSupplier selfVerified,
                 OutputStream auditOut,
                 AuditSink extraAudit) {
-            this(policy, version, selfVerified, auditOut, extraAudit, Optional.empty(), true);
+            this(
+                    policy,
+                    version,
+                    selfVerified,
+                    auditOut,
+                    extraAudit,
+                    Optional.empty(),
+                    true,
+                    Optional.empty());
         }
 
         /**
@@ -73,7 +90,8 @@ public final class Node implements AutoCloseable {
                     auditOut,
                     extraAudit,
                     Optional.of(resolver),
-                    authenticate);
+                    authenticate,
+                    integrity);
         }
 
         /**
@@ -81,9 +99,40 @@ public final class Node implements AutoCloseable {
          * they cost): no authentication matcher holds, no Authentication-Results field is added.
          */
         public Parts withoutAuthentication() {
-            return new Parts(policy, version, selfVerified, auditOut, extraAudit, dns, false);
+            return new Parts(
+                    policy, version, selfVerified, auditOut, extraAudit, dns, false, integrity);
+        }
+
+        /**
+         * The same parts with the runtime checked while serving: every {@code settings.interval()}
+         * on {@code scheduler}, and on {@code POST /verify}.
+         */
+        public Parts withIntegrity(Integrity value) {
+            return new Parts(
+                    policy,
+                    version,
+                    selfVerified,
+                    auditOut,
+                    extraAudit,
+                    dns,
+                    authenticate,
+                    Optional.of(value));
         }
     }
+
+    /**
+     * How a node started from a verified runtime keeps checking it (ADR 0018).
+     *
+     * @param verification the runtime and its manifest as the start check read them
+     * @param settings the policy's {@code integrity:} section
+     * @param scheduler runs the periodic passes
+     * @param startCheckedAt when the start check passed
+     */
+    public record Integrity(
+            SelfVerification verification,
+            IntegritySettings settings,
+            Scheduler scheduler,
+            Instant startCheckedAt) {}
 
     private final SmtpServer smtp;
     private final NextHop nextHop;
@@ -129,13 +178,35 @@ public final class Node implements AutoCloseable {
                     Metrics.create(
                             parts.version(),
                             () -> !limiter.fleetConfigured() || limiter.fleetHealthy());
-            AuditSink audit = new JsonAuditLog(parts.auditOut());
+            // One chain for every destination: the journal's lines and the file's are the same.
+            List<AuditLines> outs = new ArrayList<>();
+            outs.add(new JsonAuditLog(parts.auditOut()));
             if (site.auditFile().isPresent()) {
                 AuditFile file = AuditFile.open(site.auditFile().get());
                 started.push(file);
-                audit = audit.and(file);
+                outs.add(file);
             }
-            audit = audit.and(metrics).and(parts.extraAudit());
+            AuditChain chain =
+                    AuditChain.start(
+                            AuditChain.Genesis.of(
+                                    parts.version().version(),
+                                    parts.version().commit(),
+                                    parts.integrity().map(i -> i.verification().manifestSha256()),
+                                    parts.policy().digest().hex()),
+                            Clock.systemUTC(),
+                            outs);
+            metrics.auditChain(chain::head);
+            AuditSink audit = chain.and(metrics).and(parts.extraAudit());
+            Optional<SelfCheck> selfCheck =
+                    parts.integrity()
+                            .map(
+                                    i ->
+                                            new SelfCheck(
+                                                    i.verification(),
+                                                    i.settings(),
+                                                    chain,
+                                                    i.startCheckedAt()));
+            selfCheck.ifPresent(s -> s.register(metrics));
             NextHop nextHop =
                     new NextHop(
                             NextHopConfig.of(
@@ -160,6 +231,7 @@ public final class Node implements AutoCloseable {
                             .hostname(site.hostname())
                             .spool(site.spoolDirectory(), 1024 * 1024)
                             .resources(site.resources());
+            selfCheck.ifPresent(s -> flowBuilder.accepting(s::accepting));
             if (parts.authenticate()) {
                 flowBuilder.authenticator(authenticator(site, parts, metrics));
             }
@@ -174,9 +246,33 @@ public final class Node implements AutoCloseable {
             }
             SmtpServer smtp = startSmtp(site, smtpSettings, flow, metrics);
             started.push(smtp);
+            if (selfCheck.isPresent()) {
+                Integrity i = parts.integrity().orElseThrow();
+                started.push(i.scheduler().every(i.settings().interval(), selfCheck.get()::run));
+            }
             Optional<OpsServer> ops = Optional.empty();
             if (site.metricsListen().isPresent()) {
-                Readiness readiness = Readiness.of(parts.selfVerified(), nextHop::probe);
+                BooleanSupplier verified = parts.selfVerified();
+                Readiness readiness =
+                        Readiness.withSelfCheck(
+                                () ->
+                                        !verified.getAsBoolean()
+                                                ? Optional.of(
+                                                        "self-verification against the manifest"
+                                                                + " has not passed")
+                                                : selfCheck.flatMap(SelfCheck::problem),
+                                nextHop::probe,
+                                Readiness.DEFAULT_PROBE_CACHE,
+                                System::nanoTime);
+                VersionInfo version = parts.version();
+                OpsServer.Controls controls =
+                        new OpsServer.Controls(
+                                () -> {
+                                    AuditChain.Head h = chain.head();
+                                    return version.toJson(h.records(), h.hash());
+                                },
+                                selfCheck.map(s -> s::verifyForOps),
+                                Optional.of(chain::reopen));
                 ops =
                         Optional.of(
                                 OpsServer.start(
@@ -185,7 +281,7 @@ public final class Node implements AutoCloseable {
                                                 site.metricsAllow(), site.metricsMaxConnections()),
                                         metrics,
                                         readiness,
-                                        parts.version()));
+                                        controls));
                 started.push(ops.get());
             }
             return new Node(smtp, nextHop, ops, started);

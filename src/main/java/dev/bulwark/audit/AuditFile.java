@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * was killed in the middle of a write), the next record starts on a new line: a fragment never
  * glues itself to the next record, so at most the fragment itself is unreadable.
  */
-public final class AuditFile implements AuditSink, AutoCloseable {
+public final class AuditFile implements AuditSink, AuditLines, AutoCloseable {
 
     /** Opens the file for appending; a seam so tests can make the file fail, then recover. */
     @FunctionalInterface
@@ -82,9 +82,12 @@ public final class AuditFile implements AuditSink, AutoCloseable {
 
     @Override
     public void record(AuditRecord record) {
-        ByteBuffer line =
-                ByteBuffer.wrap(
-                        (JsonAuditLog.format(record) + "\n").getBytes(StandardCharsets.UTF_8));
+        line((JsonAuditLog.format(record) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void line(byte[] bytes) {
+        ByteBuffer line = ByteBuffer.wrap(bytes);
         lock.lock();
         try {
             if (closed) {
@@ -183,6 +186,37 @@ public final class AuditFile implements AuditSink, AutoCloseable {
 
     private static String reason(Exception e) {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * Closes the file and opens {@code path} again, creating it: after a rotation renamed the old
+     * file, the next line goes to a new one. The chain (held by {@link AuditChain}, not here)
+     * continues, so the new file's first line carries the hash of the old file's last.
+     */
+    @Override
+    public void reopen() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // The old file is gone from our view either way; the new one is what matters.
+                }
+            }
+            try {
+                channel = opener.open(path);
+                midLine = endsMidLine(path);
+            } catch (IOException | RuntimeException e) {
+                channel = null;
+                failed(e);
+            }
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override

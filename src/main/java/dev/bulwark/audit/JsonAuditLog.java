@@ -14,8 +14,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** Writes each audit record as one JSON line. */
-public final class JsonAuditLog implements AuditSink {
+/**
+ * Writes each audit record as one JSON line; as {@link AuditLines}, writes the chain's lines
+ * ({@link AuditChain}) to a stream such as standard output.
+ */
+public final class JsonAuditLog implements AuditSink, AuditLines {
 
     private final OutputStream out;
     private final ReentrantLock lock = new ReentrantLock();
@@ -26,7 +29,11 @@ public final class JsonAuditLog implements AuditSink {
 
     @Override
     public void record(AuditRecord r) {
-        byte[] line = (format(r) + "\n").getBytes(StandardCharsets.UTF_8);
+        line((format(r) + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void line(byte[] line) {
         lock.lock();
         try {
             out.write(line);

@@ -22,6 +22,12 @@ public final class ReservedIds {
     /** A check failed unexpectedly; the client got a temporary failure (fail closed). */
     public static final String INTERNAL_ERROR = "internal-error";
 
+    /**
+     * The node's runtime no longer matches its manifest and the policy says to refuse mail then
+     * ({@code integrity: {on-mismatch: refuse-mail}}): new sessions get 421.
+     */
+    public static final String RUNTIME_INTEGRITY = "runtime-integrity";
+
     /** The score reached the policy's reject threshold. */
     public static final String THRESHOLD_REJECT = "threshold:reject";
 
@@ -87,6 +93,7 @@ public final class ReservedIds {
             List.of(
                     RELAY_DOMAINS,
                     INTERNAL_ERROR,
+                    RUNTIME_INTEGRITY,
                     THRESHOLD_REJECT,
                     THRESHOLD_QUARANTINE,
                     THRESHOLD_TAG,

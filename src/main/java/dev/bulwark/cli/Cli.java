@@ -27,6 +27,7 @@ public final class Cli {
             case "verify-release" -> VerifyReleaseCommand.run(rest, out, err);
             case "site" -> SiteCommand.run(rest, out, err);
             case "classifier" -> ClassifierCommand.run(rest, out, err);
+            case "audit" -> AuditCommand.run(rest, out, err);
             default -> usage(err);
         };
     }
@@ -57,6 +58,7 @@ public final class Cli {
         err.println("  verify-release RECORD [FILE...] [--key PUBLIC_KEY.pem]");
         err.println("  site check [--image [--metrics-port N]] FILE   (exit 78 when invalid)");
         err.println("  classifier train|measure ...   (bulwark classifier for its options)");
+        err.println("  audit verify [--head HASH] FILE...   (audit files, oldest first)");
         return 2;
     }
 }

@@ -3,9 +3,11 @@ package dev.bulwark.cli;
 import dev.bulwark.Node;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.flow.Policy;
+import dev.bulwark.ops.Scheduler;
 import dev.bulwark.ops.VersionInfo;
 import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.runtime.RuntimeIntegrity;
+import dev.bulwark.runtime.SelfVerification;
 import dev.bulwark.runtime.ServeCheck;
 import dev.bulwark.site.SiteSettings;
 import dev.bulwark.site.SiteSettingsException;
@@ -13,8 +15,11 @@ import dev.bulwark.site.SiteSettingsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
@@ -89,17 +94,32 @@ final class ServeCommand {
             return REFUSED;
         }
         boolean verified = check instanceof ServeCheck.Verified;
+        Node.Parts parts =
+                new Node.Parts(Policy.of(policy), version, () -> verified, out, AuditSink.NONE);
+        if (check instanceof ServeCheck.Verified v) {
+            // Checked at start a moment ago; from here on, every interval the policy sets.
+            try {
+                parts =
+                        parts.withIntegrity(
+                                new Node.Integrity(
+                                        SelfVerification.of(
+                                                v.home(),
+                                                Clock.systemUTC(),
+                                                SelfVerification.DEFAULT_BYTES_PER_SECOND),
+                                        policy.integrity(),
+                                        Scheduler.daemonThread("bulwark-self-check"),
+                                        Instant.now()));
+            } catch (IOException | IllegalArgumentException e) {
+                err.println(
+                        "bulwark serve: refusing to start: cannot read the runtime's manifest"
+                                + " again: "
+                                + e.getMessage());
+                return REFUSED;
+            }
+        }
         Node node;
         try {
-            node =
-                    Node.start(
-                            site,
-                            new Node.Parts(
-                                    Policy.of(policy),
-                                    version,
-                                    () -> verified,
-                                    out,
-                                    AuditSink.NONE));
+            node = Node.start(site, parts);
         } catch (SiteSettingsException e) {
             e.problems().forEach(p -> err.println("bulwark serve: " + p));
             return REFUSED;

@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 
 /**
@@ -44,6 +45,7 @@ public final class Flow {
     private final Resources resources;
     private final Occupancy occupancy;
     private final Optional<Authenticator> authenticator;
+    private final BooleanSupplier accepting;
 
     private Flow(Builder b) {
         this.policy = b.policy;
@@ -58,6 +60,15 @@ public final class Flow {
         this.resources = b.resources;
         this.occupancy = new Occupancy(b.resources);
         this.authenticator = b.authenticator;
+        this.accepting = b.accepting;
+    }
+
+    /**
+     * Whether the node takes new sessions at all: false once its runtime failed the self-check and
+     * the policy refuses mail then. Checked before the connection caps.
+     */
+    public boolean accepting() {
+        return accepting.getAsBoolean();
     }
 
     /** Starts building the flow of {@code policy}, relaying to {@code nextHop}. */
@@ -176,6 +187,7 @@ public final class Flow {
         private long spoolMemoryThreshold = 1024 * 1024;
         private Resources resources = Resources.defaults();
         private Optional<Authenticator> authenticator = Optional.empty();
+        private BooleanSupplier accepting = () -> true;
 
         private Builder(Policy policy, NextHopClient nextHop) {
             this.policy = Objects.requireNonNull(policy, "policy");
@@ -233,6 +245,12 @@ public final class Flow {
          * to relayed mail and removes forged ones (default: no checks, and then no authentication
          * matcher holds).
          */
+        /** Whether new sessions are taken ({@link Flow#accepting()}); always, by default. */
+        public Builder accepting(BooleanSupplier value) {
+            accepting = java.util.Objects.requireNonNull(value, "accepting");
+            return this;
+        }
+
         public Builder authenticator(Authenticator value) {
             authenticator = Optional.of(value);
             return this;

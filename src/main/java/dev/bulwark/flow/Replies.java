@@ -88,6 +88,14 @@ public final class Replies {
             new Reply(550, "5.6.0", "Message refused: NUL character in message");
     public static final Reply TOO_MANY_HOPS = new Reply(554, "5.4.6", "Too many hops, mail loop?");
     public static final Reply TOO_MANY_RECIPIENTS = new Reply(452, "4.5.3", "Too many recipients");
+
+    /** The node's runtime failed its self-check; the sender retries later, or another MX host. */
+    public static final Reply SELF_CHECK_FAILED =
+            new Reply(
+                    421,
+                    "4.3.0",
+                    "Service not available: this server failed its self-check, try again later");
+
     public static final Reply TOO_MANY_CONNECTIONS =
             new Reply(421, "4.7.0", "Too many connections, try again later");
     public static final Reply TOO_MANY_CONNECTIONS_FROM_CLIENT =

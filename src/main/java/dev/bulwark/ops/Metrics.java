@@ -1,5 +1,6 @@
 package dev.bulwark.ops;
 
+import dev.bulwark.audit.AuditChain;
 import dev.bulwark.audit.AuditRecord;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.audit.AuditVerdict;
@@ -18,6 +19,8 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +37,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The node's Prometheus metrics. Fed by the audit records (as an {@link AuditSink}) and by the SMTP
@@ -268,6 +273,72 @@ public final class Metrics implements AuditSink, ConnectionListener {
                 .register(registry);
         FunctionCounter.builder("bulwark.dns.cache.misses", cache, CachingResolver::misses)
                 .description("DNS questions sent to the resolvers")
+                .register(registry);
+    }
+
+    /**
+     * Exports the audit chain's head, so that a collector can anchor it away from the node: {@code
+     * bulwark_audit_chain_records} (lines in the chain) and {@code
+     * bulwark_audit_chain_head_info{head="<sha256>"} 1}, the hash of the last line as a label of an
+     * info metric (one series, whose label changes with every record).
+     */
+    public void auditChain(Supplier<AuditChain.Head> head) {
+        Gauge.builder("bulwark.audit.chain.records", head, h -> h.get().records())
+                .description("Lines in this run's audit chain, the genesis line included")
+                .strongReference(true)
+                .register(registry);
+        registry.getPrometheusRegistry()
+                .register(
+                        () ->
+                                InfoSnapshot.builder()
+                                        .name("bulwark_audit_chain_head")
+                                        .help(
+                                                "The SHA-256 of the last line of this run's audit"
+                                                        + " chain, in the head label")
+                                        .dataPoint(
+                                                InfoSnapshot.InfoDataPointSnapshot.builder()
+                                                        .labels(
+                                                                Labels.of(
+                                                                        "head", head.get().hash()))
+                                                        .build())
+                                        .build());
+    }
+
+    /**
+     * Exports the runtime's self-verification while serving: {@code bulwark_runtime_integrity_ok}
+     * (1 while every pass so far matched, 0 from the first mismatch on), {@code
+     * bulwark_runtime_integrity_last_check_seconds} (when the last pass ended, Unix time; the start
+     * check's time before the first), {@code bulwark_runtime_integrity_last_cpu_seconds} (what the
+     * last pass cost) and {@code bulwark_runtime_integrity_passes}.
+     */
+    public void integrity(
+            BooleanSupplier ok,
+            DoubleSupplier lastCheckEpochSeconds,
+            DoubleSupplier lastCpuSeconds,
+            DoubleSupplier passes) {
+        Gauge.builder("bulwark.runtime.integrity.ok", ok, s -> s.getAsBoolean() ? 1 : 0)
+                .description(
+                        "1 while the runtime's files match the manifest, 0 once a pass found a"
+                                + " difference")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder(
+                        "bulwark.runtime.integrity.last.check.seconds",
+                        lastCheckEpochSeconds,
+                        DoubleSupplier::getAsDouble)
+                .description("When the last check of the runtime ended, in Unix time")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder(
+                        "bulwark.runtime.integrity.last.cpu.seconds",
+                        lastCpuSeconds,
+                        DoubleSupplier::getAsDouble)
+                .description("CPU time the last check of the runtime took")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("bulwark.runtime.integrity.passes", passes, DoubleSupplier::getAsDouble)
+                .description("Checks of the runtime since start, the start check excluded")
+                .strongReference(true)
                 .register(registry);
     }
 

@@ -16,9 +16,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 
 /**
  * The operations listener (site setting {@code metrics.listen}), separate from SMTP:
@@ -28,11 +31,17 @@ import java.util.concurrent.Semaphore;
  *   <li>{@code GET /healthz}: 200 {@code ok} while the process serves requests;
  *   <li>{@code GET /readyz}: 200 {@code ready} when self-verification passed and the next hop
  *       answers, otherwise 503 with the reason;
- *   <li>{@code GET /version}: what the node runs, as JSON ({@link VersionInfo#toJson()}).
+ *   <li>{@code GET /version}: what the node runs, as JSON ({@link VersionInfo#toJson()}), with the
+ *       audit chain's head when the node has one;
+ *   <li>{@code POST /verify}: checks the runtime against its manifest now (a pass of the
+ *       self-verification); 200 when every file matches, 503 naming the first that does not;
+ *   <li>{@code POST /audit/reopen}: reopens the audit file after a rotation renamed it; the chain
+ *       continues in the new file.
  * </ul>
  *
- * Only GET and HEAD; any other method gets 405, any other path 404. Nothing here changes state.
- * Each request runs on its own virtual thread.
+ * The reporting paths take GET and HEAD, the two actions POST only; any other method gets 405, any
+ * other path 404. The actions change no filtering and lose nothing: a pass is paced and joined by
+ * concurrent callers, a reopen only starts a new file. Each request runs on its own virtual thread.
  *
  * <p>The counters say which rules fire and how often, which a spammer tuning mail against the node
  * would like to know: the listener answers only the networks the site names ({@code metrics.allow},
@@ -65,6 +74,32 @@ public final class OpsServer implements AutoCloseable {
         return start(listen, Access.loopback(), metrics, readiness, version);
     }
 
+    /**
+     * What the listener shows and does beside metrics and readiness.
+     *
+     * @param versionJson the {@code /version} document, asked for on every request
+     * @param verify a pass of the self-verification, for {@code POST /verify}: ready when every
+     *     file matched, otherwise the first difference
+     * @param reopenAudit reopens the audit destinations, for {@code POST /audit/reopen}
+     */
+    public record Controls(
+            Supplier<String> versionJson,
+            Optional<Supplier<Readiness.Status>> verify,
+            Optional<Runnable> reopenAudit) {
+
+        public Controls {
+            Objects.requireNonNull(versionJson, "versionJson");
+            Objects.requireNonNull(verify, "verify");
+            Objects.requireNonNull(reopenAudit, "reopenAudit");
+        }
+
+        /** {@code version} as it is, no actions. */
+        public static Controls of(VersionInfo version) {
+            String json = version.toJson();
+            return new Controls(() -> json, Optional.empty(), Optional.empty());
+        }
+    }
+
     /** Who may use the listener, and how many at once. */
     public record Access(List<Cidr> allow, int maxConnections) {
         public Access {
@@ -92,6 +127,16 @@ public final class OpsServer implements AutoCloseable {
             Metrics metrics,
             Readiness readiness,
             VersionInfo version) {
+        return start(listen, access, metrics, readiness, Controls.of(version));
+    }
+
+    /** As above, with {@code /version} and the actions from {@code controls}. */
+    public static OpsServer start(
+            InetSocketAddress listen,
+            Access access,
+            Metrics metrics,
+            Readiness readiness,
+            Controls controls) {
         HttpServer server;
         try {
             server = HttpServer.create(listen, 64);
@@ -101,7 +146,6 @@ public final class OpsServer implements AutoCloseable {
         }
         ExecutorService executor =
                 Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("ops-", 0).factory());
-        byte[] versionJson = (version.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
         Semaphore serving = new Semaphore(access.maxConnections());
         server.createContext(
                 "/",
@@ -121,7 +165,7 @@ public final class OpsServer implements AutoCloseable {
                         return;
                     }
                     try (exchange) {
-                        handle(exchange, metrics, readiness, versionJson);
+                        handle(exchange, metrics, readiness, controls);
                     } catch (IOException e) {
                         // The scraper went away mid-response; nothing to repair.
                         log.debug(
@@ -147,13 +191,16 @@ public final class OpsServer implements AutoCloseable {
     }
 
     private static void handle(
-            HttpExchange exchange, Metrics metrics, Readiness readiness, byte[] versionJson)
+            HttpExchange exchange, Metrics metrics, Readiness readiness, Controls controls)
             throws IOException {
         String path = exchange.getRequestURI().getPath();
+        boolean action =
+                (path.equals("/verify") && controls.verify().isPresent())
+                        || (path.equals("/audit/reopen") && controls.reopenAudit().isPresent());
         boolean known =
                 switch (path) {
                     case "/metrics", "/healthz", "/readyz", "/version" -> true;
-                    default -> false;
+                    default -> action;
                 };
         if (!known) {
             respond(
@@ -164,6 +211,29 @@ public final class OpsServer implements AutoCloseable {
             return;
         }
         String method = exchange.getRequestMethod();
+        if (action) {
+            if (!method.equals("POST")) {
+                exchange.getResponseHeaders().set("Allow", "POST");
+                respond(exchange, 405, TEXT, "method " + method + " not allowed; use POST\n");
+                return;
+            }
+            if (path.equals("/verify")) {
+                Readiness.Status s = controls.verify().get().get();
+                if (s.ready()) {
+                    respond(exchange, 200, TEXT, "verified: every runtime file matches\n");
+                } else {
+                    respond(
+                            exchange,
+                            503,
+                            TEXT,
+                            "mismatch: " + s.problem().orElse("unknown") + "\n");
+                }
+            } else {
+                controls.reopenAudit().get().run();
+                respond(exchange, 200, TEXT, "reopened\n");
+            }
+            return;
+        }
         if (!method.equals("GET") && !method.equals("HEAD")) {
             exchange.getResponseHeaders().set("Allow", "GET, HEAD");
             respond(exchange, 405, TEXT, "method " + method + " not allowed; use GET or HEAD\n");
@@ -188,7 +258,7 @@ public final class OpsServer implements AutoCloseable {
                             "not ready: " + status.problem().orElse("unknown") + "\n");
                 }
             }
-            default -> respond(exchange, 200, JSON, versionJson);
+            default -> respond(exchange, 200, JSON, controls.versionJson().get() + "\n");
         }
     }
 

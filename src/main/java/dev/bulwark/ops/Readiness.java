@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Whether the node should receive mail: its self-verification passed and the next hop answers. The
@@ -32,7 +33,7 @@ public final class Readiness {
     /** How long a next-hop probe result is reused by default. */
     public static final Duration DEFAULT_PROBE_CACHE = Duration.ofSeconds(2);
 
-    private final BooleanSupplier selfVerified;
+    private final Supplier<Optional<String>> selfCheckProblem;
     private final BooleanSupplier nextHopAnswers;
     private final long cacheNanos;
     private final LongSupplier nanoTime;
@@ -42,11 +43,11 @@ public final class Readiness {
     private boolean lastProbe;
 
     private Readiness(
-            BooleanSupplier selfVerified,
+            Supplier<Optional<String>> selfCheckProblem,
             BooleanSupplier nextHopAnswers,
             Duration cache,
             LongSupplier nanoTime) {
-        this.selfVerified = Objects.requireNonNull(selfVerified, "selfVerified");
+        this.selfCheckProblem = Objects.requireNonNull(selfCheckProblem, "selfCheckProblem");
         this.nextHopAnswers = Objects.requireNonNull(nextHopAnswers, "nextHopAnswers");
         this.cacheNanos = cache.toNanos();
         this.nanoTime = nanoTime;
@@ -67,17 +68,40 @@ public final class Readiness {
             BooleanSupplier nextHopAnswers,
             Duration probeCache,
             LongSupplier nanoTime) {
+        Objects.requireNonNull(selfVerified, "selfVerified");
+        return withSelfCheck(
+                () ->
+                        selfVerified.getAsBoolean()
+                                ? Optional.empty()
+                                : Optional.of(
+                                        "self-verification against the manifest has not passed"),
+                nextHopAnswers,
+                probeCache,
+                nanoTime);
+    }
+
+    /**
+     * Readiness whose self-check says what is wrong: {@code selfCheckProblem} gives the reason the
+     * node must not receive mail (a runtime file that differs from the manifest, named), or empty.
+     * It is asked on every check, so it must be cheap: a stored result, not a new pass.
+     */
+    public static Readiness withSelfCheck(
+            Supplier<Optional<String>> selfCheckProblem,
+            BooleanSupplier nextHopAnswers,
+            Duration probeCache,
+            LongSupplier nanoTime) {
         if (probeCache.isNegative()) {
             throw new IllegalArgumentException(
                     probeCache + " is not a valid probe cache period: must not be negative");
         }
-        return new Readiness(selfVerified, nextHopAnswers, probeCache, nanoTime);
+        return new Readiness(selfCheckProblem, nextHopAnswers, probeCache, nanoTime);
     }
 
     /** Checks both conditions; self-verification first, since without it the next hop is moot. */
     public Status check() {
-        if (!selfVerified.getAsBoolean()) {
-            return Status.notReady("self-verification against the manifest has not passed");
+        Optional<String> problem = selfCheckProblem.get();
+        if (problem.isPresent()) {
+            return Status.notReady(problem.get());
         }
         if (!nextHopAnswers()) {
             return Status.notReady("next hop does not answer with a 220 banner");

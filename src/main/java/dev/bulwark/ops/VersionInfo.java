@@ -49,6 +49,20 @@ public record VersionInfo(String version, String commit, String policyDigest, St
     }
 
     /**
+     * The {@code /version} document with the audit chain's head: {@code audit_chain_records} and
+     * {@code audit_chain_head} (the SHA-256 of the last audit line) after the four members.
+     */
+    public String toJson(long auditRecords, String auditHead) {
+        String base = toJson();
+        StringBuilder b = new StringBuilder(base.length() + 120);
+        b.append(base, 0, base.length() - 1).append(',');
+        Json.string(b, "audit_chain_records").append(':').append(auditRecords).append(',');
+        Json.string(b, "audit_chain_head").append(':');
+        Json.string(b, auditHead);
+        return b.append('}').toString();
+    }
+
+    /**
      * Reads a {@code /version} document. Unknown members are ignored, so newer nodes may add some.
      *
      * @return empty if the text is not a JSON object with the four string members

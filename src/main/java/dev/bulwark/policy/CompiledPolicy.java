@@ -5,6 +5,7 @@ import dev.bulwark.check.Connection;
 import dev.bulwark.check.DnsLists;
 import dev.bulwark.check.Evaluation;
 import dev.bulwark.check.Filter;
+import dev.bulwark.check.IntegritySettings;
 import dev.bulwark.check.Limits;
 import dev.bulwark.check.RelayDomains;
 import dev.bulwark.check.rules.RuleEvaluation;
@@ -47,6 +48,7 @@ public final class CompiledPolicy implements Filter {
 
     private final RuleSet rules;
     private final Limits limits;
+    private final IntegritySettings integrity;
     private final RelayDomains relayDomains;
     private final List<String> relayEntries;
     private final List<LimitSpec> rateLimits;
@@ -70,6 +72,7 @@ public final class CompiledPolicy implements Filter {
         this.classifierReport = o.classifierReport();
         this.rules = o.rules();
         this.limits = o.limits();
+        this.integrity = o.integrity();
         this.relayDomains = o.relayDomains();
         this.relayEntries = o.relayEntries();
         this.rateLimits = o.rateLimits();
@@ -229,6 +232,11 @@ public final class CompiledPolicy implements Filter {
     @Override
     public Limits limits() {
         return limits;
+    }
+
+    /** How the node re-verifies its runtime while serving ({@code integrity:}, ADR 0018). */
+    public IntegritySettings integrity() {
+        return integrity;
     }
 
     @Override

@@ -8,6 +8,7 @@ package dev.bulwark.policy;
  */
 sealed interface Declaration
         permits LimitsDecl,
+                IntegrityDecl,
                 ClassifierDecl,
                 ThresholdsDecl,
                 TagDecl,

@@ -21,6 +21,7 @@ final class Language {
                     "relay-domains",
                     "quarantine",
                     "limits",
+                    "integrity",
                     "thresholds",
                     "tag",
                     "classifier",
@@ -52,6 +53,7 @@ final class Language {
                     "connections-per-client",
                     "commands",
                     "errors");
+    static final Set<String> INTEGRITY = Yaml.keys("interval", "on-mismatch");
     static final Set<String> RATE_LIMIT =
             Yaml.keys(
                     "id",

@@ -1,5 +1,6 @@
 package dev.bulwark.policy;
 
+import dev.bulwark.check.IntegritySettings;
 import dev.bulwark.check.Limits;
 import dev.bulwark.classifier.Algorithm;
 import dev.bulwark.envelope.Mailbox;
@@ -62,6 +63,7 @@ final class PolicyChecker {
                             }
                         });
         Limits limits = LimitsChecker.check(d.limits(), problems);
+        integrity(d.integrity());
         d.relayDomains().ifPresent(this::relayDomains);
         boolean mailbox = d.quarantine().map(this::quarantine).orElse(false);
         Map<String, BigDecimal> thresholds = d.thresholds().map(this::thresholds).orElse(Map.of());
@@ -92,6 +94,37 @@ final class PolicyChecker {
         Map<String, List<String>> used = new TreeMap<>();
         lists.finish().forEach((name, r) -> used.put(name, List.copyOf(r.entries())));
         return new Checked(values, used);
+    }
+
+    private void integrity(IntegrityDecl i) {
+        i.interval()
+                .filter(
+                        v ->
+                                v.value().compareTo(IntegritySettings.MIN_INTERVAL) < 0
+                                        || v.value().compareTo(IntegritySettings.MAX_INTERVAL) > 0)
+                .ifPresent(
+                        v ->
+                                problems.error(
+                                        v.pos(),
+                                        v.text()
+                                                + " is not a valid integrity interval: it must be"
+                                                + " between "
+                                                + Values.human(IntegritySettings.MIN_INTERVAL)
+                                                + " and "
+                                                + Values.human(IntegritySettings.MAX_INTERVAL)));
+        i.onMismatch()
+                .filter(v -> IntegrityDecl.onMismatch(v.value()).isEmpty())
+                .ifPresent(
+                        v ->
+                                problems.error(
+                                        v.pos(),
+                                        "'"
+                                                + v.value()
+                                                + "' is not a valid on-mismatch: it must be"
+                                                + " refuse-mail or report"
+                                                + Suggest.didYouMean(
+                                                        v.value(),
+                                                        List.of("refuse-mail", "report"))));
     }
 
     Problems problems() {

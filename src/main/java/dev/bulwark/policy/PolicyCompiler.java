@@ -1,5 +1,6 @@
 package dev.bulwark.policy;
 
+import dev.bulwark.check.IntegritySettings;
 import dev.bulwark.check.Limits;
 import dev.bulwark.check.RelayDomains;
 import dev.bulwark.check.rules.RuleSet;
@@ -33,6 +34,7 @@ final class PolicyCompiler {
     record Output(
             RuleSet rules,
             Limits limits,
+            IntegritySettings integrity,
             RelayDomains relayDomains,
             List<String> relayEntries,
             List<LimitSpec> rateLimits,
@@ -81,6 +83,7 @@ final class PolicyCompiler {
         return new Output(
                 lowered.rules(),
                 lowered.limits(),
+                policy.integrity().settings(),
                 lowered.relayDomains(),
                 lowered.relayEntries(),
                 lowered.rateLimits(),

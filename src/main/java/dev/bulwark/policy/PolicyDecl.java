@@ -22,6 +22,7 @@ record PolicyDecl(
         @NotCanonical("only language 1 compiles: the canonical form states the compiler's")
                 Optional<Located<BigDecimal>> language,
         LimitsDecl limits,
+        IntegrityDecl integrity,
         Optional<OperandDecl.ListRef> relayDomains,
         Optional<Located<String>> quarantine,
         Optional<ThresholdsDecl> thresholds,
@@ -52,6 +53,7 @@ record PolicyDecl(
                 start,
                 language,
                 limits,
+                integrity,
                 relayDomains,
                 quarantine,
                 thresholds,
@@ -69,6 +71,7 @@ record PolicyDecl(
                 start,
                 language,
                 limits,
+                integrity,
                 relayDomains,
                 quarantine,
                 thresholds,
@@ -94,15 +97,16 @@ record PolicyDecl(
 
     /**
      * The canonical form of the policy (ADR 0004), given the lists its rules use with their entries
-     * normalized: a language version; every limit; relay domains; quarantine mailbox; thresholds;
-     * the tag settings (defaults explicit); the classifier, if any; the Public Suffix List snapshot
-     * by SHA-256, if any; rate limits in order; rules per stage, all stages, in order; the used
-     * lists by name. Keys in this order.
+     * normalized: a language version; every limit; the integrity settings; relay domains;
+     * quarantine mailbox; thresholds; the tag settings (defaults explicit); the classifier, if any;
+     * the Public Suffix List snapshot by SHA-256, if any; rate limits in order; rules per stage,
+     * all stages, in order; the used lists by name. Keys in this order.
      */
     Map<String, Object> canonical(Map<String, List<String>> usedLists) {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("language", (long) Language.VERSION);
         c.put("limits", limits.canonical());
+        c.put("integrity", integrity.canonical());
         relayDomains.ifPresent(r -> c.put("relay-domains", r.canonical()));
         quarantineMailbox().ifPresent(m -> c.put("quarantine", m.address()));
         thresholds.ifPresent(t -> c.put("thresholds", t.canonical()));

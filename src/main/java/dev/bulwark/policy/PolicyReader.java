@@ -70,6 +70,8 @@ final class PolicyReader {
                         section(top, "language", v -> Values.readNumber(v, "'language'", problems)),
                         section(top, "limits", v -> Optional.of(limits(v)))
                                 .orElse(LimitsDecl.none(start)),
+                        section(top, "integrity", v -> Optional.of(integrity(v)))
+                                .orElse(IntegrityDecl.none(start)),
                         section(
                                 top,
                                 "relay-domains",
@@ -181,6 +183,16 @@ final class PolicyReader {
                 number(m, "connections-per-client"),
                 number(m, "commands"),
                 number(m, "errors"));
+    }
+
+    /** {@code integrity: {interval: 5m, on-mismatch: refuse-mail}}. */
+    private IntegrityDecl integrity(Node node) {
+        Map<String, Yaml.Entry> m =
+                Yaml.mapping(node, "'integrity'", Language.INTEGRITY, problems).orElse(Map.of());
+        return new IntegrityDecl(
+                Yaml.pos(node),
+                value(m, "interval", (v, what) -> Values.readDuration(v, what, problems)),
+                value(m, "on-mismatch", (v, what) -> Values.readString(v, what, problems)));
     }
 
     private Optional<Located<BigDecimal>> number(Map<String, Yaml.Entry> m, String key) {

@@ -17,11 +17,17 @@ final class Digests {
     }
 
     static String sha256Hex(Path file) throws IOException {
+        return sha256Hex(file, Pacer.NONE);
+    }
+
+    /** As {@link #sha256Hex(Path)}, telling {@code pacer} of every buffer read. */
+    static String sha256Hex(Path file, Pacer pacer) throws IOException {
         MessageDigest md = sha256();
         byte[] buffer = new byte[256 * 1024];
         try (InputStream in = Files.newInputStream(file)) {
             for (int n; (n = in.read(buffer)) > 0; ) {
                 md.update(buffer, 0, n);
+                pacer.read(n);
             }
         }
         return HexFormat.of().formatHex(md.digest());

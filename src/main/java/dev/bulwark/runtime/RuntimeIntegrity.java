@@ -89,10 +89,51 @@ public final class RuntimeIntegrity {
         List<String> problems = new ArrayList<>();
         Optional<RuntimeManifest> manifest = readAndCheckSignature(home, trustedKey, problems);
         if (manifest.isPresent()) {
-            checkFiles(home, manifest.get(), problems);
+            checkFiles(home, manifest.get(), problems, Optional.empty());
             checkPolicyDigest(home, manifest.get(), problems);
         }
         return new Verification(home, manifest, problems);
+    }
+
+    /**
+     * Checks {@code home} again while the node serves ({@link SelfVerification}): the manifest and
+     * its signature must still be the octets read at start (so editing a file and the manifest
+     * together does not pass), and every file must match the manifest read at start. Hashes one
+     * file after another on the calling thread, at the pace {@code pacer} allows, instead of on
+     * every core as at start: mail is being served.
+     */
+    static Verification recheck(
+            Path home,
+            RuntimeManifest manifest,
+            byte[] manifestBytes,
+            Optional<byte[]> signatureBytes,
+            Pacer pacer) {
+        List<String> problems = new ArrayList<>();
+        unchanged(home, RuntimeManifest.FILE, Optional.of(manifestBytes), problems);
+        unchanged(home, RuntimeManifest.SIGNATURE_FILE, signatureBytes, problems);
+        checkFiles(home, manifest, problems, Optional.of(pacer));
+        checkPolicyDigest(home, manifest, problems);
+        return new Verification(home, Optional.of(manifest), problems);
+    }
+
+    private static void unchanged(
+            Path home, String file, Optional<byte[]> atStart, List<String> problems) {
+        Path p = home.resolve(file);
+        if (atStart.isEmpty()) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                problems.add(file + ": appeared since start");
+            }
+            return;
+        }
+        try {
+            if (!java.util.Arrays.equals(Files.readAllBytes(p), atStart.get())) {
+                problems.add(file + ": changed since start");
+            }
+        } catch (NoSuchFileException e) {
+            problems.add(file + ": missing (removed since start)");
+        } catch (IOException e) {
+            problems.add(file + ": cannot be read: " + e.getMessage());
+        }
     }
 
     /** Reads the manifest and checks its signature only: fast, for {@code bulwark version}. */
@@ -273,7 +314,12 @@ public final class RuntimeIntegrity {
         return Optional.of(m);
     }
 
-    private static void checkFiles(Path home, RuntimeManifest m, List<String> problems) {
+    /**
+     * @param paced empty: hash on every core, as fast as possible (at start); present: hash one
+     *     file after another on this thread, at its pace (while serving)
+     */
+    private static void checkFiles(
+            Path home, RuntimeManifest m, List<String> problems, Optional<Pacer> paced) {
         // Path order, so that the first problem is the first mismatching file.
         Map<String, String> found = new TreeMap<>();
         TreeSet<String> odd = new TreeSet<>();
@@ -304,17 +350,23 @@ public final class RuntimeIntegrity {
         }
         // Hash on all cores, largest files first so that no core is left with a big one at the
         // end: the runtime is ~50 MB and this runs before every start.
-        m.files().stream()
-                .sorted(Comparator.comparingLong(RuntimeManifest.Entry::size).reversed())
-                .toList()
-                .parallelStream()
-                .forEach(
-                        e -> {
-                            String problem = check(home, e, found.containsKey(e.path()));
-                            if (problem != null) {
-                                results.put(e.path(), problem);
-                            }
-                        });
+        Stream<RuntimeManifest.Entry> entries =
+                paced.isPresent()
+                        ? m.files().stream()
+                        : m.files().stream()
+                                .sorted(
+                                        Comparator.comparingLong(RuntimeManifest.Entry::size)
+                                                .reversed())
+                                .toList()
+                                .parallelStream();
+        Pacer pacer = paced.orElse(Pacer.NONE);
+        entries.forEach(
+                e -> {
+                    String problem = check(home, e, found.containsKey(e.path()), pacer);
+                    if (problem != null) {
+                        results.put(e.path(), problem);
+                    }
+                });
         for (String path : found.keySet()) {
             if (m.entry(path).isEmpty()) {
                 results.putIfAbsent(path, path + ": not in the manifest");
@@ -324,7 +376,7 @@ public final class RuntimeIntegrity {
     }
 
     /** A problem with one manifest entry, or null when the file matches. */
-    private static String check(Path home, RuntimeManifest.Entry e, boolean present) {
+    private static String check(Path home, RuntimeManifest.Entry e, boolean present, Pacer pacer) {
         if (!present) {
             return e.path() + ": missing";
         }
@@ -334,7 +386,7 @@ public final class RuntimeIntegrity {
             if (size != e.size()) {
                 return e.path() + ": " + size + " bytes, the manifest says " + e.size();
             }
-            String actual = Digests.sha256Hex(p);
+            String actual = Digests.sha256Hex(p, pacer);
             return actual.equals(e.sha256())
                     ? null
                     : e.path()

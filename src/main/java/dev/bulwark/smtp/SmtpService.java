@@ -2,6 +2,7 @@ package dev.bulwark.smtp;
 
 import dev.bulwark.check.Connection;
 import dev.bulwark.check.Limits;
+import dev.bulwark.check.ReservedIds;
 import dev.bulwark.flow.Answer;
 import dev.bulwark.flow.Flow;
 import dev.bulwark.flow.FlowSession;
@@ -55,6 +56,12 @@ public final class SmtpService implements AutoCloseable {
      * when it ends.
      */
     public Opened open(Connection connection, Wire wire) {
+        if (!flow.accepting()) {
+            Answer a =
+                    flow.refuse(
+                            connection, Replies.SELF_CHECK_FAILED, ReservedIds.RUNTIME_INTEGRITY);
+            return new Opened.Refused(a.reply());
+        }
         Optional<Admission.Refusal> capped = admission.admit(connection.client());
         if (capped.isPresent()) {
             Answer a = flow.refuse(connection, capped.get().reply(), capped.get().ruleId());

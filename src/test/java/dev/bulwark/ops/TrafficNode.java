@@ -4,6 +4,7 @@ import dev.bulwark.Node;
 import dev.bulwark.audit.AuditSink;
 import dev.bulwark.check.Decision;
 import dev.bulwark.check.Hit;
+import dev.bulwark.check.IntegritySettings;
 import dev.bulwark.check.Message;
 import dev.bulwark.check.Score;
 import dev.bulwark.check.Stage;
@@ -11,6 +12,8 @@ import dev.bulwark.check.Verdict;
 import dev.bulwark.dns.RecordedResolver;
 import dev.bulwark.flow.Policy;
 import dev.bulwark.ratelimit.LimitSpec;
+import dev.bulwark.runtime.SelfVerification;
+import dev.bulwark.runtime.TestRuntime;
 import dev.bulwark.site.SiteSettings;
 import dev.bulwark.testing.PrometheusText;
 import dev.bulwark.testing.RecordingNextHop;
@@ -26,7 +29,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -52,13 +59,15 @@ final class TrafficNode implements AutoCloseable {
 
     private final RecordingNextHop nextHop;
     private final Node node;
+    private final Path runtime;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private int sender;
 
-    private TrafficNode(RecordingNextHop nextHop, Node node) {
+    private TrafficNode(RecordingNextHop nextHop, Node node, Path runtime) {
         this.nextHop = nextHop;
         this.node = node;
+        this.runtime = runtime;
     }
 
     /**
@@ -91,7 +100,13 @@ final class TrafficNode implements AutoCloseable {
                         redisUri.isPresent() ? LimitSpec.Scope.FLEET : LimitSpec.Scope.LOCAL,
                         false);
         TestFilter filter = TestFilter.relayingFor("example.com").atData(TrafficNode::rules);
+        Path runtime = null;
         try {
+            // A runtime to check, so that the self-verification's metrics are exported too; its
+            // periodic passes are never scheduled.
+            runtime = Files.createTempDirectory("bulwark-traffic-node");
+            Path home = TestRuntime.create(runtime);
+            TestRuntime.seal(home, Optional.empty());
             Node node =
                     Node.start(
                             SiteSettings.of(site),
@@ -102,10 +117,24 @@ final class TrafficNode implements AutoCloseable {
                                             OutputStream.nullOutputStream(),
                                             AuditSink.NONE)
                                     // No DNS on the test machine: every question is NXDOMAIN.
-                                    .withDns(RecordedResolver.none()));
-            return new TrafficNode(nextHop, node);
+                                    .withDns(RecordedResolver.none())
+                                    .withIntegrity(
+                                            new Node.Integrity(
+                                                    SelfVerification.of(
+                                                            home,
+                                                            Clock.systemUTC(),
+                                                            Long.MAX_VALUE),
+                                                    IntegritySettings.DEFAULTS,
+                                                    (interval, task) -> () -> {},
+                                                    Instant.now())));
+            return new TrafficNode(nextHop, node, runtime);
+        } catch (IOException e) {
+            nextHop.close();
+            delete(runtime);
+            throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             nextHop.close();
+            delete(runtime);
             throw e;
         }
     }
@@ -268,6 +297,20 @@ final class TrafficNode implements AutoCloseable {
         } finally {
             nextHop.close();
             http.close();
+            delete(runtime);
+        }
+    }
+
+    private static void delete(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

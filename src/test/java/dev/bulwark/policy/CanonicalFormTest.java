@@ -45,6 +45,7 @@ class CanonicalFormTest {
               connections-per-client: 10
               commands: 5000
               errors: 10
+            integrity: {interval: 1m, on-mismatch: report}
             thresholds: {tag: 4, quarantine: 8, reject: 12}
             tag:
               subject-prefix: "[SPAM] "

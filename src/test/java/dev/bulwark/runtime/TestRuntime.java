@@ -11,12 +11,12 @@ import java.util.Optional;
 import java.util.Random;
 
 /** A small runtime directory laid out like the real one, for tests that need no jlink. */
-final class TestRuntime {
+public final class TestRuntime {
     private TestRuntime() {}
 
     static final String POLICY = "{\"rules\": []}\n";
 
-    static Path create(Path parent) throws IOException {
+    public static Path create(Path parent) throws IOException {
         Path home = Files.createDirectories(parent.resolve("bulwark"));
         Random r = new Random(42);
         write(home, "app/bulwark-1.2.3.jar", bytes(r, 5000));
@@ -32,7 +32,7 @@ final class TestRuntime {
         return home;
     }
 
-    static RuntimeManifest seal(Path home, Optional<KeyPair> key) throws IOException {
+    public static RuntimeManifest seal(Path home, Optional<KeyPair> key) throws IOException {
         return Packager.seal(
                 home,
                 "1.2.3",
