@@ -64,10 +64,12 @@ final class ServeCommand {
                 new FutureTask<>(() -> RuntimeIntegrity.beforeServe(developmentAllowed));
         Thread.ofPlatform().name("bulwark-self-check").start(selfCheck);
         CompiledPolicy policy = null;
-        IllegalStateException policyProblem = null;
+        Throwable policyProblem = null;
         try {
             policy = CompiledPolicy.embedded();
-        } catch (IllegalStateException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // Kept until the self-check has spoken: a corrupt jar fails here too (a class that
+            // does not load), and the self-check names the file.
             policyProblem = e;
         }
         ServeCheck check;
@@ -89,7 +91,11 @@ final class ServeCommand {
             err.println("bulwark serve: " + d.notice());
         }
         if (policyProblem != null) {
-            err.println("bulwark serve: refusing to start: " + policyProblem.getMessage());
+            err.println(
+                    "bulwark serve: refusing to start: "
+                            + (policyProblem instanceof IllegalStateException
+                                    ? policyProblem.getMessage()
+                                    : "the embedded policy does not load: " + policyProblem));
             return REFUSED;
         }
         VersionInfo version =

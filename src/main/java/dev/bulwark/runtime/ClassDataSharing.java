@@ -27,14 +27,16 @@ import java.util.stream.Stream;
  * until its first 220 banner ({@value #ARCHIVE}, ADR 0019), so that a node does not parse, verify
  * and link about 2,500 classes from the jars at every start.
  *
- * <p>Three steps, each a function of the runtime: a training run of the runtime's own {@code serve}
- * (loopback, fixed environment, stopped after one banner and EHLO) records the classes it loads
- * ({@code -XX:DumpLoadedClassList}); the list is normalized (sorted, without the constant-pool
- * lines and class ids, which follow thread timing); the runtime's java dumps the archive from that
- * list with a class path relative to the runtime, so no build path enters it. The JDK writes a
- * static archive deterministically: the same list gives the same bytes (two clean builds give one
- * archive, {@code src/build/reproducible.sh}). JDK 25's AOT cache ({@code -XX:AOTCacheOutput},
- * {@code -XX:+AOTClassLinking}) is not used: two dumps of one list differ in 62 bytes.
+ * <p>The archive is dumped by the runtime's own java from a class list kept in the repository
+ * ({@code src/build/cds-classes.txt}), with a class path relative to the runtime, so no build path
+ * enters it: the JDK writes a static archive deterministically, and the same list gives the same
+ * bytes in any directory. The list is made by {@link #train}: a training run of the runtime's own
+ * {@code serve} (loopback, fixed environment, stopped after one banner and EHLO) with {@code
+ * -XX:DumpLoadedClassList}, normalized (sorted, without the constant-pool lines and class ids).
+ * Training is not part of every build because its class list varied between two clean builds (by
+ * about 50 KB of archive): what a run loads at its edges follows thread timing. JDK 25's AOT cache
+ * ({@code -XX:AOTCacheOutput}, {@code -XX:+AOTClassLinking}) is not used: two dumps of one list
+ * differ in 62 bytes.
  *
  * <p>The JVM uses the archive only when every jar has the size and modification time it had here;
  * so every file's time is set to the build's fixed timestamp (the one the archive records), and a
@@ -70,16 +72,28 @@ final class ClassDataSharing {
     }
 
     /**
-     * Trains and dumps {@value #ARCHIVE} into {@code home}, which must already verify against its
-     * manifest (the training run is a real {@code serve}); the caller seals the manifest again
-     * afterwards. The normalized class list is left at {@code list} for inspection.
+     * Records the classes {@code serve} loads in a training run of {@code home} (which must verify
+     * against its manifest: the run is a real {@code serve}) and writes them, normalized, to {@code
+     * list}: the file the build dumps from, kept in the repository.
      */
-    static void create(Path home, String mainClass, List<String> classPath, Path list)
+    static void train(Path home, String mainClass, List<String> classPath, Path list)
             throws IOException {
-        Path raw = list.resolveSibling(list.getFileName() + ".raw");
-        train(home, mainClass, classPath, raw);
-        Files.write(list, normalize(Files.readAllLines(raw, StandardCharsets.UTF_8)));
-        Files.delete(raw);
+        Path raw = Files.createTempFile("bulwark-cds", ".classes");
+        try {
+            record(home, mainClass, classPath, raw);
+            Files.write(list, normalize(Files.readAllLines(raw, StandardCharsets.UTF_8)));
+        } finally {
+            Files.delete(raw);
+        }
+        Packager.log("class list of a training run of serve written to " + list);
+    }
+
+    /**
+     * Dumps {@value #ARCHIVE} into {@code home} from the class list {@code list} (a source file:
+     * the archive is a function of the repository and the JDK). Names in the list that the class
+     * path no longer has are skipped by the JVM; classes missing from it load from the jars.
+     */
+    static void dump(Path home, List<String> classPath, Path list) throws IOException {
         List<String> dump = new ArrayList<>();
         dump.add(home.resolve("bin/java").toString());
         dump.add("-Xshare:dump");
@@ -105,9 +119,8 @@ final class ClassDataSharing {
                         + ARCHIVE
                         + ": "
                         + Files.size(home.resolve(ARCHIVE)) / 1024
-                        + " KiB, "
-                        + Files.readAllLines(list).size()
-                        + " classes and call sites");
+                        + " KiB, from "
+                        + list);
     }
 
     /**
@@ -137,7 +150,7 @@ final class ClassDataSharing {
      * Runs {@code serve} from the runtime on loopback with {@code -XX:DumpLoadedClassList}, waits
      * for its banner, says EHLO (the classes of a session), and stops it as a supervisor would.
      */
-    private static void train(Path home, String mainClass, List<String> classPath, Path raw)
+    private static void record(Path home, String mainClass, List<String> classPath, Path raw)
             throws IOException {
         Path site = Files.createTempFile("bulwark-cds", ".conf");
         try (ServerSocket nextHop = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

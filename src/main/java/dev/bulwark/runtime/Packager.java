@@ -96,11 +96,15 @@ public final class Packager {
 
         Git git = Git.describe(basedir);
         if (appCds) {
-            // The training run is a real serve: it verifies the runtime, so seal it first; the
-            // seal below then covers the archive too.
+            Path list = Path.of(required(o, "app-cds-list"));
             ClassDataSharing.fixTimes(home, mtime);
-            seal(home, version, git.commit(), git.dirty(), Runtime.version().toString(), key);
-            ClassDataSharing.create(home, mainClass, classPath, work.resolve("cds-classes.txt"));
+            if (Boolean.parseBoolean(o.getOrDefault("app-cds-train", "false"))) {
+                // The training run is a real serve: it verifies the runtime, so seal it first;
+                // the seal below then covers the archive too.
+                seal(home, version, git.commit(), git.dirty(), Runtime.version().toString(), key);
+                ClassDataSharing.train(home, mainClass, classPath, list);
+            }
+            ClassDataSharing.dump(home, classPath, list);
             ClassDataSharing.fixTimes(home, mtime);
         }
         RuntimeManifest m =
