@@ -22,6 +22,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * {@code bulwark serve [--site FILE] [--development]}: runs a node. Before anything listens, the
@@ -58,7 +60,34 @@ final class ServeCommand {
                 }
             }
         }
-        ServeCheck check = RuntimeIntegrity.beforeServe(development);
+        // The self-check and the policy load are both work on the runtime's bytes that opens no
+        // socket: they run at the same time (ADR 0019), and nothing listens before the self-check
+        // passed. A tampered runtime is reported before a policy that does not load, which it
+        // would explain.
+        boolean developmentAllowed = development;
+        FutureTask<ServeCheck> selfCheck =
+                new FutureTask<>(() -> RuntimeIntegrity.beforeServe(developmentAllowed));
+        Thread.ofPlatform().name("bulwark-self-check").start(selfCheck);
+        CompiledPolicy policy = null;
+        Throwable policyProblem = null;
+        try {
+            policy = CompiledPolicy.embedded();
+        } catch (RuntimeException | LinkageError e) {
+            // Kept until the self-check has spoken: a corrupt jar fails here too (a class that
+            // does not load), and the self-check names the file.
+            policyProblem = e;
+        }
+        ServeCheck check;
+        try {
+            check = selfCheck.get();
+        } catch (ExecutionException e) {
+            err.println("bulwark serve: refusing to start: the self-check failed: " + e.getCause());
+            return REFUSED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("bulwark serve: refusing to start: interrupted during the self-check");
+            return REFUSED;
+        }
         if (check instanceof ServeCheck.Refused refused) {
             err.println("bulwark serve: refusing to start: " + refused.reason());
             return REFUSED;
@@ -66,11 +95,12 @@ final class ServeCommand {
         if (check instanceof ServeCheck.Development d) {
             err.println("bulwark serve: " + d.notice());
         }
-        CompiledPolicy policy;
-        try {
-            policy = CompiledPolicy.embedded();
-        } catch (IllegalStateException e) {
-            err.println("bulwark serve: refusing to start: " + e.getMessage());
+        if (policyProblem != null) {
+            err.println(
+                    "bulwark serve: refusing to start: "
+                            + (policyProblem instanceof IllegalStateException
+                                    ? policyProblem.getMessage()
+                                    : "the embedded policy does not load: " + policyProblem));
             return REFUSED;
         }
         VersionInfo version =
@@ -136,6 +166,11 @@ final class ServeCommand {
                                     stopped.countDown();
                                 },
                                 "bulwark-stop"));
+        // Off when the runtime's archive did not match its jars (touched after unpacking): the
+        // node serves the same, only its start was slower (ADR 0019).
+        log.info(
+                "class data sharing {}",
+                System.getProperty("java.vm.info", "").contains("sharing") ? "on" : "off");
         log.info(
                 "serving SMTP on {} for {}, next hop {}, policy {}, version {} ({})",
                 site.listen().getAddress().getHostAddress() + ":" + node.smtpPort(),

@@ -34,6 +34,7 @@ import java.util.zip.ZipFile;
  *   bin/bulwark            launcher (POSIX sh)
  *   bin/java, lib/, conf/, legal/, release   jlink runtime of the JDK modules the application needs
  *   app/*.jar              the application jar and its runtime dependencies (class path)
+ *   lib/bulwark.jsa        class-data-sharing archive of what serve loads (ClassDataSharing)
  *   policy/policy.json     copy of the compiled policy the server loads from the application jar
  *   policy/policy.sha256   its digest
  *   sbom.cdx.json          CycloneDX SBOM of the jars in app/
@@ -89,14 +90,23 @@ public final class Packager {
         RuntimeArchive.deleteTree(work);
         Files.createDirectories(work);
         JdkTools.link(modules, home, Boolean.parseBoolean(o.getOrDefault("cds", "true")));
-        install(
-                home,
-                jars,
-                appJar,
-                o.get("sbom"),
-                o.getOrDefault("main-class", "dev.bulwark.Main"));
+        boolean appCds = Boolean.parseBoolean(o.getOrDefault("app-cds", "false"));
+        String mainClass = o.getOrDefault("main-class", "dev.bulwark.Main");
+        List<String> classPath = install(home, jars, appJar, o.get("sbom"), mainClass, appCds);
 
         Git git = Git.describe(basedir);
+        if (appCds) {
+            Path list = Path.of(required(o, "app-cds-list"));
+            ClassDataSharing.fixTimes(home, mtime);
+            if (Boolean.parseBoolean(o.getOrDefault("app-cds-train", "false"))) {
+                // The training run is a real serve: it verifies the runtime, so seal it first;
+                // the seal below then covers the archive too.
+                seal(home, version, git.commit(), git.dirty(), Runtime.version().toString(), key);
+                ClassDataSharing.train(home, mainClass, classPath, list);
+            }
+            ClassDataSharing.dump(home, classPath, list);
+            ClassDataSharing.fixTimes(home, mtime);
+        }
         RuntimeManifest m =
                 seal(home, version, git.commit(), git.dirty(), Runtime.version().toString(), key);
         Path archive =
@@ -120,8 +130,9 @@ public final class Packager {
                                 .orElse("UNSIGNED (no signing key given)"));
     }
 
-    private static void install(
-            Path home, List<Path> jars, Path appJar, String sbom, String mainClass)
+    /** Puts the application into the runtime; returns its class path, relative to {@code home}. */
+    private static List<String> install(
+            Path home, List<Path> jars, Path appJar, String sbom, String mainClass, boolean appCds)
             throws IOException {
         Path app = Files.createDirectories(home.resolve("app"));
         List<String> classPath = new ArrayList<>();
@@ -134,7 +145,13 @@ public final class Packager {
             classPath.add("app/" + jar.getFileName());
         }
         Path launcher = home.resolve("bin/bulwark");
-        Files.writeString(launcher, launcher(mainClass, classPath), StandardCharsets.UTF_8);
+        Files.writeString(
+                launcher,
+                launcher(
+                        mainClass,
+                        classPath,
+                        appCds ? Optional.of(ClassDataSharing.ARCHIVE) : Optional.empty()),
+                StandardCharsets.UTF_8);
         launcher.toFile().setExecutable(true, false);
 
         Path policy = Files.createDirectories(home.resolve("policy"));
@@ -159,6 +176,7 @@ public final class Packager {
         if (sbom != null && !sbom.isBlank()) {
             Files.copy(Path.of(sbom), home.resolve("sbom.cdx.json"));
         }
+        return classPath;
     }
 
     private static byte[] entry(ZipFile zip, String name, Path jar) throws IOException {
@@ -183,6 +201,16 @@ public final class Packager {
      * starts small (16 MiB) and grows under load: an idle node stays near 70 MB resident.
      */
     static String launcher(String mainClass, List<String> classPath) {
+        return launcher(mainClass, classPath, Optional.empty());
+    }
+
+    /**
+     * The launcher, with the class-data-sharing archive at {@code sharedArchive} (relative to the
+     * runtime) when given. The JVM checks the archive against the class path and the jars' sizes
+     * and times, and starts without it when they differ (slower, never different).
+     */
+    static String launcher(
+            String mainClass, List<String> classPath, Optional<String> sharedArchive) {
         StringBuilder cp = new StringBuilder();
         for (String entry : classPath) {
             cp.append(cp.isEmpty() ? "" : ":").append("$home/").append(entry);
@@ -220,10 +248,15 @@ public final class Packager {
         # settings, which are the other BULWARK_* variables.
         unset BULWARK_HEAP BULWARK_SIGNING_KEY JDK_JAVA_OPTIONS JAVA_TOOL_OPTIONS _JAVA_OPTIONS CLASSPATH
         exec "$home/bin/java" -Xms16m -Xmx"$heap" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData \\
-          -Dbulwark.home="$home" \\
+          @SHARED_ARCHIVE@-Dbulwark.home="$home" \\
           -cp "@CLASS_PATH@" \\
           @MAIN_CLASS@ "$@"
         """
+                .replace(
+                        "@SHARED_ARCHIVE@",
+                        sharedArchive
+                                .map(a -> "-XX:SharedArchiveFile=\"$home/" + a + "\" ")
+                                .orElse(""))
                 .replace("@CLASS_PATH@", cp)
                 .replace("@MAIN_CLASS@", mainClass);
     }

@@ -259,6 +259,48 @@ class RuntimeIT {
                 .contains("app/" + jar.getFileName());
     }
 
+    @Test
+    void servesFromTheUnpackedRuntimeWithItsClassDataSharingArchive() throws Exception {
+        assertThat(built.entry("lib/bulwark.jsa")).isPresent();
+        Path site = dir.resolve("site.conf");
+        Files.writeString(
+                site,
+                """
+                hostname = mx.test.invalid
+                listen = 127.0.0.1:0
+                next-hop = 127.0.0.1:9
+                """);
+        Process p =
+                new ProcessBuilder(
+                                home.resolve("bin/bulwark").toString(),
+                                "serve",
+                                "--site",
+                                site.toString())
+                        .redirectErrorStream(true)
+                        .start();
+        List<String> lines = new ArrayList<>();
+        try (var in =
+                new java.io.BufferedReader(
+                        new java.io.InputStreamReader(
+                                p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                lines.add(line);
+                if (line.contains("serving SMTP on")) {
+                    break;
+                }
+            }
+        } finally {
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        assertThat(lines).anyMatch(l -> l.contains("serving SMTP on"));
+        assertThat(lines)
+                .as("the JVM mapped lib/bulwark.jsa: the unpacked jars match it")
+                .anyMatch(l -> l.endsWith("class data sharing on"));
+    }
+
     private Path onlyJar(String prefix) throws IOException {
         try (Stream<Path> s = Files.list(home.resolve("app"))) {
             List<Path> jars = s.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
