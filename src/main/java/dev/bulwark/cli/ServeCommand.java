@@ -13,6 +13,9 @@ import dev.bulwark.site.SiteSettingsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -24,7 +27,21 @@ import java.util.concurrent.CountDownLatch;
  * difference; then it loads the policy compiled into it (never a policy directory) and the site
  * settings, and serves until it is stopped.
  */
-final class ServeCommand {
+@Command(
+        name = "serve",
+        header = "Runs a node: the relay with the policy compiled into this runtime.",
+        description = {
+            "Runs a node: checks every file of this runtime against its manifest, loads the policy"
+                    + " compiled into it and the site settings, then relays mail until stopped.",
+            "Site settings come from --site FILE and BULWARK_* environment variables."
+        },
+        exitCodeList = {
+            "0:stopped cleanly",
+            "2:usage error",
+            "78:refused to start: invalid site settings, no compiled policy, or a runtime that"
+                    + " failed its self-check"
+        })
+final class ServeCommand implements Cli.Action {
 
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -34,25 +51,18 @@ final class ServeCommand {
      */
     static final int REFUSED = 78;
 
-    private ServeCommand() {}
+    @Option(names = "--site", paramLabel = "FILE", description = "the site settings file")
+    private Optional<Path> siteFile = Optional.empty();
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        Optional<Path> siteFile = Optional.empty();
-        boolean development = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--site" -> {
-                    if (++i >= args.length) {
-                        return usage(err);
-                    }
-                    siteFile = Optional.of(Path.of(args[i]));
-                }
-                case "--development" -> development = true;
-                default -> {
-                    return usage(err);
-                }
-            }
-        }
+    @Option(
+            names = "--development",
+            description =
+                    "run from a development class path (no runtime to verify); never in"
+                            + " production")
+    private boolean development;
+
+    @Override
+    public int run(PrintStream out, PrintStream err) {
         ServeCheck check = RuntimeIntegrity.beforeServe(development);
         if (check instanceof ServeCheck.Refused refused) {
             err.println("bulwark serve: refusing to start: " + refused.reason());
@@ -134,10 +144,5 @@ final class ServeCommand {
             Thread.currentThread().interrupt();
         }
         return 0;
-    }
-
-    private static int usage(PrintStream err) {
-        err.println("usage: bulwark serve [--site FILE] [--development]");
-        return 2;
     }
 }

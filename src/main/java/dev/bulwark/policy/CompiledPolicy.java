@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -45,6 +46,12 @@ public final class CompiledPolicy implements Filter {
     /** The classifier's model, when the policy has one: its SHA-256 is in the canonical form. */
     public static final String EMBEDDED_MODEL = EMBEDDED_DIR + "classifier.model";
 
+    /**
+     * The rules' descriptions beside the canonical form, not in it: rewording a description keeps
+     * the digest (ADR 4), and the runtime still shows it (ADR 0017).
+     */
+    public static final String EMBEDDED_DESCRIPTIONS = EMBEDDED_DIR + "descriptions.json";
+
     private final RuleSet rules;
     private final Limits limits;
     private final RelayDomains relayDomains;
@@ -61,6 +68,7 @@ public final class CompiledPolicy implements Filter {
 
     static final String EMBEDDED_PSL = EMBEDDED_DIR + "public_suffix_list.dat";
 
+    private Map<String, String> descriptions;
     private byte[] pslText = new byte[0];
     private PublicSuffixList psl = PublicSuffixList.EMPTY;
 
@@ -75,6 +83,7 @@ public final class CompiledPolicy implements Filter {
         this.canonical = o.canonical();
         this.digest = o.digest();
         this.warnings = o.warnings();
+        this.descriptions = Map.copyOf(o.descriptions());
     }
 
     /**
@@ -140,6 +149,8 @@ public final class CompiledPolicy implements Filter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + EMBEDDED_PSL, e);
         }
+        optionalResource(EMBEDDED_DESCRIPTIONS)
+                .ifPresent(json -> p.describe(new String(json, StandardCharsets.UTF_8)));
         return p;
     }
 
@@ -211,6 +222,10 @@ public final class CompiledPolicy implements Filter {
         Files.createDirectories(dir);
         Files.writeString(classesDir.resolve(EMBEDDED_POLICY), canonical, StandardCharsets.UTF_8);
         Files.writeString(
+                classesDir.resolve(EMBEDDED_DESCRIPTIONS),
+                dev.bulwark.json.JsonWriter.write(new java.util.TreeMap<>(descriptions)) + "\n",
+                StandardCharsets.UTF_8);
+        Files.writeString(
                 classesDir.resolve(EMBEDDED_DIGEST), digest + "\n", StandardCharsets.UTF_8);
         Path model = classesDir.resolve(EMBEDDED_MODEL);
         if (classifier.isPresent()) {
@@ -221,6 +236,34 @@ public final class CompiledPolicy implements Filter {
         if (pslText.length > 0) {
             Files.write(classesDir.resolve(EMBEDDED_PSL), pslText);
         }
+    }
+
+    /** What the policy says rule {@code ruleId} is for, if its author wrote a description. */
+    public Optional<String> description(String ruleId) {
+        return Optional.ofNullable(descriptions.get(ruleId));
+    }
+
+    /** Every rule's description, by rule id. */
+    public Map<String, String> descriptions() {
+        return descriptions;
+    }
+
+    /**
+     * Takes descriptions written beside an embedded canonical form (which has none): a JSON object
+     * of rule id to text. Ids the policy does not have are ignored.
+     */
+    private void describe(String json) {
+        if (!(dev.bulwark.json.JsonReader.parse(json) instanceof Map<?, ?> m)) {
+            throw new IllegalStateException(EMBEDDED_DESCRIPTIONS + " is not a JSON object");
+        }
+        Map<String, String> d = new java.util.HashMap<>();
+        m.forEach(
+                (k, v) -> {
+                    if (k instanceof String id && v instanceof String text) {
+                        d.put(id, text);
+                    }
+                });
+        descriptions = Map.copyOf(d);
     }
 
     @Override
