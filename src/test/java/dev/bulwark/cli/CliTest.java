@@ -279,4 +279,42 @@ class CliTest {
                 .startsWith("bulwark check: --dns and --dns-answers exclude each other")
                 .contains("usage: bulwark check ");
     }
+
+    @Test
+    void policyTestShowsTheDescriptionsOfTheRulesInAMismatch() throws IOException {
+        Path dir = temp.resolve("p");
+        Files.createDirectories(dir.resolve("tests/messages"));
+        Files.writeString(
+                dir.resolve("inbound.yaml"),
+                """
+                relay-domains: [example.com]
+                rules:
+                  data:
+                    - id: hold
+                      description: mail that says wait is held back
+                      when: {subject-contains: wait}
+                      action: defer
+                """);
+        Files.writeString(dir.resolve("tests/messages/wait.eml"), "Subject: wait\n\nhi\n");
+        Files.writeString(
+                dir.resolve("tests/cases.yaml"),
+                """
+                defaults:
+                  client: 198.51.100.25
+                  helo: mail.example.org
+                  sender: alice@example.org
+                  recipients: [bob@example.com]
+                cases:
+                  - name: waiting-is-delivered
+                    message: messages/wait.eml
+                    expect: deliver
+                """);
+        Run r = cli("policy", "test", dir.toString());
+        assertThat(r.code).as(r.err).isEqualTo(1);
+        assertThat(r.out)
+                .contains("waiting-is-delivered")
+                .contains(
+                        "rules that fired above:\n"
+                                + "  hold \u2014 mail that says wait is held back\n");
+    }
 }
