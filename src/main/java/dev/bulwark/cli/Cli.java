@@ -146,14 +146,17 @@ public final class Cli {
 
     /**
      * The tree with only the command named {@code first} under the root when there is one by that
-     * name, otherwise the whole tree. picocli reflects over every class it is given: building one
-     * command instead of seventeen keeps {@code bulwark serve} quick to start (ADR 0017).
+     * name (other than {@code help}), otherwise the whole tree. picocli reflects over every class
+     * it is given: building one command instead of seventeen keeps {@code bulwark serve} quick to
+     * start (ADR 0017).
      */
     static CommandLine commandLine(String first) {
         CommandLine root = new CommandLine(new Bulwark());
         List<Class<?>> named =
                 COMMANDS.stream()
                         .filter(c -> c.getAnnotation(Command.class).name().equals(first))
+                        // help explains any command: it needs them all.
+                        .filter(c -> c != CommandLine.HelpCommand.class)
                         .toList();
         for (Class<?> c : named.isEmpty() ? COMMANDS : named) {
             root.addSubcommand(c);
