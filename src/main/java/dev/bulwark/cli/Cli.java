@@ -78,6 +78,10 @@ public final class Cli {
         return switch (args.length == 0 ? "" : args[0]) {
             // A command not on picocli yet is wired here, one case each, until it moves into the
             // tree: case "name" -> NameCommand.run(Arrays.copyOfRange(args, 1, args.length), ...);
+            case "serve" ->
+                    ServeCommand.quick(args)
+                            .map(serve -> serve.run(out, err))
+                            .orElseGet(() -> execute(args, out, err));
             default -> execute(args, out, err);
         };
     }
