@@ -17,6 +17,16 @@ chown -R 0:0 /opt/bulwark
 chmod -R a-w,go-w /opt/bulwark
 rm -f "$archive"
 
+# --- man pages and bash completion, generated from the command line at build time (ADR 0017) -------
+[[ -f /opt/bulwark/man/man1/bulwark.1 && -f /opt/bulwark/completion/bulwark.bash ]] \
+  || { echo "install: the runtime has no man pages or completion (man/man1, completion/)" >&2; exit 1; }
+install -d -m 0755 /usr/local/share/man/man1 /usr/local/share/bash-completion/completions
+install -m 0644 /opt/bulwark/man/man1/*.1 /usr/local/share/man/man1/
+install -m 0644 /opt/bulwark/completion/bulwark.bash /usr/local/share/bash-completion/completions/bulwark
+# On the PATH, so that `man bulwark-check` and completion meet the name operators type.
+ln -sfn /opt/bulwark/bin/bulwark /usr/local/bin/bulwark
+if command -v mandb >/dev/null; then mandb -q || true; fi
+
 install -d -m 0755 /etc/bulwark
 cat > /etc/bulwark/release <<REL
 VERSION=$BULWARK_VERSION

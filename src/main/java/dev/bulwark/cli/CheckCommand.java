@@ -16,11 +16,19 @@ import dev.bulwark.envelope.Paths;
 import dev.bulwark.envelope.ReversePath;
 import dev.bulwark.flow.InMemoryNextHop;
 import dev.bulwark.flow.Policy;
+import dev.bulwark.flow.Reply;
 import dev.bulwark.flow.Trial;
 import dev.bulwark.policy.Cases;
 import dev.bulwark.policy.CompiledPolicy;
 import dev.bulwark.policy.Envelope;
 import dev.bulwark.policy.PolicyException;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,50 +45,95 @@ import java.util.Locale;
  * stage's decision, the score, every rule that fired with what it matched, our reply, and the trace
  * headers the next hop would get.
  */
-final class CheckCommand {
-    private CheckCommand() {}
+@Command(
+        name = "check",
+        header = "Runs one message through a policy and shows what every stage did.",
+        description = {
+            "Runs one message through a policy (a directory, or the one compiled into this"
+                    + " runtime) in the same transaction flow as the server, with an in-memory next"
+                    + " hop. Prints each stage's decision, the score, every rule that fired (with"
+                    + " its description) and what it matched, our reply, and the trace headers the"
+                    + " next hop would get.",
+            "DNS is offline unless --dns or --dns-answers is given."
+        },
+        exitCodeList = {
+            "0:accepted: our reply to the final stage was 2xx (deliver, accept, tag, quarantine or"
+                    + " discard)",
+            "1:rejected: a 5xx reply",
+            "2:usage error: an unknown option, a malformed address or IP",
+            "3:deferred: a 4xx reply (the client would retry)",
+            "4:could not check: an invalid policy, an unreadable message or DNS answers file"
+        })
+final class CheckCommand implements Cli.Action {
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        Path policyDir = null;
-        String client = "198.51.100.25";
-        String helo = "mail.example.org";
-        String from = "sender@example.org";
-        List<String> to = new ArrayList<>();
-        Path file = null;
-        String dns = null;
-        Path answers = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.startsWith("--") && i + 1 >= args.length) {
-                err.println(a + " needs a value");
-                return 2;
-            }
-            switch (a) {
-                case "--policy" -> policyDir = Path.of(args[++i]);
-                case "--client" -> client = args[++i];
-                case "--helo" -> helo = args[++i];
-                case "--from" -> from = args[++i];
-                case "--to" -> to.add(args[++i]);
-                case "--dns" -> dns = args[++i];
-                case "--dns-answers" -> answers = Path.of(args[++i]);
-                default -> {
-                    if (a.startsWith("--") || file != null) {
-                        err.println("unexpected argument " + a);
-                        return 2;
-                    }
-                    file = Path.of(a);
-                }
-            }
-        }
-        if (file == null) {
-            err.println(
-                    "usage: bulwark check [--policy DIR] [--client IP] [--helo NAME] [--from ADDR]"
-                            + " [--to ADDR]... [--dns SERVERS|system | --dns-answers FILE] FILE");
-            return 2;
-        }
+    /** Exit status: our reply was 2xx. */
+    static final int ACCEPTED = 0;
+
+    /** Exit status: our reply was 5xx. */
+    static final int REJECTED = 1;
+
+    /** Exit status: our reply was 4xx. */
+    static final int DEFERRED = 3;
+
+    /** Exit status: the check could not run (policy, message or answers unusable). */
+    static final int FAILED = 4;
+
+    @Spec private CommandSpec spec;
+
+    @Option(
+            names = "--policy",
+            paramLabel = "DIR",
+            description = "the policy directory (default: the policy compiled into this runtime)")
+    private Path policyDir;
+
+    @Option(
+            names = "--client",
+            paramLabel = "IP",
+            description = "the client's address (default: ${DEFAULT-VALUE})")
+    private String client = "198.51.100.25";
+
+    @Option(
+            names = "--helo",
+            paramLabel = "NAME",
+            description = "the name the client greets with (default: ${DEFAULT-VALUE})")
+    private String helo = "mail.example.org";
+
+    @Option(
+            names = "--from",
+            paramLabel = "ADDR",
+            description = "the envelope sender, <> for none (default: ${DEFAULT-VALUE})")
+    private String from = "sender@example.org";
+
+    @Option(
+            names = "--to",
+            paramLabel = "ADDR",
+            description =
+                    "an envelope recipient, repeatable (default: user@ the first relay domain)")
+    private List<String> to = new ArrayList<>();
+
+    @Option(
+            names = "--dns",
+            paramLabel = "SERVERS|system",
+            description =
+                    "ask these resolvers (HOST[:PORT],...) or the system's, live: SPF, DKIM, DMARC"
+                            + " and DNS lists")
+    private String dns;
+
+    @Option(
+            names = "--dns-answers",
+            paramLabel = "FILE",
+            description = "replay the answers recorded in this zone file")
+    private Path answers;
+
+    @Parameters(paramLabel = "FILE", description = "the message; - for standard input")
+    private Path file;
+
+    @Override
+    public int run(PrintStream out, PrintStream err) {
         if (dns != null && answers != null) {
-            err.println("--dns and --dns-answers exclude each other: live or recorded answers");
-            return 2;
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "--dns and --dns-answers exclude each other: live or recorded answers");
         }
         try {
             CompiledPolicy policy =
@@ -161,6 +214,8 @@ final class CheckCommand {
                                     ? ""
                                     : " (" + (h.score().value() > 0 ? "+" : "") + h.score() + ")",
                             h.detail());
+                    policy.description(h.ruleId())
+                            .ifPresent(d -> out.println("           \u2014 " + d));
                 }
                 if (s.decision().classifier().isPresent() && policy.classifier().isPresent()) {
                     explain(
@@ -191,23 +246,32 @@ final class CheckCommand {
                     out.println("         " + header);
                 }
             }
-            return 0;
+            return exitStatus(trial.reply());
         } catch (PolicyException e) {
             e.diagnostics().forEach(err::println);
-            return 1;
+            return FAILED;
         } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            return 2;
+            // A malformed --client, --from or --to: a usage error, named by the parser's message.
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         } catch (IllegalStateException e) {
             err.println(e.getMessage());
-            return 1;
+            return FAILED;
         } catch (RecordedAnswersException e) {
             e.diagnostics().forEach(err::println);
-            return 1;
+            return FAILED;
         } catch (IOException e) {
             err.println("cannot read: " + e.getMessage());
-            return 1;
+            return FAILED;
         }
+    }
+
+    /** The exit status follows the class of our reply: what the client would have been told. */
+    static int exitStatus(Reply reply) {
+        return switch (reply.code() / 100) {
+            case 2, 3 -> ACCEPTED;
+            case 4 -> DEFERRED;
+            default -> REJECTED;
+        };
     }
 
     /** What SPF, DKIM, DMARC and the DNS lists gave, as the Authentication-Results field says. */

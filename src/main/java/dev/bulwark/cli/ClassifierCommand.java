@@ -12,6 +12,13 @@ import dev.bulwark.classifier.ModelFormatException;
 import dev.bulwark.classifier.Options;
 import dev.bulwark.classifier.Training;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -32,15 +39,13 @@ import java.util.stream.Stream;
  * on it, and reports, for information, the rates on other folders at the threshold the held-back
  * part chose.
  */
+@Command(
+        name = "classifier",
+        header = "Trains and measures the classifier on its own.",
+        description = "The classifier on its own, before and besides the policy.",
+        subcommands = {ClassifierCommand.Train.class, ClassifierCommand.Measure.class})
 final class ClassifierCommand {
     private ClassifierCommand() {}
-
-    private static final String USAGE =
-            "usage: bulwark classifier train CORPUS_DIR [--algorithm NAME] [--folds K]"
-                    + " [--recall R] [--max-fp F] [--out MODEL]\n"
-                    + "       bulwark classifier measure CORPUS_DIR [--algorithm NAME]..."
-                    + " [--folds K] [--max-fp F] [--hold-out PERCENT] [--evaluate-ham DIR]..."
-                    + " [--evaluate-spam DIR]...";
 
     /** Parsed options of both sub-commands. */
     private static final class Args {
@@ -55,72 +60,166 @@ final class ClassifierCommand {
         final List<Path> evaluateSpam = new ArrayList<>();
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length < 2) {
-            err.println(USAGE);
-            return 2;
-        }
-        Args a;
-        try {
-            a = parse(args);
-        } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            err.println(USAGE);
-            return 2;
-        }
-        try {
-            return switch (args[0]) {
-                case "train" -> train(a, out, err);
-                case "measure" -> measure(a, out, err);
-                default -> {
-                    err.println("unknown classifier command '" + args[0] + "': train or measure");
-                    yield 2;
+    /** The options both commands take; values are checked when the command runs. */
+    abstract static class Common implements Cli.Action {
+        @Spec CommandSpec spec;
+
+        @Parameters(
+                index = "0",
+                paramLabel = "CORPUS_DIR",
+                description = "a folder with ham/ and spam/ subfolders of messages")
+        Path corpus;
+
+        @Option(
+                names = "--folds",
+                paramLabel = "K",
+                description = "cross-validation folds, 2 to 100 (default: 5)")
+        String folds;
+
+        @Option(
+                names = "--max-fp",
+                paramLabel = "F",
+                description = "the largest false-positive rate allowed (default: 0.005)")
+        String maxFp;
+
+        abstract void more(Args a);
+
+        abstract int run(Args a, PrintStream out, PrintStream err) throws IOException;
+
+        @Override
+        public final int run(PrintStream out, PrintStream err) {
+            Args a = new Args();
+            try {
+                a.corpus = corpus;
+                if (folds != null) {
+                    a.folds = integer("--folds", folds, 2, 100);
                 }
-            };
-        } catch (NoSuchFileException e) {
-            err.println(e.getFile() + ": no such file or folder");
-            return 1;
-        } catch (IOException e) {
-            err.println("cannot read the corpus: " + e.getMessage());
-            return 1;
-        } catch (IllegalArgumentException e) {
-            err.println(e.getMessage());
-            return 1;
+                if (maxFp != null) {
+                    a.maxFp = fraction("--max-fp", maxFp);
+                }
+                more(a);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+            }
+            if (a.algorithms.isEmpty()) {
+                a.algorithms.add(Options.defaults().algorithm());
+            }
+            try {
+                return run(a, out, err);
+            } catch (NoSuchFileException e) {
+                err.println(e.getFile() + ": no such file or folder");
+                return 1;
+            } catch (IOException e) {
+                err.println("cannot read the corpus: " + e.getMessage());
+                return 1;
+            } catch (IllegalArgumentException e) {
+                err.println(e.getMessage());
+                return 1;
+            }
         }
     }
 
-    private static Args parse(String[] args) {
-        Args a = new Args();
-        a.corpus = Path.of(args[1]);
-        for (int i = 2; i < args.length; i++) {
-            String o = args[i];
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(o + " needs a value");
+    @Command(
+            name = "train",
+            header = "Trains and cross-validates the classifier, and writes the model.",
+            description =
+                    "Trains and cross-validates a corpus as the build does, and writes the model.",
+            exitCodeList = {
+                "0:done: the cross-validation met the bar",
+                "1:the corpus cannot be read, or the model missed the bar",
+                "2:usage error"
+            })
+    static final class Train extends Common {
+        @Option(
+                names = "--algorithm",
+                paramLabel = "NAME",
+                description = "robinson-fisher or logistic (default: logistic)")
+        String algorithm;
+
+        @Option(
+                names = "--recall",
+                paramLabel = "R",
+                description = "the spam recall the model must reach (default: 0.95)")
+        String recall;
+
+        @Option(names = "--out", paramLabel = "MODEL", description = "write the model here")
+        Path model;
+
+        @Override
+        void more(Args a) {
+            if (algorithm != null) {
+                a.algorithms.add(algorithm(algorithm));
             }
-            String v = args[++i];
-            switch (o) {
-                case "--algorithm" -> {
-                    Algorithm alg = Algorithm.named(v);
-                    if (alg == null) {
-                        throw new IllegalArgumentException(
-                                "unknown algorithm '" + v + "': robinson-fisher or logistic");
-                    }
-                    a.algorithms.add(alg);
-                }
-                case "--folds" -> a.folds = integer(o, v, 2, 100);
-                case "--hold-out" -> a.holdOut = integer(o, v, 1, 90);
-                case "--recall" -> a.recall = fraction(o, v);
-                case "--max-fp" -> a.maxFp = fraction(o, v);
-                case "--out" -> a.out = Path.of(v);
-                case "--evaluate-ham" -> a.evaluateHam.add(Path.of(v));
-                case "--evaluate-spam" -> a.evaluateSpam.add(Path.of(v));
-                default -> throw new IllegalArgumentException("unknown option " + o);
+            if (recall != null) {
+                a.recall = fraction("--recall", recall);
             }
+            a.out = model;
         }
-        if (a.algorithms.isEmpty()) {
-            a.algorithms.add(Options.defaults().algorithm());
+
+        @Override
+        int run(Args a, PrintStream out, PrintStream err) throws IOException {
+            return train(a, out, err);
         }
-        return a;
+    }
+
+    @Command(
+            name = "measure",
+            header = "Compares classifier algorithms on a held-back part of a corpus.",
+            description =
+                    "Holds back part of the corpus, compares algorithms on it, and reports, for"
+                            + " information, the rates on other folders at the threshold the"
+                            + " held-back part chose.",
+            exitCodeList = {"0:measured", "1:the corpus cannot be read", "2:usage error"})
+    static final class Measure extends Common {
+        @Option(
+                names = "--algorithm",
+                paramLabel = "NAME",
+                description = "robinson-fisher or logistic; repeatable (default: logistic)")
+        List<String> algorithms = new ArrayList<>();
+
+        @Option(
+                names = "--hold-out",
+                paramLabel = "PERCENT",
+                description = "how much of the corpus to hold back, 1 to 90 (default: 20)")
+        String holdOut;
+
+        @Option(
+                names = "--evaluate-ham",
+                paramLabel = "DIR",
+                description = "a further folder of ham to report on; repeatable")
+        List<Path> evaluateHam = new ArrayList<>();
+
+        @Option(
+                names = "--evaluate-spam",
+                paramLabel = "DIR",
+                description = "a further folder of spam to report on; repeatable")
+        List<Path> evaluateSpam = new ArrayList<>();
+
+        @Override
+        void more(Args a) {
+            for (String name : algorithms) {
+                a.algorithms.add(algorithm(name));
+            }
+            if (holdOut != null) {
+                a.holdOut = integer("--hold-out", holdOut, 1, 90);
+            }
+            a.evaluateHam.addAll(evaluateHam);
+            a.evaluateSpam.addAll(evaluateSpam);
+        }
+
+        @Override
+        int run(Args a, PrintStream out, PrintStream err) throws IOException {
+            return measure(a, out, err);
+        }
+    }
+
+    private static Algorithm algorithm(String name) {
+        Algorithm alg = Algorithm.named(name);
+        if (alg == null) {
+            throw new IllegalArgumentException(
+                    "unknown algorithm '" + name + "': robinson-fisher or logistic");
+        }
+        return alg;
     }
 
     private static int integer(String option, String v, int min, int max) {

@@ -17,6 +17,9 @@ import dev.bulwark.site.SiteSettings;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -41,32 +44,44 @@ import java.util.concurrent.CountDownLatch;
  * It sends a few sample messages first, then waits for yours until Ctrl-C. A development command:
  * the shipped runtime has no GreenMail and never serves a policy directory.
  */
-final class DemoCommand {
+@Command(
+        name = "demo",
+        header = "Development: the relay with a policy directory and an embedded next hop.",
+        description = {
+            "Development: the relay with a policy directory and an embedded next hop (GreenMail, in"
+                    + " this process). Sends a few sample messages, then shows each transaction"
+                    + " (rules that fired, with their descriptions) until Ctrl-C.",
+            "Not in the shipped runtime, which never serves a policy directory."
+        },
+        exitCodeList = {"0:stopped", "1:the policy has errors, or cannot be read", "2:usage error"})
+final class DemoCommand implements Cli.Action {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
     private static final int DEFAULT_PORT = 2525;
 
-    private DemoCommand() {}
+    @Option(
+            names = "--policy",
+            paramLabel = "DIR",
+            description = "the policy directory (default: ${DEFAULT-VALUE})")
+    private Path policyDir = Path.of("policy");
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        Path policyDir = Path.of("policy");
-        int port = DEFAULT_PORT;
-        boolean samples = true;
-        boolean stay = true;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--policy" -> policyDir = Path.of(value(args, ++i));
-                case "--port" -> port = Integer.parseInt(value(args, ++i));
-                case "--no-samples" -> samples = false;
-                case "--samples-only" -> stay = false;
-                default -> {
-                    err.println(
-                            "usage: bulwark demo [--policy DIR] [--port N] [--no-samples]"
-                                    + " [--samples-only]");
-                    return 2;
-                }
-            }
-        }
+    @Option(
+            names = "--port",
+            paramLabel = "N",
+            description = "the SMTP port, or a free one if taken (default: ${DEFAULT-VALUE})")
+    private int port = DEFAULT_PORT;
+
+    @Option(names = "--no-samples", description = "do not send the sample messages")
+    private boolean noSamples;
+
+    @Option(names = "--samples-only", description = "stop after the sample messages")
+    private boolean samplesOnly;
+
+    @Override
+    public int run(PrintStream out, PrintStream err) {
+        boolean samples = !noSamples;
+        boolean stay = !samplesOnly;
+        int port = this.port;
         CompiledPolicy policy;
         try {
             policy = CompiledPolicy.compile(policyDir);
@@ -107,13 +122,7 @@ final class DemoCommand {
                                 "dns.budget",
                                 "1500"));
         VersionInfo version = new VersionInfo("demo", "working tree", policy.digest(), "unsigned");
-        Narrator narrator =
-                new Narrator(
-                        out,
-                        nextHop,
-                        policy.quarantineMailbox()
-                                .map(Object::toString)
-                                .orElse("the quarantine mailbox"));
+        Narrator narrator = new Narrator(out, nextHop, policy);
         try (Node node =
                 Node.start(
                         site,
@@ -275,23 +284,21 @@ final class DemoCommand {
         }
     }
 
-    private static String value(String[] args, int i) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(args[i - 1] + " needs a value");
-        }
-        return args[i];
-    }
-
     /** Tells, for each audit record, what happened and where the message went. */
     private static final class Narrator implements AuditSink {
         private final PrintStream out;
         private final GreenMail nextHop;
+        private final CompiledPolicy policy;
         private final String quarantine;
 
-        Narrator(PrintStream out, GreenMail nextHop, String quarantine) {
+        Narrator(PrintStream out, GreenMail nextHop, CompiledPolicy policy) {
             this.out = out;
             this.nextHop = nextHop;
-            this.quarantine = quarantine;
+            this.policy = policy;
+            this.quarantine =
+                    policy.quarantineMailbox()
+                            .map(Object::toString)
+                            .orElse("the quarantine mailbox");
         }
 
         @Override
@@ -312,11 +319,12 @@ final class DemoCommand {
                 }
                 b.append(String.join(", ", rcpts));
             }
-            if (!r.rules().isEmpty()) {
-                b.append("\n            rules: ").append(String.join(", ", r.rules()));
+            for (String rule : r.rules()) {
+                b.append("\n            rule: ").append(rule);
+                policy.description(rule).ifPresent(d -> b.append(" \u2014 ").append(d));
             }
             if (!r.score().isZero()) {
-                b.append("  score: ").append(r.score());
+                b.append("\n            score: ").append(r.score());
             }
             if (!r.reply().isEmpty()) {
                 b.append("\n            reply: ").append(r.reply());

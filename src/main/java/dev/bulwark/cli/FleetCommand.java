@@ -2,6 +2,13 @@ package dev.bulwark.cli;
 
 import dev.bulwark.ops.VersionInfo;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -32,15 +39,38 @@ import java.util.concurrent.TimeoutException;
  * is drift too). Otherwise it names the odd nodes: those that differ from the majority, or every
  * node when there is no majority.
  */
-public final class FleetCommand {
+@Command(
+        name = "fleet",
+        header = "Compares the version and policy every node of a fleet runs.",
+        description =
+                "Asks each node's operations listener (site setting metrics.listen) for /version,"
+                        + " prints one row per node, and names the nodes that differ from the"
+                        + " majority (every node when there is none).",
+        exitCodeList = {
+            "0:every node answered, all with the same version, commit, policy digest and signature",
+            "1:a node did not answer, or the nodes differ",
+            "2:usage error"
+        })
+public final class FleetCommand implements Cli.Action {
 
     static final int AGREE = 0;
     static final int DRIFT = 1;
-    static final int USAGE = 2;
 
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
-    private FleetCommand() {}
+    @Spec private CommandSpec spec;
+
+    @Option(
+            names = "--timeout",
+            paramLabel = "SECONDS",
+            description = "how long to wait for each node (default: 5)")
+    private String timeout;
+
+    @Parameters(
+            paramLabel = "HOST:PORT",
+            arity = "0..*",
+            description = "the nodes' operations listeners; IPv6 as [ADDRESS]:PORT")
+    private List<String> nodes = new ArrayList<>();
 
     /** One node's answer: what it runs, or why it could not say. */
     record Answer(String node, Optional<VersionInfo> version, Optional<String> error) {
@@ -52,58 +82,35 @@ public final class FleetCommand {
         }
     }
 
-    public static int run(String[] args, PrintStream out, PrintStream err) {
-        Duration timeout = DEFAULT_TIMEOUT;
-        List<String> nodes = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--timeout")) {
-                if (i + 1 == args.length) {
-                    return usage(err, "--timeout needs a number of seconds");
-                }
-                Optional<Duration> t = seconds(args[++i]);
-                if (t.isEmpty()) {
-                    return usage(
-                            err,
-                            "'"
-                                    + args[i]
-                                    + "' is not a valid --timeout: give a positive number of"
-                                    + " seconds");
-                }
-                timeout = t.get();
-            } else if (a.equals("-h") || a.equals("--help")) {
-                out.println(USAGE_TEXT);
-                return AGREE;
-            } else if (a.startsWith("-")) {
-                return usage(err, "unknown option '" + a + "'");
-            } else {
-                Optional<String> problem = checkNode(a);
-                if (problem.isPresent()) {
-                    return usage(err, problem.get());
-                }
-                nodes.add(a);
+    @Override
+    public int run(PrintStream out, PrintStream err) {
+        Duration wait = DEFAULT_TIMEOUT;
+        if (timeout != null) {
+            wait =
+                    seconds(timeout)
+                            .orElseThrow(
+                                    () ->
+                                            usage(
+                                                    "'"
+                                                            + timeout
+                                                            + "' is not a valid --timeout: give a"
+                                                            + " positive number of seconds"));
+        }
+        for (String node : nodes) {
+            Optional<String> problem = checkNode(node);
+            if (problem.isPresent()) {
+                throw usage(problem.get());
             }
         }
         if (nodes.isEmpty()) {
-            return usage(
-                    err, "name at least one node as HOST:PORT (the node's metrics.listen address)");
+            throw usage("name at least one node as HOST:PORT (the node's metrics.listen address)");
         }
-        List<Answer> answers = ask(nodes, timeout);
+        List<Answer> answers = ask(nodes, wait);
         return report(answers, out, err);
     }
 
-    private static final String USAGE_TEXT =
-            """
-            usage: bulwark fleet [--timeout SECONDS] HOST:PORT...
-              Asks each node's operations listener (site setting metrics.listen) for /version and
-              exits 0 only if all answered with the same version, commit, policy digest and
-              signature.\
-            """;
-
-    private static int usage(PrintStream err, String problem) {
-        err.println("bulwark fleet: " + problem);
-        err.println(USAGE_TEXT);
-        return USAGE;
+    private ParameterException usage(String problem) {
+        return new ParameterException(spec.commandLine(), problem);
     }
 
     private static Optional<Duration> seconds(String text) {

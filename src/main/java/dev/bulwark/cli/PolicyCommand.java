@@ -12,6 +12,13 @@ import dev.bulwark.policy.Diagnostic;
 import dev.bulwark.policy.Envelope;
 import dev.bulwark.policy.PolicyException;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -30,43 +37,153 @@ import java.util.stream.Stream;
  * runtime); {@code policy test DIR} runs the gate; {@code policy measure} reports catch and
  * false-positive rates over corpus folders.
  */
+@Command(
+        name = "policy",
+        header = "Compiles, tests and measures a policy.",
+        description = "The policy: compile it, run its tests, measure it on corpus folders.",
+        subcommands = {
+            PolicyCommand.Compile.class,
+            PolicyCommand.Test.class,
+            PolicyCommand.Measure.class,
+            PolicyDiffCommand.class
+        })
 final class PolicyCommand {
     private PolicyCommand() {}
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length < 2) {
-            err.println(
-                    "usage: bulwark policy compile|test|measure DIR [options], or policy diff OLD"
-                            + " NEW --corpus FOLDER...");
-            return 2;
+    /** What every policy command shares: the directory, and how a broken policy is reported. */
+    abstract static class OnPolicy implements Cli.Action {
+        @Parameters(
+                index = "0",
+                paramLabel = "DIR",
+                description = "the policy directory (inbound.yaml, lists, tests/)")
+        Path dir;
+
+        @Override
+        public final int run(PrintStream out, PrintStream err) {
+            try {
+                return run(dir, out, err);
+            } catch (PolicyException e) {
+                err.print(e.report());
+                e.diagnostics().forEach(err::println);
+                err.println(e.errors().size() + " error(s)");
+                return 1;
+            } catch (NoSuchFileException e) {
+                err.println(e.getFile() + ": no such file");
+                return 1;
+            } catch (IOException e) {
+                err.println("cannot read the policy: " + e);
+                return 1;
+            }
         }
-        Path dir = Path.of(args[1]);
-        List<String> options = List.of(args).subList(2, args.length);
-        try {
-            return switch (args[0]) {
-                case "compile" -> compile(dir, options, out, err);
-                case "test" -> test(dir, options, out, err);
-                case "measure" -> measure(dir, options, out, err);
-                case "diff" -> PolicyDiffCommand.run(args, out, err);
-                default -> {
-                    err.println(
-                            "unknown policy command '"
-                                    + args[0]
-                                    + "': compile, test, measure or diff");
-                    yield 2;
-                }
-            };
-        } catch (PolicyException e) {
-            err.print(e.report());
-            e.diagnostics().forEach(err::println);
-            err.println(e.errors().size() + " error(s)");
-            return 1;
-        } catch (NoSuchFileException e) {
-            err.println(e.getFile() + ": no such file");
-            return 1;
-        } catch (IOException e) {
-            err.println("cannot read the policy: " + e);
-            return 1;
+
+        abstract int run(Path dir, PrintStream out, PrintStream err)
+                throws PolicyException, IOException;
+    }
+
+    @Command(
+            name = "compile",
+            header = "Compiles a policy and prints its digest.",
+            description = {
+                "Compiles a policy: prints every diagnostic (file:line:column: error: ...) and the"
+                        + " digest."
+            },
+            exitCodeList = {
+                "0:compiled (warnings are printed)",
+                "1:the policy has errors, or cannot be read",
+                "2:usage error"
+            })
+    static final class Compile extends OnPolicy {
+        @Option(
+                names = "--canonical",
+                description = "print the canonical form the digest is taken over")
+        private boolean canonical;
+
+        @Option(
+                names = "--embed",
+                paramLabel = "CLASSES_DIR",
+                description =
+                        "write the compiled policy into this class-path directory (the build's step"
+                                + " that bakes the policy into the runtime)")
+        private Path embed;
+
+        @Override
+        int run(Path dir, PrintStream out, PrintStream err) throws PolicyException, IOException {
+            return compile(dir, canonical, embed, out, err);
+        }
+    }
+
+    @Command(
+            name = "test",
+            header = "Runs the policy's tests: the gate every build passes.",
+            description =
+                    "Runs the policy's tests (the gate): every case in tests/ must get its expected"
+                            + " verdict; prints the mismatches with each rule's description.",
+            exitCodeList = {
+                "0:every case passed",
+                "1:a case failed, or the policy has errors",
+                "2:usage error"
+            })
+    static final class Test extends OnPolicy {
+        @Option(names = "--all", description = "print every case, not only the failures")
+        private boolean all;
+
+        @Override
+        int run(Path dir, PrintStream out, PrintStream err) throws PolicyException, IOException {
+            return test(dir, all, out, err);
+        }
+    }
+
+    @Command(
+            name = "measure",
+            header = "Measures a policy on corpus folders: catch and false-positive rates.",
+            description =
+                    "Runs every message of corpus folders through the policy and prints what it did"
+                            + " per folder, the catch and false-positive rates, the confusion"
+                            + " matrix and the rules that fired most on ham.",
+            exitCodeList = {
+                "0:measured",
+                "1:the policy has errors, or a folder cannot be read",
+                "2:usage error"
+            })
+    static final class Measure extends OnPolicy {
+        @Spec private CommandSpec spec;
+
+        @Option(
+                names = "--ham",
+                arity = "1..*",
+                paramLabel = "FOLDER",
+                description = "folders of ham messages")
+        private List<Path> ham = new ArrayList<>();
+
+        @Option(
+                names = "--spam",
+                arity = "1..*",
+                paramLabel = "FOLDER",
+                description = "folders of spam messages")
+        private List<Path> spam = new ArrayList<>();
+
+        @Option(names = "--verbose", description = "one line per message")
+        private boolean verbose;
+
+        @Option(
+                names = "--rounds",
+                paramLabel = "N",
+                description =
+                        "also measure the evaluation speed, best of N rounds (1 to 9999; default:"
+                                + " ${DEFAULT-VALUE}, no speed)")
+        private int rounds = 1;
+
+        @Override
+        int run(Path dir, PrintStream out, PrintStream err) throws PolicyException, IOException {
+            if (rounds < 1 || rounds > 9999) {
+                throw new ParameterException(
+                        spec.commandLine(), "--rounds needs a number from 1 to 9999");
+            }
+            if (ham.isEmpty() && spam.isEmpty()) {
+                throw new ParameterException(
+                        spec.commandLine(), "name folders after --ham or --spam");
+            }
+            return measure(dir, ham, spam, verbose, rounds, out, err);
         }
     }
 
@@ -78,39 +195,28 @@ final class PolicyCommand {
         return p;
     }
 
-    private static int compile(Path dir, List<String> options, PrintStream out, PrintStream err)
+    private static int compile(
+            Path dir, boolean canonical, Path embed, PrintStream out, PrintStream err)
             throws PolicyException, IOException {
         CompiledPolicy p = load(dir, err);
         p.classifierReport().ifPresent(err::print);
-        for (int i = 0; i < options.size(); i++) {
-            switch (options.get(i)) {
-                case "--canonical" -> out.print(p.canonicalForm());
-                case "--embed" -> {
-                    if (i + 1 >= options.size()) {
-                        err.println("--embed needs a directory");
-                        return 2;
-                    }
-                    Path classes = Path.of(options.get(++i));
-                    p.writeEmbedded(classes);
-                    err.println(
-                            "embedded policy "
-                                    + p.digest()
-                                    + " in "
-                                    + classes.resolve(CompiledPolicy.EMBEDDED_DIR));
-                }
-                default -> {
-                    err.println("unknown option " + options.get(i));
-                    return 2;
-                }
-            }
+        if (canonical) {
+            out.print(p.canonicalForm());
+        }
+        if (embed != null) {
+            p.writeEmbedded(embed);
+            err.println(
+                    "embedded policy "
+                            + p.digest()
+                            + " in "
+                            + embed.resolve(CompiledPolicy.EMBEDDED_DIR));
         }
         out.println("digest " + p.digest());
         return 0;
     }
 
-    private static int test(Path dir, List<String> options, PrintStream out, PrintStream err)
+    private static int test(Path dir, boolean all, PrintStream out, PrintStream err)
             throws PolicyException, IOException {
-        boolean all = options.contains("--all");
         CompiledPolicy p = load(dir, err);
         List<Cases.Case> cases = Cases.load(dir, p);
         Gate.Report report = Gate.run(p, cases);
@@ -160,39 +266,15 @@ final class PolicyCommand {
      * confusion matrix over all folders (flagged: tag or stronger), and the rules that fired most
      * on ham.
      */
-    private static int measure(Path dir, List<String> options, PrintStream out, PrintStream err)
+    private static int measure(
+            Path dir,
+            List<Path> ham,
+            List<Path> spam,
+            boolean verbose,
+            int rounds,
+            PrintStream out,
+            PrintStream err)
             throws PolicyException, IOException {
-        List<Path> ham = new ArrayList<>();
-        List<Path> spam = new ArrayList<>();
-        boolean verbose = false;
-        int rounds = 1;
-        List<Path> target = null;
-        for (int i = 0; i < options.size(); i++) {
-            String o = options.get(i);
-            switch (o) {
-                case "--ham" -> target = ham;
-                case "--spam" -> target = spam;
-                case "--verbose" -> verbose = true;
-                case "--rounds" -> {
-                    if (i + 1 >= options.size() || !options.get(i + 1).matches("[1-9][0-9]{0,3}")) {
-                        err.println("--rounds needs a number from 1 to 9999");
-                        return 2;
-                    }
-                    rounds = Integer.parseInt(options.get(++i));
-                }
-                default -> {
-                    if (target == null) {
-                        err.println("name folders after --ham or --spam");
-                        return 2;
-                    }
-                    target.add(Path.of(o));
-                }
-            }
-        }
-        if (ham.isEmpty() && spam.isEmpty()) {
-            err.println("usage: bulwark policy measure DIR --ham FOLDER... --spam FOLDER...");
-            return 2;
-        }
         CompiledPolicy p = load(dir, err);
         Policy policy = Policy.of(p);
         String recipient =

@@ -7,6 +7,13 @@ import dev.bulwark.policy.PolicyException;
 import dev.bulwark.policy.diff.DiffReport;
 import dev.bulwark.policy.diff.PolicyDiff;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -22,70 +29,76 @@ import java.util.Optional;
  * changed, 1 when some did (so CI can flag the pull request), 2 on bad usage, 65 (EX_DATAERR) when
  * a policy does not compile, 66 (EX_NOINPUT) when a corpus folder or message cannot be read.
  */
-final class PolicyDiffCommand {
-    private PolicyDiffCommand() {}
+@Command(
+        name = "diff",
+        header = "Shows what changing one policy into another does to a corpus of mail.",
+        description =
+                "Compiles both policies, runs each over every message of the corpus folders and"
+                        + " lists every message whose verdict, score band or fired rules changed,"
+                        + " with totals per folder; Markdown output for a pull request.",
+        exitCodeList = {
+            "0:no message changed",
+            "1:some message changed (listed)",
+            "2:usage error",
+            "65:a policy does not compile (its file:line:column: error: lines are printed)",
+            "66:a corpus folder or message cannot be read"
+        })
+final class PolicyDiffCommand implements Cli.Action {
 
     static final int SAME = 0;
     static final int CHANGED = 1;
-    static final int USAGE = 2;
     static final int DATA_ERROR = 65;
     static final int NO_INPUT = 66;
 
-    private static final String USAGE_TEXT =
-            "usage: bulwark policy diff OLD_DIR NEW_DIR --corpus FOLDER... [--format text|markdown]"
-                    + " [--jobs N] [--max-listed N]";
+    /** How the report is written. */
+    enum Format {
+        text,
+        markdown
+    }
 
-    /** {@code args} starts with {@code diff}, as {@code PolicyCommand} hands it on. */
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        List<Path> dirs = new ArrayList<>();
-        List<Path> corpus = new ArrayList<>();
-        boolean markdown = false;
-        int jobs = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
-        int maxListed = 500;
-        boolean inCorpus = false;
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--corpus" -> inCorpus = true;
-                case "--format" -> {
-                    String f = i + 1 < args.length ? args[++i] : "";
-                    if (!f.equals("text") && !f.equals("markdown")) {
-                        return usage(err, "'" + f + "' is not a valid --format: text or markdown");
-                    }
-                    markdown = f.equals("markdown");
-                }
-                case "--jobs", "--max-listed" -> {
-                    Optional<Integer> n =
-                            i + 1 < args.length ? number(args[++i]) : Optional.empty();
-                    if (n.isEmpty()) {
-                        return usage(
-                                err,
-                                "'"
-                                        + (i < args.length ? args[i] : "")
-                                        + "' is not a valid "
-                                        + a
-                                        + ": a number from 1 to 99999");
-                    }
-                    if (a.equals("--jobs")) {
-                        jobs = n.get();
-                    } else {
-                        maxListed = n.get();
-                    }
-                }
-                default -> {
-                    if (a.startsWith("-")) {
-                        return usage(err, "unknown option '" + a + "'");
-                    }
-                    (inCorpus ? corpus : dirs).add(Path.of(a));
-                }
-            }
+    @Parameters(
+            arity = "2",
+            paramLabel = "DIR",
+            description = "the old policy directory, then the new one")
+    private List<Path> dirs = new ArrayList<>();
+
+    @Option(
+            names = "--corpus",
+            arity = "1..*",
+            required = true,
+            paramLabel = "FOLDER",
+            description = "folders of messages (one file each) to run both policies over")
+    private List<Path> corpus = new ArrayList<>();
+
+    @Option(names = "--format", paramLabel = "FORMAT", description = "text (default) or markdown")
+    private Format format = Format.text;
+
+    @Option(
+            names = "--jobs",
+            paramLabel = "N",
+            description = "messages judged at once (default: the cores, at most 8)")
+    private int jobs = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
+
+    @Option(
+            names = "--max-listed",
+            paramLabel = "N",
+            description = "changed messages listed at most (default 500); totals count them all")
+    private int maxListed = 500;
+
+    @Spec private CommandSpec spec;
+
+    @Override
+    public int run(PrintStream out, PrintStream err) {
+        if (jobs < 1 || jobs > 99_999) {
+            throw new ParameterException(
+                    spec.commandLine(), "'" + jobs + "' is not a valid --jobs: 1 to 99999");
         }
-        if (dirs.size() != 2) {
-            return usage(err, "name two policy directories, the old one and the new one");
+        if (maxListed < 1 || maxListed > 99_999) {
+            throw new ParameterException(
+                    spec.commandLine(),
+                    "'" + maxListed + "' is not a valid --max-listed: 1 to 99999");
         }
-        if (corpus.isEmpty()) {
-            return usage(err, "name at least one corpus folder after --corpus");
-        }
+        boolean markdown = format == Format.markdown;
         Optional<CompiledPolicy> before = compile(dirs.get(0), err);
         Optional<CompiledPolicy> after = compile(dirs.get(1), err);
         if (before.isEmpty() || after.isEmpty()) {
@@ -165,15 +178,5 @@ final class PolicyDiffCommand {
                         .filter(d -> !d.startsWith("."))
                         .findFirst()
                         .orElse("example.com");
-    }
-
-    private static Optional<Integer> number(String s) {
-        return s.matches("[1-9][0-9]{0,4}") ? Optional.of(Integer.parseInt(s)) : Optional.empty();
-    }
-
-    private static int usage(PrintStream err, String problem) {
-        err.println("bulwark policy diff: " + problem);
-        err.println(USAGE_TEXT);
-        return USAGE;
     }
 }

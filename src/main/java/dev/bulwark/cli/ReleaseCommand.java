@@ -2,15 +2,15 @@ package dev.bulwark.cli;
 
 import dev.bulwark.runtime.ReleaseRecord;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,44 +19,66 @@ import java.util.Optional;
  * the image (see {@link ReleaseRecord}). Exit 0 written, 1 when the inputs cannot be read or do not
  * belong together, 2 on bad usage.
  */
+@Command(
+        name = "release",
+        header = "Writes release records.",
+        description = "The release record: one signed document linking a release's parts.",
+        subcommands = ReleaseCommand.Record.class)
 final class ReleaseCommand {
     private ReleaseCommand() {}
 
-    private static final String USAGE_TEXT =
-            "usage: bulwark release record --commit C --runtime ARCHIVE --image FILE"
-                    + " --packer-manifest FILE [--key PRIVATE_KEY.pem] --out release.json";
+    @Command(
+            name = "record",
+            header = "Writes the release record the image stage keeps next to the image.",
+            description =
+                    "Links the git commit, policy digest, runtime archive (its manifest, signature"
+                            + " and SBOM), image and Packer manifest in one JSON document, signed"
+                            + " with the runtime's Ed25519 key when one is given.",
+            exitCodeList = {
+                "0:written",
+                "1:an input cannot be read or the inputs do not belong together",
+                "2:usage error"
+            })
+    static final class Record implements Cli.Action {
+        @Option(names = "--commit", required = true, paramLabel = "COMMIT")
+        private String commit;
 
-    private static final List<String> OPTIONS =
-            List.of("--commit", "--runtime", "--image", "--packer-manifest", "--key", "--out");
+        @Option(names = "--runtime", required = true, paramLabel = "ARCHIVE")
+        private Path runtime;
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0 || !args[0].equals("record")) {
-            return usage(err, "the only release command is 'record'");
+        @Option(names = "--image", required = true, paramLabel = "FILE")
+        private Path image;
+
+        @Option(names = "--packer-manifest", required = true, paramLabel = "FILE")
+        private Path packerManifest;
+
+        @Option(
+                names = "--key",
+                paramLabel = "PRIVATE_KEY.pem",
+                description = "sign with this Ed25519 key (the runtime's own)")
+        private Optional<Path> key = Optional.empty();
+
+        @Option(names = "--out", required = true, paramLabel = "FILE")
+        private Path out;
+
+        @Override
+        public int run(PrintStream stdout, PrintStream err) {
+            return ReleaseCommand.record(
+                    commit, runtime, image, packerManifest, key, out, stdout, err);
         }
-        Map<String, String> o = new HashMap<>();
-        for (int i = 1; i < args.length; i++) {
-            if (!OPTIONS.contains(args[i]) || i + 1 == args.length) {
-                return usage(err, "unknown option or missing value '" + args[i] + "'");
-            }
-            if (o.put(args[i], args[++i]) != null) {
-                return usage(err, args[i - 1] + " given twice");
-            }
-        }
-        for (String required :
-                List.of("--commit", "--runtime", "--image", "--packer-manifest", "--out")) {
-            if (!o.containsKey(required)) {
-                return usage(err, required + " is required");
-            }
-        }
-        Path target = Path.of(o.get("--out"));
+    }
+
+    private static int record(
+            String commit,
+            Path runtime,
+            Path image,
+            Path packerManifest,
+            Optional<Path> key,
+            Path target,
+            PrintStream out,
+            PrintStream err) {
         try {
-            ReleaseRecord r =
-                    ReleaseRecord.create(
-                            o.get("--commit"),
-                            Path.of(o.get("--runtime")),
-                            Path.of(o.get("--image")),
-                            Path.of(o.get("--packer-manifest")),
-                            Optional.ofNullable(o.get("--key")).map(Path::of));
+            ReleaseRecord r = ReleaseRecord.create(commit, runtime, image, packerManifest, key);
             // Written beside and moved in place: a half-written record never lies next to an image.
             Path abs = target.toAbsolutePath();
             Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
@@ -81,11 +103,5 @@ final class ReleaseCommand {
             err.println("bulwark release record: " + e.getMessage());
         }
         return 1;
-    }
-
-    private static int usage(PrintStream err, String problem) {
-        err.println("bulwark release: " + problem);
-        err.println(USAGE_TEXT);
-        return 2;
     }
 }

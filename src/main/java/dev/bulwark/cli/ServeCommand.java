@@ -15,6 +15,9 @@ import dev.bulwark.site.SiteSettingsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -31,7 +34,21 @@ import java.util.concurrent.FutureTask;
  * difference; then it loads the policy compiled into it (never a policy directory) and the site
  * settings, and serves until it is stopped.
  */
-final class ServeCommand {
+@Command(
+        name = "serve",
+        header = "Runs a node: the relay with the policy compiled into this runtime.",
+        description = {
+            "Runs a node: checks every file of this runtime against its manifest, loads the policy"
+                    + " compiled into it and the site settings, then relays mail until stopped.",
+            "Site settings come from --site FILE and BULWARK_* environment variables."
+        },
+        exitCodeList = {
+            "0:stopped cleanly",
+            "2:usage error",
+            "78:refused to start: invalid site settings, no compiled policy, or a runtime that"
+                    + " failed its self-check"
+        })
+final class ServeCommand implements Cli.Action {
 
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
 
@@ -41,25 +58,44 @@ final class ServeCommand {
      */
     static final int REFUSED = 78;
 
-    private ServeCommand() {}
+    @Option(names = "--site", paramLabel = "FILE", description = "the site settings file")
+    private Optional<Path> siteFile = Optional.empty();
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        Optional<Path> siteFile = Optional.empty();
-        boolean development = false;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--site" -> {
-                    if (++i >= args.length) {
-                        return usage(err);
-                    }
-                    siteFile = Optional.of(Path.of(args[i]));
-                }
-                case "--development" -> development = true;
-                default -> {
-                    return usage(err);
-                }
+    @Option(
+            names = "--development",
+            description =
+                    "run from a development class path (no runtime to verify); never in"
+                            + " production")
+    private boolean development;
+
+    /**
+     * The arguments the unit gives ({@code serve [--site FILE] [--development]}, each at most once)
+     * read without picocli, whose first use costs a few hundred milliseconds of CPU before the
+     * first 220 (ADR 0017). Anything else, help or a mistake included, is empty and goes through
+     * picocli, which explains it.
+     */
+    static Optional<ServeCommand> quick(String[] args) {
+        if (args.length == 0 || !args[0].equals("serve")) {
+            return Optional.empty();
+        }
+        ServeCommand c = new ServeCommand();
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--development") && !c.development) {
+                c.development = true;
+            } else if (args[i].equals("--site")
+                    && c.siteFile.isEmpty()
+                    && i + 1 < args.length
+                    && !args[i + 1].startsWith("-")) {
+                c.siteFile = Optional.of(Path.of(args[++i]));
+            } else {
+                return Optional.empty();
             }
         }
+        return Optional.of(c);
+    }
+
+    @Override
+    public int run(PrintStream out, PrintStream err) {
         // The self-check and the policy load are both work on the runtime's bytes that opens no
         // socket: they run at the same time (ADR 0019), and nothing listens before the self-check
         // passed. A tampered runtime is reported before a policy that does not load, which it
@@ -186,11 +222,6 @@ final class ServeCommand {
             Thread.currentThread().interrupt();
         }
         return 0;
-    }
-
-    private static int usage(PrintStream err) {
-        err.println("usage: bulwark serve [--site FILE] [--development]");
-        return 2;
     }
 
     /**

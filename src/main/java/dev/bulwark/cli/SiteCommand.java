@@ -1,6 +1,15 @@
 package dev.bulwark.cli;
 
 import dev.bulwark.site.SiteCheck;
+import dev.bulwark.site.SiteSettings;
+import dev.bulwark.site.SiteSettingsException;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -11,38 +20,95 @@ import java.util.Optional;
  * {@code bulwark site check [--image [--metrics-port N]] FILE}: checks a site file without starting
  * a node. Only the command line is read here; the checking is {@link SiteCheck}'s.
  */
+@Command(
+        name = "site",
+        header = "Checks site settings.",
+        description = "Site settings: the per-installation part of a node's configuration.",
+        subcommands = {SiteCommand.Check.class, SiteCommand.Firewall.class})
 final class SiteCommand {
 
     private SiteCommand() {}
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0 || !args[0].equals("check")) {
-            return usage(err);
+    @Command(
+            name = "check",
+            header = "Checks a site settings file without starting a node.",
+            description = "Checks a site settings file without starting a node.",
+            exitCodeList = {
+                "0:the settings are valid",
+                "2:usage error",
+                "78:the settings are invalid (every problem is listed)"
+            })
+    static final class Check implements Cli.Action {
+        @Spec private CommandSpec spec;
+
+        @Option(
+                names = "--image",
+                description = "also check what the VM image needs (its ports, no external files)")
+        private boolean image;
+
+        @Option(
+                names = "--metrics-port",
+                paramLabel = "N",
+                description = "the image's operations port (default: ${DEFAULT-VALUE})")
+        private int metricsPort = SiteCheck.Image.DEFAULT.metricsPort();
+
+        @Parameters(paramLabel = "FILE", description = "the site settings file")
+        private Path file;
+
+        @Override
+        public int run(PrintStream out, PrintStream err) {
+            if (metricsPort < 1 || metricsPort > 65535) {
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "invalid value for option '--metrics-port': "
+                                + metricsPort
+                                + " is not a port (1 to 65535)");
+            }
+            return SiteCommand.check(
+                    file,
+                    image ? Optional.of(SiteCheck.Image.DEFAULT) : Optional.empty(),
+                    metricsPort,
+                    out,
+                    err);
         }
-        Optional<SiteCheck.Image> image = Optional.empty();
-        int metricsPort = SiteCheck.Image.DEFAULT.metricsPort();
-        Path file = null;
-        for (int i = 1; i < args.length; i++) {
-            switch (args[i]) {
-                case "--image" -> image = Optional.of(SiteCheck.Image.DEFAULT);
-                case "--metrics-port" -> {
-                    if (++i >= args.length || !args[i].matches("[0-9]{1,5}")) {
-                        return usage(err);
-                    }
-                    metricsPort = Integer.parseInt(args[i]);
-                }
-                default -> {
-                    if (args[i].startsWith("-") || file != null) {
-                        return usage(err);
-                    }
-                    file = Path.of(args[i]);
-                }
+    }
+
+    @Command(
+            name = "firewall",
+            header = "Prints the nft statements that open the metrics port to metrics.allow.",
+            description =
+                    "Reads a site settings file as serve does and prints the nftables statements"
+                            + " that fill the image firewall's sets metrics4 and metrics6 with the"
+                            + " networks of metrics.allow (the image's bulwark-firewall.service"
+                            + " pipes them into nft -f -).",
+            exitCodeList = {
+                "0:printed",
+                "2:usage error",
+                "78:the settings are invalid (every problem is listed)"
+            })
+    static final class Firewall implements Cli.Action {
+        @Parameters(paramLabel = "FILE", description = "the site settings file")
+        private Path file;
+
+        @Override
+        public int run(PrintStream out, PrintStream err) {
+            try {
+                SiteSettings site = SiteSettings.load(Optional.of(file), System.getenv());
+                out.print(dev.bulwark.site.Firewall.metricsSets(site.metricsAllow()));
+                return 0;
+            } catch (SiteSettingsException e) {
+                e.problems().forEach(err::println);
+                return SiteCheck.INVALID;
             }
         }
-        if (file == null || metricsPort < 1 || metricsPort > 65535) {
-            return usage(err);
-        }
-        int port = metricsPort;
+    }
+
+    private static int check(
+            Path file,
+            Optional<SiteCheck.Image> image,
+            int port,
+            PrintStream out,
+            PrintStream err) {
         List<String> problems =
                 SiteCheck.check(
                         file,
@@ -54,10 +120,5 @@ final class SiteCommand {
         }
         problems.forEach(err::println);
         return SiteCheck.INVALID;
-    }
-
-    private static int usage(PrintStream err) {
-        err.println("usage: bulwark site check [--image [--metrics-port N]] FILE");
-        return 2;
     }
 }

@@ -4,6 +4,10 @@ import dev.bulwark.runtime.ReleaseRecord;
 import dev.bulwark.runtime.ReleaseVerification;
 import dev.bulwark.runtime.RuntimeIntegrity;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -18,27 +22,34 @@ import java.util.Optional;
  * signature. Exit 0 when everything matches, 1 on any difference (each line names the record's
  * field), 2 on bad usage.
  */
-final class VerifyReleaseCommand {
-    private VerifyReleaseCommand() {}
+@Command(
+        name = "verify-release",
+        header = "Checks a release record and the files it names.",
+        description =
+                "Recomputes the SHA-256 of each file given (runtime archive, image, Packer"
+                        + " manifest) against the release record, cross-checks the runtime's"
+                        + " manifest, signature and SBOM, and verifies the record's signature.",
+        exitCodeList = {
+            "0:every field and file matches (and the signature verifies, if signed)",
+            "1:refused: each line names the record's field that differs",
+            "2:usage error, or an unreadable --key"
+        })
+final class VerifyReleaseCommand implements Cli.Action {
 
-    private static final String USAGE_TEXT =
-            "usage: bulwark verify-release RECORD [FILE...] [--key PUBLIC_KEY.pem]";
+    @Option(
+            names = "--key",
+            paramLabel = "PUBLIC_KEY.pem",
+            description = "require a signature by this Ed25519 public key")
+    private Optional<Path> keyFile = Optional.empty();
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        Optional<Path> keyFile = Optional.empty();
-        List<Path> paths = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--key") && i + 1 < args.length && keyFile.isEmpty()) {
-                keyFile = Optional.of(Path.of(args[++i]));
-            } else if (args[i].startsWith("-")) {
-                return usage(err, "unknown option '" + args[i] + "'");
-            } else {
-                paths.add(Path.of(args[i]));
-            }
-        }
-        if (paths.isEmpty()) {
-            return usage(err, "name the release record");
-        }
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "FILE",
+            description = "the release record, then any of the files it names")
+    private List<Path> paths = new ArrayList<>();
+
+    @Override
+    public int run(PrintStream out, PrintStream err) {
         Optional<PublicKey> key = Optional.empty();
         if (keyFile.isPresent()) {
             try {
@@ -77,11 +88,5 @@ final class VerifyReleaseCommand {
                                                 : " (compare it with the key you trust, or pass"
                                                         + " --key)")));
         return 0;
-    }
-
-    private static int usage(PrintStream err, String problem) {
-        err.println("bulwark verify-release: " + problem);
-        err.println(USAGE_TEXT);
-        return 2;
     }
 }

@@ -38,11 +38,16 @@ public final class Gate {
         }
     }
 
-    /** All results, and notes on rules the cases do not exercise both ways. */
-    public record Report(List<Result> results, List<String> coverage) {
+    /**
+     * All results, notes on rules the cases do not exercise both ways, and the rules' descriptions
+     * (by id) for the table.
+     */
+    public record Report(
+            List<Result> results, List<String> coverage, Map<String, String> descriptions) {
         public Report {
             results = List.copyOf(results);
             coverage = List.copyOf(coverage);
+            descriptions = Map.copyOf(descriptions);
         }
 
         public long passed() {
@@ -54,13 +59,16 @@ public final class Gate {
         }
 
         /**
-         * The table of failed cases (all cases when {@code all}): case, expected, got, rules fired.
+         * The table of failed cases (all cases when {@code all}): case, expected, got, rules fired;
+         * then what each rule that fired in them is for, as its description says.
          */
         public String table(boolean all) {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"case", "expected", "got", "rules fired"});
+            java.util.Set<String> shown = new java.util.LinkedHashSet<>();
             for (Result r : results) {
                 if (all || !r.passed()) {
+                    shown.addAll(r.trial().fired());
                     String fired = String.join(", ", r.trial().fired());
                     rows.add(
                             new String[] {
@@ -86,6 +94,14 @@ public final class Gate {
                         String.format(
                                 "%-" + w[0] + "s  %-" + w[1] + "s  %-" + w[2] + "s  %s%n",
                                 (Object[]) row));
+            }
+            List<String> described =
+                    shown.stream().filter(descriptions::containsKey).sorted().toList();
+            if (!described.isEmpty()) {
+                sb.append("rules that fired above:%n".formatted());
+                for (String id : described) {
+                    sb.append("  %s \u2014 %s%n".formatted(id, descriptions.get(id)));
+                }
             }
             return sb.toString();
         }
@@ -128,7 +144,7 @@ public final class Gate {
                 coverage.add("rule '" + e.getKey() + "' fires in every test case");
             }
         }
-        return new Report(results, coverage);
+        return new Report(results, coverage, compiled.descriptions());
     }
 
     /** How a trial differs from what its case expects. */

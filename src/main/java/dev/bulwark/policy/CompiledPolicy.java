@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -46,6 +47,12 @@ public final class CompiledPolicy implements Filter {
     /** The classifier's model, when the policy has one: its SHA-256 is in the canonical form. */
     public static final String EMBEDDED_MODEL = EMBEDDED_DIR + "classifier.model";
 
+    /**
+     * The rules' descriptions beside the canonical form, not in it: rewording a description keeps
+     * the digest (ADR 4), and the runtime still shows it (ADR 0017).
+     */
+    public static final String EMBEDDED_DESCRIPTIONS = EMBEDDED_DIR + "descriptions.json";
+
     private final RuleSet rules;
     private final Limits limits;
     private final IntegritySettings integrity;
@@ -67,6 +74,8 @@ public final class CompiledPolicy implements Filter {
     private final Optional<byte[]> suffixOctets;
     private final PublicSuffixList psl;
 
+    private Map<String, String> descriptions;
+
     private CompiledPolicy(PolicyCompiler.Output o) {
         this.classifier = o.classifier();
         this.classifierReport = o.classifierReport();
@@ -81,6 +90,7 @@ public final class CompiledPolicy implements Filter {
         this.warnings = o.warnings();
         this.suffixOctets = o.publicSuffixes().map(SuffixesBuild.Built::octets);
         this.psl = o.publicSuffixes().map(SuffixesBuild.Built::list).orElse(PublicSuffixList.EMPTY);
+        this.descriptions = Map.copyOf(o.descriptions());
     }
 
     /**
@@ -125,11 +135,15 @@ public final class CompiledPolicy implements Filter {
      * @throws IllegalStateException when no policy was compiled in, or it does not match its digest
      */
     public static CompiledPolicy embedded() {
-        return verifyEmbedded(
-                resource(EMBEDDED_POLICY),
-                resource(EMBEDDED_DIGEST),
-                optionalResource(EMBEDDED_MODEL),
-                optionalResource(EMBEDDED_PSL));
+        CompiledPolicy p =
+                verifyEmbedded(
+                        resource(EMBEDDED_POLICY),
+                        resource(EMBEDDED_DIGEST),
+                        optionalResource(EMBEDDED_MODEL),
+                        optionalResource(EMBEDDED_PSL));
+        optionalResource(EMBEDDED_DESCRIPTIONS)
+                .ifPresent(json -> p.describe(new String(json, StandardCharsets.UTF_8)));
+        return p;
     }
 
     /**
@@ -204,6 +218,10 @@ public final class CompiledPolicy implements Filter {
         Files.createDirectories(dir);
         Files.writeString(classesDir.resolve(EMBEDDED_POLICY), canonical, StandardCharsets.UTF_8);
         Files.writeString(
+                classesDir.resolve(EMBEDDED_DESCRIPTIONS),
+                dev.bulwark.json.JsonWriter.write(new java.util.TreeMap<>(descriptions)) + "\n",
+                StandardCharsets.UTF_8);
+        Files.writeString(
                 classesDir.resolve(EMBEDDED_DIGEST), digest + "\n", StandardCharsets.UTF_8);
         Path model = classesDir.resolve(EMBEDDED_MODEL);
         if (classifier.isPresent()) {
@@ -217,6 +235,34 @@ public final class CompiledPolicy implements Filter {
         } else {
             Files.deleteIfExists(psl);
         }
+    }
+
+    /** What the policy says rule {@code ruleId} is for, if its author wrote a description. */
+    public Optional<String> description(String ruleId) {
+        return Optional.ofNullable(descriptions.get(ruleId));
+    }
+
+    /** Every rule's description, by rule id. */
+    public Map<String, String> descriptions() {
+        return descriptions;
+    }
+
+    /**
+     * Takes descriptions written beside an embedded canonical form (which has none): a JSON object
+     * of rule id to text. Ids the policy does not have are ignored.
+     */
+    private void describe(String json) {
+        if (!(dev.bulwark.json.JsonReader.parse(json) instanceof Map<?, ?> m)) {
+            throw new IllegalStateException(EMBEDDED_DESCRIPTIONS + " is not a JSON object");
+        }
+        Map<String, String> d = new java.util.HashMap<>();
+        m.forEach(
+                (k, v) -> {
+                    if (k instanceof String id && v instanceof String text) {
+                        d.put(id, text);
+                    }
+                });
+        descriptions = Map.copyOf(d);
     }
 
     @Override

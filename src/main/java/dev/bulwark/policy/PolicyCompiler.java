@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -43,7 +45,8 @@ final class PolicyCompiler {
             Optional<SuffixesBuild.Built> publicSuffixes,
             String canonical,
             String digest,
-            List<Diagnostic> warnings) {}
+            List<Diagnostic> warnings,
+            Map<String, String> descriptions) {}
 
     /**
      * Compiles a policy.
@@ -92,7 +95,24 @@ final class PolicyCompiler {
                 suffixes,
                 canonical,
                 sha256(canonical),
-                problems.sorted());
+                problems.sorted(),
+                descriptions(policy));
+    }
+
+    /**
+     * Each rule's description by rule id, in rule order. Not in the canonical form (ADR 4): words
+     * for people, so rewording one keeps the digest.
+     */
+    static Map<String, String> descriptions(PolicyDecl policy) {
+        Map<String, String> d = new LinkedHashMap<>();
+        for (PolicyDecl.StageRules stage : policy.rules()) {
+            for (RuleDecl r : stage.rules()) {
+                if (r.id().isPresent() && r.description().isPresent()) {
+                    d.putIfAbsent(r.id().get().value(), r.description().get().value().strip());
+                }
+            }
+        }
+        return d;
     }
 
     static String sha256(String text) {

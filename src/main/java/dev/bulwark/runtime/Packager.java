@@ -38,6 +38,8 @@ import java.util.zip.ZipFile;
  *   policy/policy.json     copy of the compiled policy the server loads from the application jar
  *   policy/policy.sha256   its digest
  *   sbom.cdx.json          CycloneDX SBOM of the jars in app/
+ *   man/man1/bulwark*.1    a man page per command (troff), from the command line's model
+ *   completion/bulwark.bash  bash completion for the launcher
  *   MANIFEST.json          version, commit, policy digest, SHA-256 of every other file
  *   MANIFEST.json.sig      Ed25519 signature over MANIFEST.json (signed builds only)
  * </pre>
@@ -93,6 +95,10 @@ public final class Packager {
         boolean appCds = Boolean.parseBoolean(o.getOrDefault("app-cds", "false"));
         String mainClass = o.getOrDefault("main-class", "dev.bulwark.Main");
         List<String> classPath = install(home, jars, appJar, o.get("sbom"), mainClass, appCds);
+        String docs = o.getOrDefault("docs", "").strip();
+        if (!docs.isEmpty()) {
+            copyTree(Path.of(docs), home);
+        }
 
         Git git = Git.describe(basedir);
         if (appCds) {
@@ -177,6 +183,26 @@ public final class Packager {
             Files.copy(Path.of(sbom), home.resolve("sbom.cdx.json"));
         }
         return classPath;
+    }
+
+    /**
+     * Copies the files under {@code from} into {@code to}, keeping their relative paths (the man
+     * pages and the completion script, cli/Documentation). Sorted, so the order files are written
+     * in is the same in every build.
+     */
+    private static void copyTree(Path from, Path to) throws IOException {
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(from)) {
+            files = s.filter(Files::isRegularFile).sorted().toList();
+        }
+        if (files.isEmpty()) {
+            throw new IOException(from + " holds no documentation: run the build's docs step");
+        }
+        for (Path f : files) {
+            Path target = to.resolve(from.relativize(f).toString());
+            Files.createDirectories(target.getParent());
+            Files.copy(f, target);
+        }
     }
 
     private static byte[] entry(ZipFile zip, String name, Path jar) throws IOException {

@@ -134,9 +134,14 @@ class ClassifierCommandTest {
         Run unknown = cli("classifier", "train", temp.toString(), "--algorithm", "naive");
         assertThat(unknown.code).isEqualTo(2);
         assertThat(unknown.err)
-                .startsWith("unknown algorithm 'naive': robinson-fisher or logistic\nusage:");
+                .startsWith(
+                        "bulwark classifier train: unknown algorithm 'naive': robinson-fisher or"
+                                + " logistic\nusage: bulwark classifier train ");
         Run folds = cli("classifier", "train", temp.toString(), "--folds", "1");
-        assertThat(folds.err).startsWith("invalid value '1' for --folds: a number from 2 to 100");
+        assertThat(folds.err)
+                .startsWith(
+                        "bulwark classifier train: invalid value '1' for --folds: a number from 2"
+                                + " to 100");
         Run missing = cli("classifier", "train", temp.resolve("nope").toString());
         assertThat(missing.code).isEqualTo(1);
         assertThat(missing.err).isEqualTo(temp.resolve("nope/ham") + ": no such file or folder\n");

@@ -108,7 +108,7 @@ class CliTest {
                         "--to",
                         "bob@example.com",
                         message.toString());
-        assertThat(r.code).isZero();
+        assertThat(r.code).as("a rejected message").isEqualTo(1);
         assertThat(r.out)
                 .contains("connect  198.51.100.9", "rcpt     <bob@example.com>")
                 .contains("fired  gtube: body-contains \"XJS*C4JDBQADN1")
@@ -205,9 +205,116 @@ class CliTest {
     }
 
     @Test
-    void unknownCommandsPrintUsage() {
+    void unknownCommandsAreNamedWithTheUsage() {
         Run r = cli("frobnicate");
         assertThat(r.code).isEqualTo(2);
-        assertThat(r.err).startsWith("usage: bulwark <command>");
+        assertThat(r.err)
+                .startsWith("bulwark: Unmatched argument at index 0: 'frobnicate'")
+                .contains("usage: bulwark [-hV] [COMMAND]", "  serve ", "  check ");
+    }
+
+    @Test
+    void checkShowsTheDescriptionOfEachRuleThatFired() throws IOException {
+        Path message = temp.resolve("m.eml");
+        Files.writeString(
+                message,
+                "Subject: hi\n\n"
+                        + "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\n");
+        Run r = cli("check", "--policy", "policy", message.toString());
+        assertThat(r.out)
+                .contains(
+                        "fired  gtube: body-contains",
+                        "\u2014 the Generic Test for Unsolicited Bulk Email\n");
+    }
+
+    @Test
+    void checkExitsZeroWhenAcceptedOneWhenRejectedThreeWhenDeferred() throws IOException {
+        Path dir = temp.resolve("p");
+        Files.createDirectories(dir);
+        Files.writeString(
+                dir.resolve("inbound.yaml"),
+                """
+                relay-domains: [example.com]
+                rules:
+                  data:
+                    - id: hold
+                      description: mail that says wait is held back
+                      when: {subject-contains: wait}
+                      action: defer
+                    - id: refuse
+                      when: {subject-contains: refuse}
+                      action: reject
+                """);
+        Path accepted = Files.writeString(temp.resolve("a.eml"), "Subject: hello\n\nhi\n");
+        Path deferred = Files.writeString(temp.resolve("d.eml"), "Subject: wait\n\nhi\n");
+        Path rejected = Files.writeString(temp.resolve("r.eml"), "Subject: refuse\n\nhi\n");
+
+        assertThat(cli("check", "--policy", dir.toString(), accepted.toString()).code).isZero();
+        Run defer = cli("check", "--policy", dir.toString(), deferred.toString());
+        assertThat(defer.code).as(defer.out).isEqualTo(3);
+        assertThat(defer.out).contains("\u2014 mail that says wait is held back");
+        assertThat(cli("check", "--policy", dir.toString(), rejected.toString()).code).isEqualTo(1);
+    }
+
+    @Test
+    void checkExitsFourWhenThePolicyIsInvalid() throws IOException {
+        Path dir = temp.resolve("bad");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("inbound.yaml"), "relay-domains: [example.com]\nrulez: {}\n");
+        Path m = Files.writeString(temp.resolve("m.eml"), "Subject: hi\n\nhi\n");
+        Run r = cli("check", "--policy", dir.toString(), m.toString());
+        assertThat(r.code).isEqualTo(4);
+        assertThat(r.err).contains("inbound.yaml:2:1: error:");
+    }
+
+    @Test
+    void aMalformedValueIsAUsageErrorThatNamesIt() throws IOException {
+        Path m = Files.writeString(temp.resolve("m.eml"), "Subject: hi\n\nhi\n");
+        Run r = cli("check", "--policy", "policy", "--client", "not-an-ip", m.toString());
+        assertThat(r.code).isEqualTo(2);
+        assertThat(r.err).startsWith("bulwark check: ").contains("not-an-ip");
+        Run twice = cli("check", "--dns", "system", "--dns-answers", "a.zone", m.toString());
+        assertThat(twice.code).isEqualTo(2);
+        assertThat(twice.err)
+                .startsWith("bulwark check: --dns and --dns-answers exclude each other")
+                .contains("usage: bulwark check ");
+    }
+
+    @Test
+    void policyTestShowsTheDescriptionsOfTheRulesInAMismatch() throws IOException {
+        Path dir = temp.resolve("p");
+        Files.createDirectories(dir.resolve("tests/messages"));
+        Files.writeString(
+                dir.resolve("inbound.yaml"),
+                """
+                relay-domains: [example.com]
+                rules:
+                  data:
+                    - id: hold
+                      description: mail that says wait is held back
+                      when: {subject-contains: wait}
+                      action: defer
+                """);
+        Files.writeString(dir.resolve("tests/messages/wait.eml"), "Subject: wait\n\nhi\n");
+        Files.writeString(
+                dir.resolve("tests/cases.yaml"),
+                """
+                defaults:
+                  client: 198.51.100.25
+                  helo: mail.example.org
+                  sender: alice@example.org
+                  recipients: [bob@example.com]
+                cases:
+                  - name: waiting-is-delivered
+                    message: messages/wait.eml
+                    expect: deliver
+                """);
+        Run r = cli("policy", "test", dir.toString());
+        assertThat(r.code).as(r.err).isEqualTo(1);
+        assertThat(r.out)
+                .contains("waiting-is-delivered")
+                .contains(
+                        "rules that fired above:\n"
+                                + "  hold \u2014 mail that says wait is held back\n");
     }
 }

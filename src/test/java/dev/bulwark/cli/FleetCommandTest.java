@@ -234,7 +234,7 @@ class FleetCommandTest {
 
         errBytes.reset();
         assertThat(fleet("--verbose", "host:1")).isEqualTo(2);
-        assertThat(err()).startsWith("bulwark fleet: unknown option '--verbose'");
+        assertThat(err()).startsWith("bulwark fleet: Unknown option: '--verbose'");
     }
 
     @Test

@@ -76,6 +76,6 @@ class SiteCommandTest {
         assertThat(bulwark("site", "check", "--metrics-port", "x", "a.conf")).isEqualTo(2);
         assertThat(bulwark("site", "check", "a.conf", "b.conf")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
-                .contains("usage: bulwark site check [--image [--metrics-port N]] FILE");
+                .contains("usage: bulwark site check [-hV] [--image] [--metrics-port=N] FILE");
     }
 }

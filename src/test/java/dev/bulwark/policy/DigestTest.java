@@ -222,4 +222,18 @@ class DigestTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("does not match its digest");
     }
+
+    @Test
+    void descriptionsTravelBesideTheCanonicalFormNotInIt() throws IOException, PolicyException {
+        CompiledPolicy repository = CompiledPolicy.compile(Path.of("policy"));
+        assertThat(repository.description("gtube"))
+                .contains("the Generic Test for Unsolicited Bulk Email");
+        assertThat(repository.canonicalForm()).doesNotContain("Generic Test");
+        // The runtime's policy is compiled from the canonical form, and still has them.
+        assertThat(CompiledPolicy.embedded().descriptions()).isEqualTo(repository.descriptions());
+        Path classes = temp.resolve("classes");
+        repository.writeEmbedded(classes);
+        assertThat(Files.readString(classes.resolve(CompiledPolicy.EMBEDDED_DESCRIPTIONS)))
+                .contains("\"gtube\": \"the Generic Test for Unsolicited Bulk Email\"");
+    }
 }

@@ -88,6 +88,28 @@ class RuntimeIT {
     }
 
     @Test
+    void shipsAManPagePerCommandAndBashCompletionListedInItsManifest() throws Exception {
+        List<String> pages;
+        try (Stream<Path> s = Files.list(home.resolve("man/man1"))) {
+            pages = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertThat(pages)
+                .contains("bulwark.1", "bulwark-check.1", "bulwark-serve.1")
+                .contains("bulwark-policy-compile.1", "bulwark-site-check.1");
+        List<String> listed = built.files().stream().map(RuntimeManifest.Entry::path).toList();
+        for (String page : pages) {
+            assertThat(listed).contains("man/man1/" + page);
+        }
+        assertThat(listed).contains("completion/bulwark.bash");
+        Result man =
+                run(
+                        List.of("man", "-l", home.resolve("man/man1/bulwark-check.1").toString()),
+                        Map.of("MANWIDTH", "100", "MANPAGER", "cat", "PAGER", "cat"));
+        assertThat(man.exit()).as(man.toString()).isZero();
+        assertThat(man.out()).contains("BULWARK-CHECK(1)", "EXIT STATUS", "deferred");
+    }
+
+    @Test
     void shipsOnlyTheRuntimeJarsTheModulesNeededAndNoOtherCommands() throws Exception {
         List<String> jars;
         try (Stream<Path> s = Files.list(home.resolve("app"))) {
