@@ -2,6 +2,7 @@ package dev.bulwark.auth.dkim;
 
 import dev.bulwark.auth.DkimResult;
 import dev.bulwark.auth.DkimResult.Result;
+import dev.bulwark.auth.DomainNames;
 import dev.bulwark.auth.HeaderBlock;
 import dev.bulwark.auth.HeaderField;
 import dev.bulwark.auth.MessageSource;
@@ -56,10 +57,8 @@ import java.util.regex.Pattern;
 public final class DkimVerifier {
 
     // Compiled once: String.matches compiles its pattern at every call, on every message.
-    private static final Pattern DOMAIN = Pattern.compile("[a-z0-9_-]+(\\.[a-z0-9_-]+)+");
     private static final Pattern FOLDING_WHITESPACE = Pattern.compile("[ \t\r\n]");
     private static final Pattern LENGTH = Pattern.compile("[0-9]{1,76}");
-    private static final Pattern SELECTOR = Pattern.compile("[a-z0-9_-]+(\\.[a-z0-9_-]+)*");
     private static final Pattern TIME = Pattern.compile("[0-9]{1,12}");
 
     /** Bounds of one verification. */
@@ -281,7 +280,7 @@ public final class DkimVerifier {
         if (!headers.contains("from")) {
             throw new Invalid("h= does not sign From");
         }
-        if (!DOMAIN.matcher(d).matches() || !SELECTOR.matcher(s).matches()) {
+        if (!DomainNames.isName(d) || !DomainNames.isLabels(s)) {
             throw new Invalid("bad d= or s=");
         }
         String identity = t.get("i").orElse("@" + d);

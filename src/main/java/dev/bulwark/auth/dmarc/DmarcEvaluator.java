@@ -4,6 +4,7 @@ import dev.bulwark.auth.DkimResult;
 import dev.bulwark.auth.DmarcResult;
 import dev.bulwark.auth.DmarcResult.Policy;
 import dev.bulwark.auth.DmarcResult.Result;
+import dev.bulwark.auth.DomainNames;
 import dev.bulwark.auth.HeaderBlock;
 import dev.bulwark.auth.HeaderField;
 import dev.bulwark.auth.MessageSource;
@@ -43,7 +44,6 @@ import java.util.regex.Pattern;
 public final class DmarcEvaluator {
 
     // Compiled once: String.matches compiles its pattern at every call, on every message.
-    private static final Pattern DOMAIN = Pattern.compile("[a-z0-9_-]+(\\.[a-z0-9_-]+)+");
     private static final Pattern PERCENT = Pattern.compile("[0-9]{1,3}");
     private static final Pattern RECORD = Pattern.compile("(?s)v=DMARC1[ \\t]*(;.*)?");
 
@@ -340,7 +340,7 @@ public final class DmarcEvaluator {
         if (domain.endsWith(".")) {
             domain = domain.substring(0, domain.length() - 1);
         }
-        if (!DOMAIN.matcher(domain).matches()) {
+        if (!DomainNames.isName(domain)) {
             return new FromDomain(
                     Optional.empty(), "no domain in From: '" + from.get(0).value() + "'");
         }
@@ -353,7 +353,10 @@ public final class DmarcEvaluator {
      * unchanged when it is ASCII, or not valid UTF-8 or IDNA (it then fails the domain syntax).
      */
     static String aLabels(String domain) {
-        if (domain.chars().allMatch(c -> c < 0x80)) {
+        // Each character of a name is at least one octet of its A-label form, and UTF-8 has at most
+        // four octets a character: anything longer cannot become a name, so IDNA is not run on it.
+        if (domain.chars().allMatch(c -> c < 0x80)
+                || domain.length() > 4 * DomainNames.MAX_LENGTH) {
             return domain;
         }
         try {

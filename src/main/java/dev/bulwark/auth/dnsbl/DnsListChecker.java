@@ -1,5 +1,6 @@
 package dev.bulwark.auth.dnsbl;
 
+import dev.bulwark.auth.DomainNames;
 import dev.bulwark.auth.ListResult;
 import dev.bulwark.auth.ListResult.Status;
 import dev.bulwark.auth.PublicSuffixList;
@@ -34,7 +35,6 @@ public final class DnsListChecker {
 
     // Compiled once: String.matches compiles its pattern at every call, on every message.
     private static final Pattern DIGITS_AND_DOTS = Pattern.compile("[0-9.]+");
-    private static final Pattern DOMAIN = Pattern.compile("[a-z0-9_-]+(\\.[a-z0-9_-]+)+");
     private static final Pattern DOTTED_QUAD = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}");
 
     private final DnsResolver dns;
@@ -114,7 +114,7 @@ public final class DnsListChecker {
                 return Optional.empty();
             }
         }
-        if (!DOMAIN.matcher(h.toLowerCase(Locale.ROOT)).matches() || h.length() > 253) {
+        if (!DomainNames.isName(h.toLowerCase(Locale.ROOT))) {
             return Optional.empty();
         }
         return psl.registrableDomain(h);

@@ -248,4 +248,25 @@ class DmarcEvaluatorTest {
                 .as("octets that are not UTF-8 are no domain")
                 .startsWith("no domain in From");
     }
+
+    @Test
+    void aFromDomainOfTensOfThousandsOfLabelsIsNoDomainNotAStackOverflow() throws Exception {
+        String labels = "a.".repeat(60_000) + "com";
+        byte[] many = ("From: x@" + labels + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        assertThat(
+                        DmarcEvaluator.fromDomain(
+                                        HeaderBlock.read(
+                                                new ByteArrayInputStream(many), 256 * 1024, 10))
+                                .problem())
+                .startsWith("no domain in From");
+        byte[] wide =
+                ("From: x@" + "\u00fc".repeat(40_000) + ".example\r\n\r\n")
+                        .getBytes(StandardCharsets.UTF_8);
+        assertThat(
+                        DmarcEvaluator.fromDomain(
+                                        HeaderBlock.read(
+                                                new ByteArrayInputStream(wide), 256 * 1024, 10))
+                                .problem())
+                .startsWith("no domain in From");
+    }
 }
